@@ -1,0 +1,65 @@
+package dev.valjean.auth;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+
+import org.jboss.resteasy.reactive.RestResponse;
+
+/** API tokens: created and revoked by an admin. The secret is returned once, at creation. */
+@Path("/api/v1/tokens")
+@Authorized(Role.ADMIN)
+public class ApiTokenResource {
+
+    public record CreateToken(
+            @NotBlank @Size(max = 100) String name,
+            @NotNull Role role,
+            @Email @Size(max = 254) String email) {
+    }
+
+    public record TokenView(long id, String name, Role role, String email, Instant createdAt, Instant revokedAt) {
+        static TokenView of(ApiToken t) {
+            return new TokenView(t.id, t.name, t.role, t.email, t.createdAt, t.revokedAt);
+        }
+    }
+
+    public record IssuedToken(long id, String name, Role role, String email, Instant createdAt, String token) {
+    }
+
+    private final ApiTokenService tokens;
+
+    public ApiTokenResource(ApiTokenService tokens) {
+        this.tokens = tokens;
+    }
+
+    @POST
+    public RestResponse<IssuedToken> create(@Valid @NotNull CreateToken request) {
+        ApiTokenService.Issued issued = tokens.create(request.name().strip(), request.role(), request.email());
+        ApiToken t = issued.token();
+        return RestResponse.ResponseBuilder.<IssuedToken> created(URI.create("/api/v1/tokens/" + t.id))
+                .entity(new IssuedToken(t.id, t.name, t.role, t.email, t.createdAt, issued.secret()))
+                .build();
+    }
+
+    @GET
+    public List<TokenView> list() {
+        return tokens.list().stream().map(TokenView::of).toList();
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public TokenView revoke(@PathParam("id") long id) {
+        return TokenView.of(tokens.revoke(id));
+    }
+}

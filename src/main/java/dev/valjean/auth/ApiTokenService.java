@@ -1,0 +1,77 @@
+package dev.valjean.auth;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.common.Signing;
+import dev.valjean.common.ValjeanException;
+import io.quarkus.logging.Log;
+
+@ApplicationScoped
+public class ApiTokenService {
+
+    /** A created token: the secret is returned this once and never stored. */
+    public record Issued(ApiToken token, String secret) {
+    }
+
+    private final Clock clock;
+
+    public ApiTokenService(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<ApiToken> authenticate(String secret) {
+        return ApiToken.findActiveByHash(Signing.sha256(secret));
+    }
+
+    @Transactional
+    public Issued create(String name, Role role, String email) {
+        String secret = "vj_" + Signing.randomToken(32);
+        return new Issued(insert(name, role, email, secret), secret);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<ApiToken> list() {
+        return ApiToken.listAll();
+    }
+
+    @Transactional
+    public ApiToken revoke(long id) {
+        ApiToken token = ApiToken.<ApiToken> findByIdOptional(id).orElseThrow(() -> ValjeanException.notFound("Token " + id));
+        if (token.role == Role.ADMIN && !token.isRevoked() && ApiToken.countActiveAdmins() <= 1) {
+            throw ValjeanException.conflict("LAST_ADMIN_TOKEN",
+                    "This is the last active admin token; create another admin token before revoking it.");
+        }
+        token.revoke(clock.instant());
+        Log.infof("API token %d (%s) revoked", token.id, token.role);
+        return token;
+    }
+
+    /** Makes sure the configured bootstrap admin token exists; a token revoked through the API stays revoked. */
+    @Transactional
+    public void ensureBootstrapAdmin(String secret) {
+        Optional<ApiToken> existing = ApiToken.findByHash(Signing.sha256(secret));
+        if (existing.isEmpty()) {
+            insert("bootstrap admin", Role.ADMIN, null, secret);
+            Log.info("Bootstrap admin token registered from VALJEAN_ADMIN_TOKEN");
+        } else if (existing.get().isRevoked()) {
+            Log.warn("VALJEAN_ADMIN_TOKEN was revoked through the API and stays revoked; set a new one to regain access");
+        }
+    }
+
+    private ApiToken insert(String name, Role role, String email, String secret) {
+        ApiToken token = new ApiToken();
+        token.name = name;
+        token.role = role;
+        token.email = email;
+        token.tokenHash = Signing.sha256(secret);
+        token.createdAt = clock.instant();
+        token.persist();
+        return token;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.valjean.auth;
+
+import jakarta.enterprise.context.RequestScoped;
+
+/** Who made the current API request; set by {@link AuthFilter}. */
+@RequestScoped
+public class Caller {
+
+    ApiToken token;
+
+    public boolean isAuthenticated() {
+        return token != null;
+    }
+
+    public Long tokenId() {
+        return token == null ? null : token.id;
+    }
+
+    public Role role() {
+        return token == null ? null : token.role;
+    }
+
+    public String email() {
+        return token == null ? null : token.email;
+    }
+
+    public String name() {
+        return token == null ? null : token.name;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.valjean.common;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import jakarta.inject.Singleton;
+
+/**
+ * Keyed hashing and random tokens. Sub-keys are derived per use from VALJEAN_SIGNING_KEY so that
+ * one use can never be replayed as another.
+ */
+@Singleton
+public class Signing {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final byte[] emailKey;
+
+    public Signing(SecretsConfig secrets) {
+        // Missing in prod is refused by StartupChecks; the fallback only keeps build-time wiring working.
+        byte[] master = secrets.signingKey().orElse("unset").getBytes(StandardCharsets.UTF_8);
+        this.emailKey = hmac(master, "valjean:email-hash".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Keyed hash of a normalized address: the identity kept on the suppression list after erasure. */
+    public String emailHash(String normalizedEmail) {
+        return HexFormat.of().formatHex(hmac(emailKey, normalizedEmail.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** SHA-256 of a high-entropy secret (API tokens): stored instead of the secret itself. */
+    public static String sha256(String secret) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** A URL-safe random token with the given number of random bytes. */
+    public static String randomToken(int bytes) {
+        byte[] buffer = new byte[bytes];
+        RANDOM.nextBytes(buffer);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(buffer);
+    }
+
+    static byte[] hmac(byte[] key, byte[] data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+}

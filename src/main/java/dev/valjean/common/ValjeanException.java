@@ -1,0 +1,39 @@
+package dev.valjean.common;
+
+/**
+ * A business rule said no. Carries the HTTP status, a stable machine code and a human detail;
+ * {@link ProblemMapper} turns it into application/problem+json.
+ */
+public class ValjeanException extends RuntimeException {
+
+    public final int status;
+    public final String code;
+    public final String title;
+
+    public ValjeanException(int status, String code, String title, String detail) {
+        super(detail);
+        this.status = status;
+        this.code = code;
+        this.title = title;
+    }
+
+    public static ValjeanException notFound(String what) {
+        return new ValjeanException(404, "NOT_FOUND", "Not found", what + " does not exist.");
+    }
+
+    public static ValjeanException invalid(String code, String detail) {
+        return new ValjeanException(422, code, "Invalid request", detail);
+    }
+
+    public static ValjeanException conflict(String code, String detail) {
+        return new ValjeanException(409, code, "Conflict", detail);
+    }
+
+    public static ValjeanException unauthorized(String detail) {
+        return new ValjeanException(401, "UNAUTHORIZED", "Authentication required", detail);
+    }
+
+    public static ValjeanException forbidden(String detail) {
+        return new ValjeanException(403, "FORBIDDEN", "Not allowed", detail);
+    }
+}

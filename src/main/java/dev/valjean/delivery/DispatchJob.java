@@ -1,0 +1,95 @@
+package dev.valjean.delivery;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.valjean.common.Signing;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Runs the dispatcher in this instance: every poll interval, {@code workers} loops drain the
+ * outbox in parallel, each under its own lease owner name. On shutdown the loops finish the batch
+ * in hand and record it.
+ */
+@ApplicationScoped
+public class DispatchJob {
+
+    private final Dispatcher dispatcher;
+    private final OutboxRepository outbox;
+    private final DeliveryMetrics metrics;
+    private final DeliveryConfig config;
+    private final String instance;
+    private final ExecutorService workers;
+    private volatile boolean stopping;
+
+    public DispatchJob(Dispatcher dispatcher, OutboxRepository outbox, DeliveryMetrics metrics, DeliveryConfig config) {
+        this.dispatcher = dispatcher;
+        this.outbox = outbox;
+        this.metrics = metrics;
+        this.config = config;
+        this.instance = ManagementFactory.getRuntimeMXBean().getName() + "-" + Signing.randomToken(3);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(Math.max(1, config.workers()),
+                r -> new Thread(r, "valjean-dispatch-" + n.incrementAndGet()));
+    }
+
+    @Scheduled(every = "${valjean.delivery.poll-interval}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void dispatch() {
+        if (!config.scheduled() || stopping) {
+            return;
+        }
+        List<Future<Integer>> loops = new ArrayList<>();
+        for (int i = 1; i <= Math.max(1, config.workers()); i++) {
+            String owner = instance + "/" + i;
+            loops.add(workers.submit(() -> drain(owner)));
+        }
+        int total = 0;
+        for (Future<Integer> loop : loops) {
+            try {
+                total += loop.get();
+            } catch (Exception e) {
+                Log.error("A dispatch loop failed; its claimed rows return to the queue when their lease ends", e);
+            }
+        }
+        if (total > 0) {
+            Log.debugf("Dispatched %d outbox rows", total);
+        }
+    }
+
+    private int drain(String owner) {
+        int total = 0;
+        int handled;
+        while (!stopping && (handled = dispatcher.dispatchBatch(owner)) > 0) {
+            total += handled;
+        }
+        return total;
+    }
+
+    @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refreshGauges() {
+        var counts = outbox.activeCounts();
+        metrics.queued.set(counts.getOrDefault(OutboxStatus.QUEUED, 0L));
+        metrics.sending.set(counts.getOrDefault(OutboxStatus.SENDING, 0L));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    @PreDestroy
+    void close() {
+        stopping = true;
+        workers.shutdown();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.valjean.delivery;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The outbox's set-based statements: insert, claim under a lease with FOR UPDATE SKIP LOCKED,
+ * return expired leases to the queue, and record a whole batch's results in one UPDATE.
+ */
+@ApplicationScoped
+public class OutboxRepository {
+
+    /** A row claimed for sending, with what is needed to build the message. */
+    public record Claimed(long id, Purpose purpose, String basisType, Long basisId, long contactId, String email,
+            String name, String sender, String subject, String bodyText, String bodyHtml, String listId,
+            String unsubscribeUrl, int attempts, String messageId) {
+
+        public ConsentGate.Candidate candidate() {
+            return new ConsentGate.Candidate(id, purpose, basisType, basisId, contactId);
+        }
+    }
+
+    /** The result of one claimed row. */
+    public record Outcome(long id, OutboxStatus status, String reason, String reply, Instant nextAttemptAt,
+            Instant sentAt) {
+    }
+
+    private final DataSource dataSource;
+
+    public OutboxRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Inserts a new row; empty when the idempotency key exists already. */
+    Optional<Long> insert(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now,
+            String messageId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
+                            body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
+                            message_id, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (idempotency_key) DO NOTHING
+                        RETURNING id""")) {
+            OffsetDateTime at = utc(now);
+            s.setString(1, r.idempotencyKey());
+            s.setString(2, r.purpose().name());
+            s.setString(3, r.basisType());
+            if (r.basisId() == null) {
+                s.setNull(4, Types.BIGINT);
+            } else {
+                s.setLong(4, r.basisId());
+            }
+            s.setLong(5, r.contactId());
+            s.setString(6, r.sender());
+            s.setString(7, r.subject());
+            s.setString(8, r.bodyText());
+            s.setString(9, r.bodyHtml());
+            s.setString(10, listIdHeader);
+            s.setString(11, r.unsubscribeUrl());
+            s.setString(12, status.name());
+            s.setString(13, reason);
+            s.setObject(14, at);
+            s.setString(15, messageId);
+            s.setObject(16, at);
+            s.setObject(17, at);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not insert into the outbox", e);
+        }
+    }
+
+    /** Puts rows whose lease ran out (their instance died or hung) back in the queue. */
+    public int requeueExpiredLeases(Instant now) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        UPDATE outbox SET status = 'QUEUED', status_reason = 'lease of ' || lease_owner || ' expired',
+                            lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ?
+                        WHERE status = 'SENDING' AND lease_until < ?""")) {
+            OffsetDateTime at = utc(now);
+            s.setObject(1, at);
+            s.setObject(2, at);
+            s.setObject(3, at);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not requeue expired leases", e);
+        }
+    }
+
+    /**
+     * Claims up to {@code limit} due rows for {@code owner} until {@code leaseUntil}. Concurrent
+     * claimers skip each other's locked rows, so no row is claimed twice.
+     */
+    public List<Claimed> claim(String owner, Instant now, Instant leaseUntil, int limit) {
+        List<Claimed> claimed = new ArrayList<>(limit);
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        WITH due AS (
+                            SELECT id FROM outbox
+                            WHERE status = 'QUEUED' AND next_attempt_at <= ?
+                            ORDER BY next_attempt_at, id
+                            LIMIT ?
+                            FOR UPDATE SKIP LOCKED)
+                        UPDATE outbox o
+                        SET status = 'SENDING', lease_owner = ?, lease_until = ?, attempts = o.attempts + 1, updated_at = ?
+                        FROM due, contact ct
+                        WHERE o.id = due.id AND ct.id = o.contact_id
+                        RETURNING o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, ct.email_normalized, ct.name, o.sender,
+                            o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id""")) {
+            s.setObject(1, utc(now));
+            s.setInt(2, limit);
+            s.setString(3, owner);
+            s.setObject(4, utc(leaseUntil));
+            s.setObject(5, utc(now));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    long basisId = rs.getLong(4);
+                    claimed.add(new Claimed(rs.getLong(1), Purpose.valueOf(rs.getString(2)), rs.getString(3),
+                            rs.wasNull() ? null : basisId, rs.getLong(5), rs.getString(6), rs.getString(7),
+                            rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
+                            rs.getString(13), rs.getInt(14), rs.getString(15)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not claim outbox rows", e);
+        }
+        return claimed;
+    }
+
+    /**
+     * Records a batch's outcomes in one statement. Only rows still leased by {@code owner} change:
+     * a row whose lease was lost to another instance keeps that instance's result.
+     *
+     * @return the number of rows updated
+     */
+    public int record(String owner, List<Outcome> outcomes, Instant now) {
+        if (outcomes.isEmpty()) {
+            return 0;
+        }
+        int n = outcomes.size();
+        Long[] ids = new Long[n];
+        String[] statuses = new String[n];
+        String[] reasons = new String[n];
+        String[] replies = new String[n];
+        String[] nextAttempts = new String[n];
+        String[] sentAts = new String[n];
+        for (int i = 0; i < n; i++) {
+            Outcome o = outcomes.get(i);
+            ids[i] = o.id();
+            statuses[i] = o.status().name();
+            reasons[i] = o.reason();
+            replies[i] = o.reply();
+            nextAttempts[i] = o.nextAttemptAt() == null ? null : o.nextAttemptAt().toString();
+            sentAts[i] = o.sentAt() == null ? null : o.sentAt().toString();
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        UPDATE outbox o
+                        SET status = v.status, status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
+                            next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
+                            sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL, updated_at = ?
+                        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                            AS v(id, status, reason, reply, next_at, sent_at)
+                        WHERE o.id = v.id AND o.status = 'SENDING' AND o.lease_owner = ?""")) {
+            s.setObject(1, utc(now));
+            s.setArray(2, c.createArrayOf("bigint", ids));
+            s.setArray(3, c.createArrayOf("text", statuses));
+            s.setArray(4, c.createArrayOf("text", reasons));
+            s.setArray(5, c.createArrayOf("text", replies));
+            s.setArray(6, c.createArrayOf("text", nextAttempts));
+            s.setArray(7, c.createArrayOf("text", sentAts));
+            s.setString(8, owner);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not record outbox results", e);
+        }
+    }
+
+    /** Rows per status, for the gauges (QUEUED and SENDING use partial indexes). */
+    public Map<OutboxStatus, Long> activeCounts() {
+        Map<OutboxStatus, Long> counts = new EnumMap<>(OutboxStatus.class);
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        SELECT 'QUEUED', count(*) FROM outbox WHERE status = 'QUEUED'
+                        UNION ALL SELECT 'SENDING', count(*) FROM outbox WHERE status = 'SENDING'""");
+                ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                counts.put(OutboxStatus.valueOf(rs.getString(1)), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not count the outbox", e);
+        }
+        return counts;
+    }
+
+    static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

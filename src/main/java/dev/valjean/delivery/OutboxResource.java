@@ -1,0 +1,83 @@
+package dev.valjean.delivery;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+
+import org.jboss.resteasy.reactive.RestResponse;
+
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Caller;
+import dev.valjean.auth.Role;
+import dev.valjean.common.EmailAddress;
+import dev.valjean.common.ValjeanException;
+
+/** The outbox, for operators: every email the system sent, will send, or decided not to send. */
+@Path("/api/v1/outbox")
+@Authorized(Role.ADMIN)
+public class OutboxResource {
+
+    public record OutboxView(long id, Purpose purpose, String basisType, Long basisId, long contactId, String subject,
+            OutboxStatus status, String statusReason, int attempts, String messageId, String lastReply,
+            Instant createdAt, Instant nextAttemptAt, Instant sentAt) {
+        static OutboxView of(OutboxMessage m) {
+            return new OutboxView(m.id, m.purpose, m.basisType, m.basisId, m.contactId, m.subject, m.status, m.statusReason,
+                    m.attempts, m.messageId, m.lastReply, m.createdAt, m.nextAttemptAt, m.sentAt);
+        }
+    }
+
+    public record OutboxDetail(OutboxView message, String sender, String listId, String unsubscribeUrl, String bodyText,
+            String bodyHtml) {
+    }
+
+    public record TestRequest(@NotBlank @Size(max = 254) String to) {
+    }
+
+    private final OutboxService outbox;
+    private final Caller caller;
+
+    public OutboxResource(OutboxService outbox, Caller caller) {
+        this.outbox = outbox;
+        this.caller = caller;
+    }
+
+    /** Newest first; page with {@code before} set to the last id of the previous page. */
+    @GET
+    public List<OutboxView> list(@QueryParam("status") OutboxStatus status, @QueryParam("purpose") Purpose purpose,
+            @QueryParam("email") @Size(max = 254) String email, @QueryParam("contact") Long contactId,
+            @QueryParam("since") Instant since, @QueryParam("before") Long beforeId,
+            @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
+        return outbox.list(new OutboxService.Filter(status, purpose, email, contactId, since, beforeId, limit)).stream()
+                .map(OutboxView::of).toList();
+    }
+
+    /** One message with its content, as it will be or was sent. */
+    @GET
+    @Path("/{id}")
+    public OutboxDetail get(@PathParam("id") long id) {
+        OutboxMessage m = outbox.find(id).orElseThrow(() -> ValjeanException.notFound("Outbox message " + id));
+        return new OutboxDetail(OutboxView.of(m), m.sender, m.listId, m.unsubscribeUrl, m.bodyText, m.bodyHtml);
+    }
+
+    /** Sends one TRANSACTIONAL message to the given address through the outbox, to check the relay. */
+    @POST
+    @Path("/test")
+    public RestResponse<OutboxView> test(@Valid @NotNull TestRequest request) {
+        OutboxMessage m = outbox.sendTest(EmailAddress.parse(request.to()), caller.tokenId(), caller.name());
+        return RestResponse.ResponseBuilder.<OutboxView> accepted().location(URI.create("/api/v1/outbox/" + m.id))
+                .entity(OutboxView.of(m)).build();
+    }
+}

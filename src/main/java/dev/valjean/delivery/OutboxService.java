@@ -1,0 +1,190 @@
+package dev.valjean.delivery;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.valjean.common.EmailAddress;
+import dev.valjean.common.Signing;
+import dev.valjean.common.ValjeanException;
+import dev.valjean.contact.Contact;
+import dev.valjean.contact.ContactService;
+import io.quarkus.logging.Log;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+
+/**
+ * The way into the outbox. Every email any feature sends is enqueued here; the consent gate
+ * decides at once, and again right before the dispatcher submits it.
+ */
+@ApplicationScoped
+public class OutboxService {
+
+    /** Filters for the outbox listing; nulls mean "any". */
+    public record Filter(OutboxStatus status, Purpose purpose, String email, Long contactId, Instant since, Long beforeId,
+            int limit) {
+    }
+
+    private final ConsentGate gate;
+    private final OutboxRepository repository;
+    private final ContactService contacts;
+    private final DeliveryMetrics metrics;
+    private final Clock clock;
+    private final String messageIdDomain;
+
+    public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock,
+            DeliveryConfig config, @ConfigProperty(name = "quarkus.mailer.from") Optional<String> from) {
+        this.gate = gate;
+        this.repository = repository;
+        this.contacts = contacts;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.messageIdDomain = config.messageIdDomain().orElseGet(() -> domainOf(from.orElse("valjean@localhost")));
+    }
+
+    /**
+     * Enqueues a message, or returns the existing one when the idempotency key was used before.
+     * A message the gate refuses is stored as SKIPPED with the reason, never queued.
+     */
+    @Transactional
+    public OutboxMessage enqueue(OutboxRequest request) {
+        validate(request);
+        Optional<OutboxMessage> existing = OutboxMessage.findByIdempotencyKey(request.idempotencyKey());
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        ConsentGate.Decision decision = gate.decide(new ConsentGate.Candidate(0, request.purpose(), request.basisType(),
+                request.basisId(), request.contactId()));
+        Instant now = clock.instant();
+        OutboxStatus status = decision.send() ? OutboxStatus.QUEUED : OutboxStatus.SKIPPED;
+        Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now,
+                newMessageId());
+        if (inserted.isEmpty()) {
+            // A concurrent enqueue with the same key won: the first one stands.
+            return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow();
+        }
+        long id = inserted.get();
+        if (decision.send()) {
+            metrics.enqueued(request.purpose());
+        } else {
+            Log.infof("Outbox %d skipped at enqueue: %s", id, decision.reason());
+        }
+        return OutboxMessage.findById(id);
+    }
+
+    /** Sends one TRANSACTIONAL message so an operator can check the relay set-up. */
+    @Transactional
+    public OutboxMessage sendTest(EmailAddress to, long operatorTokenId, String operatorName) {
+        Contact contact = contacts.findOrCreate(to, null);
+        String stamp = clock.instant().toString();
+        return enqueue(OutboxRequest.of("relay-test:" + Signing.randomToken(12), Purpose.TRANSACTIONAL, OperatorBasis.TYPE,
+                operatorTokenId, contact.id,
+                "Valjean relay test",
+                "This is a test message from Valjean, requested by " + operatorName + " at " + stamp + ".\n\n"
+                        + "If you can read it, the SMTP relay works.\n",
+                "<p>This is a test message from Valjean, requested by " + escape(operatorName) + " at " + stamp + ".</p>"
+                        + "<p>If you can read it, the SMTP relay works.</p>"));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<OutboxMessage> find(long id) {
+        return OutboxMessage.findByIdOptional(id);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<OutboxMessage> list(Filter filter) {
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters parameters = new Parameters();
+        if (filter.status() != null) {
+            query.append(" and status = :status");
+            parameters.and("status", filter.status());
+        }
+        if (filter.purpose() != null) {
+            query.append(" and purpose = :purpose");
+            parameters.and("purpose", filter.purpose());
+        }
+        if (filter.contactId() != null) {
+            query.append(" and contactId = :contactId");
+            parameters.and("contactId", filter.contactId());
+        }
+        if (filter.email() != null) {
+            Optional<Contact> contact = Contact.findByHash(contacts.hashOf(EmailAddress.parse(filter.email())));
+            if (contact.isEmpty()) {
+                return List.of();
+            }
+            query.append(" and contactId = :byEmail");
+            parameters.and("byEmail", contact.get().id);
+        }
+        if (filter.since() != null) {
+            query.append(" and createdAt >= :since");
+            parameters.and("since", filter.since());
+        }
+        if (filter.beforeId() != null) {
+            query.append(" and id < :beforeId");
+            parameters.and("beforeId", filter.beforeId());
+        }
+        return OutboxMessage.<OutboxMessage> find(query.toString(), Sort.descending("id"), parameters)
+                .page(Page.ofSize(filter.limit())).list();
+    }
+
+    private static void validate(OutboxRequest r) {
+        requireHeaderSafe("subject", r.subject());
+        requireHeaderSafe("sender", r.sender());
+        requireHeaderSafe("listId", r.listId());
+        requireHeaderSafe("listName", r.listName());
+        requireHeaderSafe("unsubscribeUrl", r.unsubscribeUrl());
+        if (r.bodyText() == null || r.bodyText().isBlank()) {
+            throw ValjeanException.invalid("EMPTY_TEXT_PART", "Every message needs a non-empty text/plain part.");
+        }
+        if (r.bodyHtml() == null || r.subject() == null) {
+            throw ValjeanException.invalid("INCOMPLETE_MESSAGE", "Every message needs a subject and an HTML part.");
+        }
+        if (r.purpose().isListMail()) {
+            if (r.unsubscribeUrl() == null || !"https".equals(URI.create(r.unsubscribeUrl()).getScheme())) {
+                throw ValjeanException.invalid("UNSUBSCRIBE_REQUIRED", "List mail needs an https one-click unsubscribe URI.");
+            }
+            if (r.listId() == null) {
+                throw ValjeanException.invalid("LIST_ID_REQUIRED", "List mail needs a List-Id.");
+            }
+        }
+    }
+
+    private static void requireHeaderSafe(String field, String value) {
+        if (value != null && value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw ValjeanException.invalid("HEADER_INJECTION", "The " + field + " cannot contain line breaks.");
+        }
+    }
+
+    private static String listIdHeader(OutboxRequest r) {
+        if (r.listId() == null) {
+            return null;
+        }
+        String name = r.listName() == null ? "" : "\"" + r.listName().replace("\\", "").replace("\"", "") + "\" ";
+        return name + "<" + r.listId() + ">";
+    }
+
+    private String newMessageId() {
+        return "<" + Signing.randomToken(18) + "@" + messageIdDomain + ">";
+    }
+
+    static String domainOf(String address) {
+        String a = address.strip();
+        if (a.endsWith(">")) {
+            a = a.substring(a.lastIndexOf('<') + 1, a.length() - 1);
+        }
+        return a.substring(a.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private static String escape(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

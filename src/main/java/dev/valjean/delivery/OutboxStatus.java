@@ -1,0 +1,5 @@
+package dev.valjean.delivery;
+
+public enum OutboxStatus {
+    QUEUED, SENDING, SENT, FAILED, SKIPPED
+}

@@ -1,0 +1,117 @@
+package dev.valjean.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A small real SMTP server for failure cases GreenMail cannot play: a recipient whose local part
+ * starts with "greylist" gets 451 on its first RCPT and is accepted after; one starting with
+ * "reject" always gets 550. Everything else is accepted.
+ */
+public class ScriptedSmtpServer implements AutoCloseable {
+
+    public final List<String> accepted = new CopyOnWriteArrayList<>();
+    public final List<String> replies = new CopyOnWriteArrayList<>();
+    private final Set<String> greylisted = ConcurrentHashMap.newKeySet();
+    private final ServerSocket server;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scripted-smtp");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ScriptedSmtpServer() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        threads.submit(this::acceptLoop);
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public void reset() {
+        accepted.clear();
+        replies.clear();
+        greylisted.clear();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                threads.submit(() -> serve(socket));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            reply(out, "220 scripted ESMTP");
+            String recipient = null;
+            String line;
+            while ((line = in.readLine()) != null) {
+                String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
+                    reply(out, "250 scripted");
+                } else if (upper.startsWith("MAIL FROM")) {
+                    recipient = null;
+                    reply(out, "250 2.1.0 ok");
+                } else if (upper.startsWith("RCPT TO")) {
+                    String address = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
+                    if (address.startsWith("reject")) {
+                        reply(out, "550 5.1.1 <" + address + "> mailbox unavailable");
+                    } else if (address.startsWith("greylist") && greylisted.add(address)) {
+                        reply(out, "451 4.7.1 <" + address + "> greylisted, try again later");
+                    } else {
+                        recipient = address;
+                        reply(out, "250 2.1.5 ok");
+                    }
+                } else if (upper.equals("DATA")) {
+                    reply(out, "354 go ahead");
+                    while ((line = in.readLine()) != null && !line.equals(".")) {
+                        // message content is not needed here
+                    }
+                    accepted.add(recipient);
+                    reply(out, "250 2.0.0 queued");
+                } else if (upper.startsWith("RSET") || upper.startsWith("NOOP")) {
+                    reply(out, "250 ok");
+                } else if (upper.startsWith("QUIT")) {
+                    reply(out, "221 bye");
+                    return;
+                } else {
+                    reply(out, "502 5.5.2 not implemented");
+                }
+            }
+        } catch (IOException e) {
+            // client went away
+        }
+    }
+
+    private void reply(OutputStream out, String text) throws IOException {
+        replies.add(text);
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        threads.shutdownNow();
+    }
+}

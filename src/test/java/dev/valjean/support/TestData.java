@@ -1,0 +1,84 @@
+package dev.valjean.support;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.valjean.auth.ApiTokenService;
+import dev.valjean.auth.Role;
+import dev.valjean.common.EmailAddress;
+import dev.valjean.contact.Contact;
+import dev.valjean.contact.ContactService;
+import dev.valjean.delivery.OutboxMessage;
+import dev.valjean.delivery.OutboxRequest;
+import dev.valjean.delivery.OutboxService;
+import dev.valjean.delivery.Purpose;
+
+/** Puts the database, the clock and the SMTP servers back to a known state, and makes test data. */
+@ApplicationScoped
+public class TestData {
+
+    public static final String ADMIN = "test-admin-token";
+
+    private final DataSource dataSource;
+    private final ContactService contacts;
+    private final OutboxService outbox;
+    private final ApiTokenService tokens;
+    private final MutableClock clock;
+
+    public TestData(DataSource dataSource, ContactService contacts, OutboxService outbox, ApiTokenService tokens,
+            MutableClock clock) {
+        this.dataSource = dataSource;
+        this.contacts = contacts;
+        this.outbox = outbox;
+        this.tokens = tokens;
+        this.clock = clock;
+    }
+
+    public void reset() throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE outbox, suppression, contact RESTART IDENTITY CASCADE");
+            s.execute("DELETE FROM api_token WHERE name <> 'bootstrap admin'");
+            s.execute("UPDATE api_token SET revoked_at = NULL");
+            s.execute("UPDATE send_rate SET tokens = 0, refilled_at = now()");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        clock.reset();
+        TestBasis.reset();
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        SmtpServers.scripted.reset();
+    }
+
+    public Contact contact(String email) {
+        return contacts.findOrCreate(EmailAddress.parse(email), null);
+    }
+
+    public String token(Role role) {
+        return tokens.create("test " + role, role, null).secret();
+    }
+
+    /** A list message relying on a revocable test basis with the given id. */
+    public OutboxMessage enqueueListMail(String email, long basisId, String key) {
+        Contact contact = contact(email);
+        return outbox.enqueue(OutboxRequest.of(key, Purpose.NEWSLETTER, TestBasis.TYPE, basisId, contact.id,
+                "Issue 1: three short things", "Hello,\n\nthree short things.\n", "<p>Hello,</p><p>three short things.</p>")
+                .asListMail("weekly.valjean.test", "Weekly", "https://valjean.test/unsubscribe/abc"));
+    }
+
+    /** A plain message relying on a revocable test basis with the given id. */
+    public OutboxMessage enqueue(String email, long basisId, String key) {
+        Contact contact = contact(email);
+        return outbox.enqueue(OutboxRequest.of(key, Purpose.TRANSACTIONAL, TestBasis.TYPE, basisId, contact.id,
+                "Message " + key, "Text of " + key + "\n", "<p>HTML of " + key + "</p>"));
+    }
+
+    @jakarta.transaction.Transactional
+    public OutboxMessage reload(long id) {
+        return outbox.find(id).orElseThrow();
+    }
+}
