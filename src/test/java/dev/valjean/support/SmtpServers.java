@@ -26,13 +26,32 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException("Could not start the test SMTP servers", e);
         }
-        return Map.of(
+        Map<String, String> config = new java.util.HashMap<>();
+        String[] pairs = {
                 "quarkus.mailer.port", String.valueOf(greenMail.getSmtp().getPort()),
                 "quarkus.mailer.faulty.host", "127.0.0.1",
                 "quarkus.mailer.faulty.port", String.valueOf(scripted.port()),
                 "quarkus.mailer.faulty.mock", "false",
                 "quarkus.mailer.faulty.from", "Valjean Test <sender@valjean.test>",
-                "quarkus.mailer.faulty.start-tls", "DISABLED");
+                "quarkus.mailer.faulty.start-tls", "DISABLED",
+                "quarkus.mailer.down.host", "127.0.0.1",
+                "quarkus.mailer.down.port", String.valueOf(closedPort()),
+                "quarkus.mailer.down.mock", "false",
+                "quarkus.mailer.down.from", "Valjean Test <sender@valjean.test>",
+                "quarkus.mailer.down.start-tls", "DISABLED" };
+        for (int i = 0; i < pairs.length; i += 2) {
+            config.put(pairs[i], pairs[i + 1]);
+        }
+        return config;
+    }
+
+    /** A port with nothing listening, for the "down" relay. */
+    static int closedPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -54,6 +54,15 @@ public class TestData {
         SmtpServers.scripted.reset();
     }
 
+    /** The single number a SELECT returns. */
+    public long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     public Contact contact(String email) {
         return contacts.findOrCreate(EmailAddress.parse(email), null);
     }

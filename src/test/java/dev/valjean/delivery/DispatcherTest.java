@@ -1,0 +1,192 @@
+package dev.valjean.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import jakarta.inject.Inject;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.support.MutableClock;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import io.quarkus.mailer.MailerName;
+import io.quarkus.mailer.reactive.ReactiveMailer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class DispatcherTest {
+
+    @Inject
+    TestData data;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    OutboxRepository repository;
+    @Inject
+    MutableClock clock;
+    @Inject
+    DeliveryConfig config;
+    @Inject
+    @MailerName("faulty")
+    ReactiveMailer faultyRelay;
+    @Inject
+    @MailerName("down")
+    ReactiveMailer downRelay;
+
+    @BeforeEach
+    void reset() throws Exception {
+        data.reset();
+    }
+
+    @Test
+    void two_dispatchers_running_at_once_deliver_a_thousand_messages_each_exactly_once() throws Exception {
+        Set<String> expectedIds = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            expectedIds.add(data.enqueue("reader" + i + "@example.com", i, "bulk:" + i).messageId);
+        }
+
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> runs = new ArrayList<>();
+        for (String owner : List.of("dispatcher-a", "dispatcher-b")) {
+            Callable<Integer> run = () -> {
+                start.await();
+                return dispatcher.drain(owner);
+            };
+            runs.add(pool.submit(run));
+        }
+        start.countDown();
+        int handled = 0;
+        for (Future<Integer> run : runs) {
+            handled += run.get();
+        }
+        pool.shutdown();
+
+        assertEquals(1000, handled, "rows handled by both dispatchers together");
+        MimeMessage[] received = SmtpServers.greenMail.getReceivedMessages();
+        assertEquals(1000, received.length);
+        Set<String> receivedIds = new HashSet<>();
+        for (MimeMessage m : received) {
+            receivedIds.add(m.getHeader("Message-ID", null));
+        }
+        assertEquals(expectedIds, receivedIds, "each message delivered once");
+        assertEquals(1000L, count("status = 'SENT' AND attempts = 1"));
+    }
+
+    @Test
+    void rows_claimed_by_a_dispatcher_that_dies_are_delivered_by_another_after_the_lease() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            data.enqueue("orphan" + i + "@example.com", i, "orphan:" + i);
+        }
+        Instant now = clock.instant();
+        List<OutboxRepository.Claimed> claimed = repository.claim("crashed", now, now.plus(config.lease()), 100);
+        assertEquals(10, claimed.size());
+        // "crashed" never sends nor records anything.
+
+        assertEquals(0, dispatcher.drain("survivor"), "leased rows are not taken before the lease ends");
+        assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
+
+        clock.advance(config.lease().plusSeconds(1));
+        assertEquals(10, dispatcher.drain("survivor"));
+
+        assertEquals(10, SmtpServers.greenMail.getReceivedMessages().length);
+        assertEquals(10L, count("status = 'SENT' AND attempts = 2"));
+        List<OutboxRepository.Outcome> late = claimed.stream()
+                .map(c -> new OutboxRepository.Outcome(c.id(), OutboxStatus.FAILED, "LATE", null, null, null)).toList();
+        assertEquals(0, repository.record("crashed", late, clock.instant()), "a dead owner's late results change nothing");
+        assertEquals(10L, count("status = 'SENT'"));
+    }
+
+    @Test
+    void a_relay_that_answers_451_once_gets_the_message_on_the_retry() throws Exception {
+        SmtpSubmitter viaFaulty = new SmtpSubmitter(faultyRelay);
+        OutboxMessage queued = data.enqueue("greylist-1@example.com", 1, "greylist:1");
+
+        assertEquals(1, dispatcher.dispatchBatch("t", viaFaulty));
+        OutboxMessage retrying = data.reload(queued.id);
+        assertEquals(OutboxStatus.QUEUED, retrying.status);
+        assertEquals("RETRY", retrying.statusReason);
+        assertTrue(retrying.lastReply.startsWith("451"), retrying.lastReply);
+        assertTrue(retrying.nextAttemptAt.isAfter(clock.instant()), "the retry waits for its backoff");
+        assertEquals(0, dispatcher.dispatchBatch("t", viaFaulty), "not due before the backoff");
+
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(1, dispatcher.dispatchBatch("t", viaFaulty));
+
+        OutboxMessage sent = data.reload(queued.id);
+        assertEquals(OutboxStatus.SENT, sent.status);
+        assertEquals(2, sent.attempts);
+        assertNotNull(sent.sentAt);
+        assertEquals(List.of("greylist-1@example.com"), SmtpServers.scripted.accepted);
+    }
+
+    @Test
+    void a_relay_that_answers_550_fails_the_message_after_one_attempt_with_the_reply_recorded() throws Exception {
+        SmtpSubmitter viaFaulty = new SmtpSubmitter(faultyRelay);
+        OutboxMessage queued = data.enqueue("reject-1@example.com", 1, "reject:1");
+
+        assertEquals(1, dispatcher.dispatchBatch("t", viaFaulty));
+
+        OutboxMessage failed = data.reload(queued.id);
+        assertEquals(OutboxStatus.FAILED, failed.status);
+        assertEquals("REJECTED", failed.statusReason);
+        assertEquals(1, failed.attempts);
+        assertTrue(failed.lastReply.startsWith("550"), failed.lastReply);
+        assertTrue(failed.lastReply.contains("mailbox unavailable"), failed.lastReply);
+        clock.advance(Duration.ofDays(1));
+        assertEquals(0, dispatcher.dispatchBatch("t", viaFaulty), "a permanent failure is not retried");
+        assertTrue(SmtpServers.scripted.accepted.isEmpty());
+    }
+
+    @Test
+    void a_relay_that_stays_unreachable_fails_the_message_after_the_configured_attempts() throws Exception {
+        SmtpSubmitter viaDown = new SmtpSubmitter(downRelay);
+        OutboxMessage queued = data.enqueue("patient@example.com", 1, "down:1");
+
+        for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+            assertEquals(1, dispatcher.dispatchBatch("t", viaDown), "attempt " + attempt);
+            clock.advance(config.retryMax().multipliedBy(2));
+        }
+
+        OutboxMessage failed = data.reload(queued.id);
+        assertEquals(OutboxStatus.FAILED, failed.status);
+        assertEquals("RETRIES_EXHAUSTED", failed.statusReason);
+        assertEquals(config.maxAttempts(), failed.attempts);
+        assertEquals(0, dispatcher.dispatchBatch("t", viaDown));
+    }
+
+    @Test
+    void retries_back_off_exponentially_up_to_the_limit() {
+        Duration first = dispatcher.backoff(1);
+        Duration third = dispatcher.backoff(3);
+        Duration huge = dispatcher.backoff(40);
+        assertTrue(first.compareTo(config.retryBase()) >= 0 && first.compareTo(config.retryBase().multipliedBy(11).dividedBy(10)) <= 0);
+        assertTrue(third.compareTo(config.retryBase().multipliedBy(4)) >= 0, third.toString());
+        assertTrue(huge.compareTo(config.retryMax().multipliedBy(11).dividedBy(10)) <= 0, huge.toString());
+    }
+
+    private long count(String where) throws Exception {
+        return data.count("SELECT count(*) FROM outbox WHERE " + where);
+    }
+}
