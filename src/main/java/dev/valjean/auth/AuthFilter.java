@@ -50,7 +50,7 @@ public class AuthFilter {
             throw ValjeanException.forbidden("This endpoint needs the role " + Arrays.toString(allowed)
                     + "; the token has " + token.role + ".");
         }
-        caller.token = token;
+        caller.authenticated(token);
     }
 
     static boolean isPublic(Method method, Class<?> type) {

@@ -6,7 +6,12 @@ import jakarta.enterprise.context.RequestScoped;
 @RequestScoped
 public class Caller {
 
-    ApiToken token;
+    private ApiToken token;
+
+    /** Called by {@link AuthFilter} once the token is verified (a method, so it reaches the request's instance through the proxy). */
+    void authenticated(ApiToken verified) {
+        this.token = verified;
+    }
 
     public boolean isAuthenticated() {
         return token != null;

@@ -12,6 +12,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.quarkus.logging.Log;
 
@@ -41,6 +42,18 @@ public class ProblemMapper {
     public RestResponse<Problem> unreadable(JsonProcessingException e) {
         return respond(Problem.of(400, "MALFORMED_JSON", "Malformed request body",
                 "The body is not valid JSON for this endpoint" + location(e) + "."));
+    }
+
+    /** Wrong types and unknown enum values; more specific than the mapper above, so it needs its own. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> mismatched(MismatchedInputException e) {
+        String field = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .reduce((a, b) -> a + "." + b).orElse(null);
+        String detail = field == null ? "The body does not have the shape this endpoint expects."
+                : "The value of '" + field + "' is not of the expected type or one of the allowed values.";
+        Problem problem = Problem.of(400, "MALFORMED_JSON", "Malformed request body", detail);
+        return respond(field == null ? problem : problem.withErrors(List.of(new Problem.FieldError(field, "invalid value"))));
     }
 
     @ServerExceptionMapper
