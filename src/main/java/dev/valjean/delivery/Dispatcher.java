@@ -10,10 +10,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import dev.valjean.delivery.OutboxRepository.Claimed;
 import dev.valjean.delivery.OutboxRepository.Outcome;
 import io.quarkus.logging.Log;
 import io.quarkus.mailer.Mail;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -33,9 +36,11 @@ public class Dispatcher {
     private final DeliveryMetrics metrics;
     private final DeliveryConfig config;
     private final Clock clock;
+    private final int concurrency;
 
     public Dispatcher(OutboxRepository outbox, ConsentGate gate, MailComposer composer, SmtpSubmitter submitter,
-            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, Clock clock) {
+            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, Clock clock,
+            @ConfigProperty(name = "quarkus.mailer.max-pool-size", defaultValue = "10") int connections) {
         this.outbox = outbox;
         this.gate = gate;
         this.composer = composer;
@@ -44,6 +49,7 @@ public class Dispatcher {
         this.metrics = metrics;
         this.config = config;
         this.clock = clock;
+        this.concurrency = Math.max(1, connections);
     }
 
     /** Sends batches until nothing is due; returns how many rows were handled. */
@@ -79,31 +85,27 @@ public class Dispatcher {
         }
         Map<Long, ConsentGate.Decision> decisions = gate.decide(rows.stream().map(Claimed::candidate).toList());
         List<Outcome> outcomes = new ArrayList<>(rows.size());
-        List<Uni<Outcome>> submissions = new ArrayList<>(rows.size());
+        List<Claimed> allowed = new ArrayList<>(rows.size());
         for (Claimed row : rows) {
             ConsentGate.Decision decision = decisions.get(row.id());
-            if (!decision.send()) {
+            if (decision.send()) {
+                allowed.add(row);
+            } else {
                 outcomes.add(new Outcome(row.id(), OutboxStatus.SKIPPED, decision.reason(), null, null, null));
-                continue;
             }
-            Mail mail;
-            try {
-                mail = composer.compose(row);
-            } catch (RuntimeException e) {
-                Log.errorf(e, "Outbox %d could not be composed", row.id());
-                metrics.failed(row.purpose(), "COMPOSE_FAILED");
-                outcomes.add(new Outcome(row.id(), OutboxStatus.FAILED, "COMPOSE_FAILED", null, null, null));
-                continue;
-            }
-            submissions.add(via.submit(mail).map(result -> outcomeOf(row, result)));
         }
-        if (!submissions.isEmpty()) {
+        if (!allowed.isEmpty()) {
+            // At most as many submissions in flight as the relay has pooled connections: nothing
+            // piles up in the SMTP client, and memory stays bounded by the batch.
             Duration budget = config.lease().multipliedBy(8).dividedBy(10);
             try {
-                outcomes.addAll(Uni.join().all(submissions).andFailFast().await().atMost(budget));
+                outcomes.addAll(Multi.createFrom().iterable(allowed)
+                        .onItem().transformToUni(row -> submit(row, via)).merge(concurrency)
+                        .collect().asList()
+                        .await().atMost(budget));
             } catch (RuntimeException e) {
                 // Rows without a result stay SENDING and return to the queue when their lease ends.
-                Log.errorf(e, "A batch of %d submissions did not finish within %s", submissions.size(), budget);
+                Log.errorf(e, "A batch of %d submissions did not finish within %s", allowed.size(), budget);
             }
         }
         int recorded = outbox.record(owner, outcomes, clock.instant());
@@ -113,6 +115,18 @@ public class Dispatcher {
         }
         logSummary(owner, outcomes);
         return rows.size();
+    }
+
+    private Uni<Outcome> submit(Claimed row, SmtpSubmitter via) {
+        Mail mail;
+        try {
+            mail = composer.compose(row);
+        } catch (RuntimeException e) {
+            Log.errorf(e, "Outbox %d could not be composed", row.id());
+            metrics.failed(row.purpose(), "COMPOSE_FAILED");
+            return Uni.createFrom().item(new Outcome(row.id(), OutboxStatus.FAILED, "COMPOSE_FAILED", null, null, null));
+        }
+        return via.submit(mail).map(result -> outcomeOf(row, result));
     }
 
     private Outcome outcomeOf(Claimed row, SmtpSubmitter.Result result) {

@@ -30,6 +30,9 @@ public class SmtpSubmitter {
     public record Result(Kind kind, String reply, Duration latency) {
     }
 
+    /** A relay that has not answered by then is treated as a transient failure (the message is retried). */
+    static final Duration TIMEOUT = Duration.ofMinutes(2);
+
     private final ReactiveMailer mailer;
 
     @Inject
@@ -40,6 +43,7 @@ public class SmtpSubmitter {
     public Uni<Result> submit(Mail mail) {
         long start = System.nanoTime();
         return mailer.send(mail)
+                .ifNoItem().after(TIMEOUT).failWith(() -> new TimeoutException("no final reply within " + TIMEOUT))
                 .onItem().transform(ignored -> new Result(Kind.ACCEPTED, "250 accepted", since(start)))
                 .onFailure().recoverWithItem(failure -> classify(failure, since(start)));
     }
