@@ -41,7 +41,7 @@ public class TestData {
 
     public void reset() throws Exception {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE outbox, suppression, contact RESTART IDENTITY CASCADE");
+            s.execute("TRUNCATE outbox, suppression, contact, consent_text, newsletter RESTART IDENTITY CASCADE");
             s.execute("DELETE FROM api_token WHERE name <> 'bootstrap admin'");
             s.execute("UPDATE api_token SET revoked_at = NULL");
             s.execute("UPDATE send_rate SET tokens = 0, refilled_at = now()");

@@ -1,0 +1,40 @@
+package dev.valjean.newsletter;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Table;
+
+import dev.valjean.common.BaseEntity;
+
+@Entity
+@Table(name = "newsletter")
+public class Newsletter extends BaseEntity {
+
+    public String slug;
+    public String name;
+    public String description;
+    @Enumerated(EnumType.STRING)
+    public Cadence cadence;
+    @Column(name = "sender_name")
+    public String senderName;
+    @Column(name = "sender_address")
+    public String senderAddress;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    public static Optional<Newsletter> findBySlug(String slug) {
+        return find("slug", slug).firstResultOptional();
+    }
+
+    public static List<Newsletter> listBySlug() {
+        return list("order by slug");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.valjean.newsletter;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+
+import org.jboss.resteasy.reactive.RestResponse;
+
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Role;
+
+/** Newsletters, for editors: name, cadence promise, sender, and the versioned consent text of their forms. */
+@Path("/api/v1/newsletters")
+@Authorized({ Role.ADMIN, Role.EDITOR })
+public class NewsletterResource {
+
+    static final String SLUG = "[a-z0-9][a-z0-9-]{0,62}";
+    static final String ONE_LINE = "[^\\r\\n\\p{Cntrl}]*";
+
+    public record CreateNewsletter(
+            @NotBlank @Pattern(regexp = SLUG, message = "lower-case letters, digits and dashes, up to 63") String slug,
+            @NotBlank @Size(max = 120) @Pattern(regexp = ONE_LINE, message = "one line") String name,
+            @Size(max = 1000) String description,
+            @NotNull Cadence cadence,
+            @NotBlank @Size(max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
+            @NotBlank @Size(max = 254) String senderAddress,
+            @NotBlank @Size(max = 2000) String consentText) {
+    }
+
+    public record ChangeNewsletter(
+            @Size(min = 1, max = 120) @Pattern(regexp = ONE_LINE, message = "one line") String name,
+            @Size(max = 1000) String description,
+            Cadence cadence,
+            @Size(min = 1, max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
+            @Size(min = 1, max = 254) String senderAddress,
+            @Size(min = 1, max = 2000) String consentText) {
+    }
+
+    public record NewsletterView(String slug, String name, String description, Cadence cadence, String senderName,
+            String senderAddress, String consentText, int consentVersion, Instant createdAt, Instant updatedAt) {
+        static NewsletterView of(NewsletterService.Current c) {
+            Newsletter n = c.newsletter();
+            return new NewsletterView(n.slug, n.name, n.description, n.cadence, n.senderName, n.senderAddress,
+                    c.consent().text, c.consent().version, n.createdAt, n.updatedAt);
+        }
+    }
+
+    public record ConsentTextView(int version, String text, Instant createdAt) {
+    }
+
+    private final NewsletterService newsletters;
+
+    public NewsletterResource(NewsletterService newsletters) {
+        this.newsletters = newsletters;
+    }
+
+    @POST
+    public RestResponse<NewsletterView> create(@Valid @NotNull CreateNewsletter r) {
+        NewsletterService.Current created = newsletters.create(r.slug(), new NewsletterService.Change(r.name(),
+                r.description(), r.cadence(), r.senderName(), r.senderAddress(), r.consentText()));
+        return RestResponse.ResponseBuilder.<NewsletterView> created(URI.create("/api/v1/newsletters/" + r.slug()))
+                .entity(NewsletterView.of(created)).build();
+    }
+
+    @GET
+    public List<NewsletterView> list() {
+        return newsletters.list().stream().map(NewsletterView::of).toList();
+    }
+
+    @GET
+    @Path("/{slug}")
+    public NewsletterView get(@PathParam("slug") String slug) {
+        return NewsletterView.of(newsletters.get(slug));
+    }
+
+    /** Changes the given fields; a new consent text becomes a new version, the old ones stay. */
+    @PATCH
+    @Path("/{slug}")
+    public NewsletterView change(@PathParam("slug") String slug, @Valid @NotNull ChangeNewsletter r) {
+        return NewsletterView.of(newsletters.change(slug, new NewsletterService.Change(r.name(), r.description(),
+                r.cadence(), r.senderName(), r.senderAddress(), r.consentText())));
+    }
+
+    /** Every consent text version this newsletter's forms have shown. */
+    @GET
+    @Path("/{slug}/consent-texts")
+    public List<ConsentTextView> consentTexts(@PathParam("slug") String slug) {
+        return newsletters.consentHistory(slug).stream()
+                .map(t -> new ConsentTextView(t.version, t.text, t.createdAt)).toList();
+    }
+}
