@@ -36,21 +36,32 @@ public class AuthFilter {
         }
         Method method = resource.getResourceMethod();
         Class<?> type = resource.getResourceClass();
-        if (!path.startsWith(API_PREFIX) || method == null || isPublic(method, type)) {
+        if (!path.startsWith(API_PREFIX) || method == null) {
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-            throw ValjeanException.unauthorized("Send an API token as 'Authorization: Bearer <token>'.");
+        if (isPublic(method, type)) {
+            // Public endpoints serve anonymous visitors; a server-to-server caller may still identify itself.
+            if (header != null) {
+                caller.authenticated(verify(header));
+            }
+            return;
         }
-        ApiToken token = tokens.authenticate(header.substring(7).strip())
-                .orElseThrow(() -> ValjeanException.unauthorized("This API token is unknown or revoked."));
+        ApiToken token = verify(header);
         Role[] allowed = allowedRoles(method, type);
         if (Arrays.stream(allowed).noneMatch(r -> r == token.role)) {
             throw ValjeanException.forbidden("This endpoint needs the role " + Arrays.toString(allowed)
                     + "; the token has " + token.role + ".");
         }
         caller.authenticated(token);
+    }
+
+    private ApiToken verify(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            throw ValjeanException.unauthorized("Send an API token as 'Authorization: Bearer <token>'.");
+        }
+        return tokens.authenticate(header.substring(7).strip())
+                .orElseThrow(() -> ValjeanException.unauthorized("This API token is unknown or revoked."));
     }
 
     static boolean isPublic(Method method, Class<?> type) {

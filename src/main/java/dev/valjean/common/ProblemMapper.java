@@ -24,7 +24,12 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public RestResponse<Problem> domain(ValjeanException e) {
-        return respond(Problem.of(e.status, e.code, e.title, e.getMessage()));
+        Problem problem = Problem.of(e.status, e.code, e.title, e.getMessage());
+        RestResponse<Problem> response = respond(e.errors().isEmpty() ? problem : problem.withErrors(e.errors()));
+        if (e.retryAfterSeconds() != null) {
+            response.getHeaders().putSingle("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        }
+        return response;
     }
 
     @ServerExceptionMapper

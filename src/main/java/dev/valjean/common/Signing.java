@@ -20,12 +20,37 @@ import jakarta.inject.Singleton;
 public class Signing {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private final byte[] master;
     private final byte[] emailKey;
 
     public Signing(SecretsConfig secrets) {
         // Missing in prod is refused by StartupChecks; the fallback only keeps build-time wiring working.
-        byte[] master = secrets.signingKey().orElse("unset").getBytes(StandardCharsets.UTF_8);
-        this.emailKey = hmac(master, "valjean:email-hash".getBytes(StandardCharsets.UTF_8));
+        this.master = secrets.signingKey().orElse("unset").getBytes(StandardCharsets.UTF_8);
+        this.emailKey = subKey("email-hash");
+    }
+
+    /**
+     * A URL-safe signature of {@code data} for one use ({@code purpose}), 128 bits: what makes
+     * unsubscribe and preference links unforgeable without storing them.
+     */
+    public String sign(String purpose, String data) {
+        byte[] mac = hmac(subKey(purpose), data.getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(mac, 16));
+    }
+
+    /** Whether {@code signature} is {@link #sign(String, String)} of the data, compared in constant time. */
+    public boolean verify(String purpose, String data, String signature) {
+        return MessageDigest.isEqual(sign(purpose, data).getBytes(StandardCharsets.US_ASCII),
+                signature.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Full HMAC-SHA256 of {@code data} in hex under the sub-key for {@code purpose} (ALTCHA signatures). */
+    public String hmacHex(String purpose, String data) {
+        return HexFormat.of().formatHex(hmac(subKey(purpose), data.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private byte[] subKey(String purpose) {
+        return hmac(master, ("valjean:" + purpose).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Keyed hash of a normalized address: the identity kept on the suppression list after erasure. */

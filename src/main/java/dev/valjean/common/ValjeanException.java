@@ -17,6 +17,16 @@ public class ValjeanException extends RuntimeException {
         this.title = title;
     }
 
+    /** Per-field (or per-row) details, sent as the problem's {@code errors}. */
+    public java.util.List<Problem.FieldError> errors() {
+        return java.util.List.of();
+    }
+
+    /** Seconds a client should wait before trying again (sent as Retry-After), or null. */
+    public Long retryAfterSeconds() {
+        return null;
+    }
+
     public static ValjeanException notFound(String what) {
         return new ValjeanException(404, "NOT_FOUND", "Not found", what + " does not exist.");
     }

@@ -92,6 +92,8 @@ public class ConsentGate {
                     decisions.put(c.id(), Decision.skip("UNKNOWN_BASIS"));
                 } else if (!allowedPurposes(c.basisType()).contains(c.purpose())) {
                     decisions.put(c.id(), Decision.skip("BASIS_NOT_FOR_PURPOSE"));
+                } else if (c.basisId() == null) {
+                    decisions.put(c.id(), Decision.skip("BASIS_MISSING"));
                 } else {
                     byBasis.computeIfAbsent(c.basisType(), t -> new ArrayList<>()).add(c);
                 }
@@ -101,7 +103,7 @@ public class ConsentGate {
             Map<Long, String> invalid = bases.get(type).invalid(
                     rows.stream().map(c -> new ConsentBasis.BasisRef(c.basisId(), c.contactId())).distinct().toList());
             for (Candidate c : rows) {
-                String reason = c.basisId() == null ? null : invalid.get(c.basisId());
+                String reason = invalid.get(c.basisId());
                 decisions.put(c.id(), reason == null ? Decision.SEND : Decision.skip(reason));
             }
         });

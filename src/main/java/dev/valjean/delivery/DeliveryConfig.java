@@ -30,6 +30,13 @@ public interface DeliveryConfig {
     @WithDefault("5m")
     Duration lease();
 
+    /**
+     * A relay that has not given its final answer to one message by then counts as a transient
+     * failure, and the message is retried. Must stay well below the lease.
+     */
+    @WithDefault("2m")
+    Duration submitTimeout();
+
     /** Attempts before a transiently failing message becomes FAILED. */
     @WithDefault("8")
     int maxAttempts();

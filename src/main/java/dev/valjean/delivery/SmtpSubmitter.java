@@ -30,20 +30,24 @@ public class SmtpSubmitter {
     public record Result(Kind kind, String reply, Duration latency) {
     }
 
-    /** A relay that has not answered by then is treated as a transient failure (the message is retried). */
-    static final Duration TIMEOUT = Duration.ofMinutes(2);
-
     private final ReactiveMailer mailer;
+    /** A relay that has not answered by then is treated as a transient failure (the message is retried). */
+    private final Duration timeout;
 
     @Inject
-    public SmtpSubmitter(ReactiveMailer mailer) {
+    public SmtpSubmitter(ReactiveMailer mailer, DeliveryConfig config) {
+        this(mailer, config.submitTimeout());
+    }
+
+    public SmtpSubmitter(ReactiveMailer mailer, Duration timeout) {
         this.mailer = mailer;
+        this.timeout = timeout;
     }
 
     public Uni<Result> submit(Mail mail) {
         long start = System.nanoTime();
         return mailer.send(mail)
-                .ifNoItem().after(TIMEOUT).failWith(() -> new TimeoutException("no final reply within " + TIMEOUT))
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no final reply within " + timeout))
                 .onItem().transform(ignored -> new Result(Kind.ACCEPTED, "250 accepted", since(start)))
                 .onFailure().recoverWithItem(failure -> classify(failure, since(start)));
     }

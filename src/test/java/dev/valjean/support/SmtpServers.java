@@ -17,6 +17,20 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
     public static GreenMail greenMail;
     public static ScriptedSmtpServer scripted;
 
+    /** Messages GreenMail received for one recipient address. */
+    public static java.util.List<jakarta.mail.internet.MimeMessage> receivedBy(String address) throws Exception {
+        java.util.List<jakarta.mail.internet.MimeMessage> found = new java.util.ArrayList<>();
+        for (jakarta.mail.internet.MimeMessage m : greenMail.getReceivedMessages()) {
+            for (jakarta.mail.Address to : m.getAllRecipients()) {
+                if (to.toString().contains(address)) {
+                    found.add(m);
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
     @Override
     public Map<String, String> start() {
         try {

@@ -1,0 +1,27 @@
+package dev.valjean.abuse;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.CacheControl;
+import jakarta.ws.rs.core.Response;
+
+import dev.valjean.auth.PublicEndpoint;
+
+/** Issues ALTCHA-compatible proof-of-work challenges for the public sign-up forms. */
+@Path("/api/v1/challenge")
+@PublicEndpoint
+public class ChallengeResource {
+
+    private final ChallengeService challenges;
+
+    public ChallengeResource(ChallengeService challenges) {
+        this.challenges = challenges;
+    }
+
+    @GET
+    public Response challenge() {
+        CacheControl noStore = new CacheControl();
+        noStore.setNoStore(true);
+        return Response.ok(challenges.create()).cacheControl(noStore).build();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.valjean.common;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Plain SQL for set-based statements, on the connection of the current transaction. Parameters
+ * are bound positionally: null, String, Number, Boolean, Instant, enums (by name), String[]
+ * (as text[]) and collections of Long (as bigint[]).
+ */
+@ApplicationScoped
+public class Sql {
+
+    private final DataSource dataSource;
+
+    public Sql(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE; the number of rows it touched. */
+    public int update(String sql, Object... params) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(c, s, params);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(describe(e), e);
+        }
+    }
+
+    /** The rows a query returns, each as column label to value (timestamps as Instant). */
+    public List<Map<String, Object>> rows(String sql, Object... params) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            bind(c, s, params);
+            try (ResultSet rs = s.executeQuery()) {
+                ResultSetMetaData meta = rs.getMetaData();
+                List<Map<String, Object>> rows = new ArrayList<>();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        Object value = rs.getObject(i);
+                        if (value instanceof Timestamp t) {
+                            value = t.toInstant();
+                        } else if (value instanceof OffsetDateTime o) {
+                            value = o.toInstant();
+                        }
+                        row.put(meta.getColumnLabel(i), value);
+                    }
+                    rows.add(row);
+                }
+                return rows;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(describe(e), e);
+        }
+    }
+
+    /** The first column of the first row as a long, if there is one (and it is not null). */
+    public Optional<Long> firstLong(String sql, Object... params) {
+        List<Map<String, Object>> rows = rows(sql, params);
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        Object value = rows.get(0).values().iterator().next();
+        return value == null ? Optional.empty() : Optional.of(((Number) value).longValue());
+    }
+
+    /** The first column of every row as longs. */
+    public List<Long> longs(String sql, Object... params) {
+        return rows(sql, params).stream().map(r -> ((Number) r.values().iterator().next()).longValue()).toList();
+    }
+
+    private static void bind(Connection c, PreparedStatement s, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            int index = i + 1;
+            if (p == null) {
+                s.setNull(index, Types.OTHER);
+            } else if (p instanceof Instant instant) {
+                s.setObject(index, instant.atOffset(ZoneOffset.UTC));
+            } else if (p instanceof String[] texts) {
+                s.setArray(index, c.createArrayOf("text", texts));
+            } else if (p instanceof Collection<?> values) {
+                s.setArray(index, c.createArrayOf("bigint", values.toArray()));
+            } else if (p instanceof Enum<?> e) {
+                s.setString(index, e.name());
+            } else {
+                s.setObject(index, p);
+            }
+        }
+    }
+
+    private static String describe(SQLException e) {
+        return "Database statement failed (SQLState " + e.getSQLState() + ")";
+    }
+}

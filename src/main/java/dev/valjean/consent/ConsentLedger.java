@@ -1,0 +1,69 @@
+package dev.valjean.consent;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.common.Sql;
+
+/**
+ * Appends to the consent ledger. The table refuses UPDATE and DELETE; the IP and user agent of an
+ * event go to a separate evidence row so that erasure can remove them and leave the event.
+ */
+@ApplicationScoped
+public class ConsentLedger {
+
+    /** One event. Only event, contact, newsletter and source are required. */
+    public record Entry(LedgerEvent event, long contactId, long newsletterId, Long requestId, Long consentTextId,
+            String source, String page, String ip, String userAgent, Instant evidenceAt, String evidenceText,
+            String detail) {
+
+        public static Entry of(LedgerEvent event, long contactId, long newsletterId, String source) {
+            return new Entry(event, contactId, newsletterId, null, null, source, null, null, null, null, null, null);
+        }
+
+        public Entry request(Long id, Long consentText) {
+            return new Entry(event, contactId, newsletterId, id, consentText, source, page, ip, userAgent, evidenceAt,
+                    evidenceText, detail);
+        }
+
+        public Entry client(String pageUrl, String clientIp, String agent) {
+            return new Entry(event, contactId, newsletterId, requestId, consentTextId, source, pageUrl, clientIp, agent,
+                    evidenceAt, evidenceText, detail);
+        }
+
+        public Entry evidence(Instant at, String text) {
+            return new Entry(event, contactId, newsletterId, requestId, consentTextId, source, page, ip, userAgent, at, text,
+                    detail);
+        }
+
+        public Entry detail(String why) {
+            return new Entry(event, contactId, newsletterId, requestId, consentTextId, source, page, ip, userAgent,
+                    evidenceAt, evidenceText, why);
+        }
+    }
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public ConsentLedger(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public long append(Entry e) {
+        long id = sql.firstLong("""
+                INSERT INTO consent_event (occurred_at, event, contact_id, newsletter_id, request_id, consent_text_id,
+                                           source, page, evidence_at, evidence_text, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                clock.instant(), e.event(), e.contactId(), e.newsletterId(), e.requestId(), e.consentTextId(), e.source(),
+                e.page(), e.evidenceAt(), e.evidenceText(), e.detail()).orElseThrow();
+        if (e.ip() != null || e.userAgent() != null) {
+            sql.update("INSERT INTO consent_evidence (event_id, ip, user_agent) VALUES (?, ?, ?)", id, e.ip(), e.userAgent());
+        }
+        return id;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.valjean.consent;
+
+/** What the consent ledger records. */
+public enum LedgerEvent {
+    REQUESTED, CONFIRMED, UNSUBSCRIBED, EXPIRED, IMPORTED, ERASED
+}

@@ -1,0 +1,59 @@
+package dev.valjean.privacy;
+
+import java.util.Map;
+
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+
+/** Data rights for operators (admin only): consent proof, export, erasure. */
+@Path("/api/v1/contacts/{email}")
+public class ContactResource {
+
+    private final ContactDataService data;
+    private final Template proofPage;
+
+    public ContactResource(ContactDataService data, @Location("pages/consent-proof.html") Template proofPage) {
+        this.data = data;
+        this.proofPage = proofPage;
+    }
+
+    /** The consent proof per subscription: what was shown, when, from where, and each step since. */
+    @GET
+    @Path("/consent")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> consent(@PathParam("email") String email) {
+        return data.consentProof(email);
+    }
+
+    /** The same proof as a printable page. */
+    @GET
+    @Path("/consent")
+    @Produces(MediaType.TEXT_HTML)
+    public Response consentPage(@PathParam("email") String email) {
+        return Response.ok(proofPage.data("proof", data.consentProof(email)).render())
+                .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).build();
+    }
+
+    /** Everything held about the person. */
+    @GET
+    @Path("/export")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> export(@PathParam("email") String email) {
+        return data.export(email);
+    }
+
+    /** Erases the person; their address stays suppressed by its keyed hash. */
+    @DELETE
+    public Response erase(@PathParam("email") String email) {
+        data.erase(email);
+        return Response.noContent().build();
+    }
+}

@@ -1,0 +1,285 @@
+package dev.valjean.subscription;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.CacheControl;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+
+import dev.valjean.abuse.AbuseGuard;
+import dev.valjean.common.ValjeanException;
+import dev.valjean.contact.Contact;
+import dev.valjean.newsletter.ConsentText;
+import dev.valjean.newsletter.Newsletter;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The pages people see: the hosted sign-up form (works without JavaScript), the confirmation
+ * page, one-click unsubscribe and the preference centre. No cookies, no login: the links carry
+ * the proof. A GET never changes anything, so link scanners confirm and unsubscribe nothing.
+ */
+@Path("/")
+@Produces(MediaType.TEXT_HTML)
+public class HostedPages {
+
+    static final String ACCEPTED_TITLE = "Check your inbox";
+    private static final List<String> ACCEPTED_TEXT = List.of(
+            "If the address can receive email, we sent it a link to confirm your subscription.",
+            "Nothing is subscribed until you confirm. The link works for a few days.");
+
+    private final SignupFlow flow;
+    private final SubscriptionService subscriptions;
+    private final PreferenceService preferences;
+    private final AbuseGuard guard;
+    private final dev.valjean.abuse.CaptchaVerifier captcha;
+    private final Links links;
+    private final Template subscribePage;
+    private final Template message;
+    private final Template confirmPage;
+    private final Template unsubscribePage;
+    private final Template preferencesPage;
+    private final String hostedScript;
+
+    public HostedPages(SignupFlow flow, SubscriptionService subscriptions, PreferenceService preferences, AbuseGuard guard,
+            dev.valjean.abuse.CaptchaVerifier captcha, Links links, @Location("pages/subscribe.html") Template subscribePage, @Location("pages/message.html") Template message,
+            @Location("pages/confirm.html") Template confirmPage, @Location("pages/unsubscribe.html") Template unsubscribePage,
+            @Location("pages/preferences.html") Template preferencesPage) {
+        this.flow = flow;
+        this.subscriptions = subscriptions;
+        this.preferences = preferences;
+        this.guard = guard;
+        this.captcha = captcha;
+        this.links = links;
+        this.subscribePage = subscribePage;
+        this.message = message;
+        this.confirmPage = confirmPage;
+        this.unsubscribePage = unsubscribePage;
+        this.preferencesPage = preferencesPage;
+        this.hostedScript = resource("web/solver.js") + resource("web/hosted.js");
+    }
+
+    @GET
+    @Path("subscribe/{slug}")
+    public Response subscribeForm(@PathParam("slug") String slug) {
+        Optional<Newsletter> newsletter = Newsletter.findBySlug(slug);
+        if (newsletter.isEmpty()) {
+            return notFound();
+        }
+        return page(200, form(newsletter.get(), null, null, null));
+    }
+
+    @POST
+    @Path("subscribe/{slug}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response subscribe(@PathParam("slug") String slug, MultivaluedMap<String, String> form,
+            @Context HttpHeaders headers, @Context HttpServerRequest http) {
+        Optional<Newsletter> newsletter = Newsletter.findBySlug(slug);
+        if (newsletter.isEmpty()) {
+            return notFound();
+        }
+        String ip = ipOf(http);
+        Integer version = parseVersion(form.getFirst("consentVersion"));
+        var signup = new SubscriptionService.Signup(form.getFirst("email"), form.getFirst("name"), List.of(slug),
+                "true".equals(form.getFirst("consent")) || "on".equals(form.getFirst("consent")), version,
+                Source.HOSTED_PAGE, links.subscribe(slug), ip, headers.getHeaderString(HttpHeaders.USER_AGENT));
+        try {
+            flow.submit(new SignupFlow.Attempt(signup, form.getFirst("website"),
+                    new AbuseGuard.Proof(ip, form.getFirst("altcha"), form.getFirst("formToken"), captchaOf(form)), false, true));
+        } catch (ValjeanException e) {
+            Response.ResponseBuilder answer = Response.status(e.status)
+                    .entity(form(newsletter.get(), "CHALLENGE_FAILED".equals(e.code)
+                            ? "We could not tell you from a robot this time. Please wait a few seconds and send the form again."
+                            : e.getMessage(), form.getFirst("email"), form.getFirst("name")))
+                    .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore());
+            if (e.retryAfterSeconds() != null) {
+                answer.header("Retry-After", e.retryAfterSeconds());
+            }
+            return answer.build();
+        }
+        return page(200, message("Check your inbox", ACCEPTED_TEXT, null, null));
+    }
+
+    @GET
+    @Path("confirm/{token}")
+    public Response confirmPage(@PathParam("token") String token) {
+        SubscriptionService.Confirmation c = subscriptions.inspect(token);
+        if (c.outcome() == SubscriptionService.Outcome.PENDING) {
+            return page(200, confirmPage.data("token", token).data("newsletters", c.newsletters()).render());
+        }
+        return confirmation(c);
+    }
+
+    @POST
+    @Path("confirm/{token}")
+    public Response confirm(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
+        SubscriptionService.Confirmation c = subscriptions.confirm(token, ipOf(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
+        if (c.outcome() == SubscriptionService.Outcome.CONFIRMED) {
+            return page(200, message("You are subscribed", List.of("Thank you. You will receive " + names(c.newsletters())
+                    + ". Every email has a link to leave in one click."), null, null));
+        }
+        return confirmation(c);
+    }
+
+    @GET
+    @Path("unsubscribe/{token}")
+    public Response unsubscribePage(@PathParam("token") String token) {
+        Optional<Newsletter> newsletter = preferences.newsletterOf(token);
+        if (newsletter.isEmpty()) {
+            return notFound();
+        }
+        Long subscription = links.subscriptionOf(token);
+        long contactId = Subscription.<Subscription> findByIdOptional(subscription).map(s -> s.contactId).orElse(0L);
+        return page(200, unsubscribePage.data("token", token).data("newsletter", newsletter.get())
+                .data("preferencesUrl", "/preferences/" + links.preferencesToken(contactId)).render());
+    }
+
+    /**
+     * RFC 8058 one-click: any POST (form-encoded or multipart, normally with
+     * {@code List-Unsubscribe=One-Click}) leaves this newsletter. Repeating it answers 200 again.
+     */
+    @POST
+    @Path("unsubscribe/{token}")
+    @Consumes(MediaType.WILDCARD)
+    public Response unsubscribe(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
+        String agent = headers.getHeaderString(HttpHeaders.USER_AGENT);
+        Optional<Newsletter> left = preferences.unsubscribe(token, "ONE_CLICK", ipOf(http), agent);
+        if (left.isEmpty()) {
+            return notFound();
+        }
+        return page(200, message("You have left " + left.get().name, List.of(
+                "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null));
+    }
+
+    @GET
+    @Path("preferences/{token}")
+    public Response preferencesPage(@PathParam("token") String token) {
+        Optional<Contact> contact = preferences.contactOf(token);
+        if (contact.isEmpty()) {
+            return notFound();
+        }
+        return page(200, preferences(token, contact.get().id, null));
+    }
+
+    @POST
+    @Path("preferences/{token}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response leave(@PathParam("token") String token, MultivaluedMap<String, String> form, @Context HttpHeaders headers,
+            @Context HttpServerRequest http) {
+        Optional<Contact> contact = preferences.contactOf(token);
+        if (contact.isEmpty()) {
+            return notFound();
+        }
+        Set<String> slugs = new HashSet<>(Optional.ofNullable(form.get("leave")).orElse(List.of()));
+        boolean all = "true".equals(form.getFirst("all"));
+        boolean optOut = "true".equals(form.getFirst("optOut"));
+        int left = preferences.leave(contact.get().id, slugs, all, optOut, ipOf(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
+        String notice = optOut ? "Done: we will not email you again, unless you subscribe anew and confirm."
+                : left == 0 ? "Nothing changed." : "Done: you left " + left + (left == 1 ? " newsletter." : " newsletters.");
+        return page(200, preferences(token, contact.get().id, notice));
+    }
+
+    private String preferences(String token, long contactId, String notice) {
+        return preferencesPage.data("token", token).data("lines", preferences.lines(contactId)).data("notice", notice).render();
+    }
+
+    private Response confirmation(SubscriptionService.Confirmation c) {
+        return switch (c.outcome()) {
+            case NOT_FOUND -> notFound();
+            case ALREADY_CONFIRMED -> page(200, message("Already confirmed", List.of("This subscription is confirmed already: "
+                    + names(c.newsletters()) + ". There is nothing more to do."), null, null));
+            case EXPIRED -> {
+                Newsletter first = c.newsletters().isEmpty() ? null : c.newsletters().get(0);
+                yield page(410, message("This link has expired", List.of(
+                        "Confirmation links work for a limited time, and this one is too old. Nothing was subscribed.",
+                        "You can ask again; we will send a new link."),
+                        first == null ? null : "/subscribe/" + first.slug, first == null ? null : "Subscribe to " + first.name));
+            }
+            case PENDING, CONFIRMED -> throw new IllegalStateException("handled by the caller");
+        };
+    }
+
+    private String form(Newsletter newsletter, String error, String email, String name) {
+        ConsentText consent = ConsentText.current(newsletter.id).orElseThrow();
+        return subscribePage.data("newsletter", newsletter)
+                .data("cadence", ConfirmationMail.cadenceOf(newsletter))
+                .data("consentText", consent.text)
+                .data("consentVersion", consent.version)
+                .data("formToken", guard.newFormToken())
+                .data("error", error)
+                .data("email", email)
+                .data("name", name)
+                .data("script", hostedScript)
+                .data("captcha", captcha)
+                .render();
+    }
+
+    private String message(String title, List<String> paragraphs, String linkUrl, String linkText) {
+        return message.data("title", title).data("paragraphs", paragraphs)
+                .data("linkUrl", linkUrl).data("linkText", linkText).render();
+    }
+
+    private Response notFound() {
+        return page(404, message("Not found", List.of("This link is not valid. Check that it was copied whole."), null, null));
+    }
+
+    private static Response page(int status, String html) {
+        return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore())
+                .header("Referrer-Policy", "no-referrer").header("X-Frame-Options", "DENY").build();
+    }
+
+    private static CacheControl noStore() {
+        CacheControl c = new CacheControl();
+        c.setNoStore(true);
+        return c;
+    }
+
+    private static String names(List<Newsletter> newsletters) {
+        return String.join(", ", newsletters.stream().map(n -> n.name).toList());
+    }
+
+    private static Integer parseVersion(String v) {
+        try {
+            return v == null || v.isBlank() ? null : Integer.valueOf(v.strip());
+        } catch (NumberFormatException e) {
+            return -1; // refused by validation as an unknown version
+        }
+    }
+
+    private static String captchaOf(MultivaluedMap<String, String> form) {
+        String turnstile = form.getFirst("cf-turnstile-response");
+        return turnstile != null ? turnstile : form.getFirst("h-captcha-response");
+    }
+
+    static String ipOf(HttpServerRequest http) {
+        return http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
+    }
+
+    static String resource(String name) {
+        try (InputStream in = HostedPages.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

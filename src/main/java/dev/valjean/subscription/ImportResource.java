@@ -1,0 +1,27 @@
+package dev.valjean.subscription;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Import of an existing list, CSV with evidence per row (admin only). Columns: email,
+ * consented_at, consent_source, consent_text, confirmed_at; optional name, ip.
+ */
+@Path("/api/v1/newsletters/{slug}/imports")
+public class ImportResource {
+
+    private final ImportService imports;
+
+    public ImportResource(ImportService imports) {
+        this.imports = imports;
+    }
+
+    @POST
+    @Consumes({ "text/csv", "text/plain" })
+    public Response importCsv(@PathParam("slug") String slug, String csv) {
+        return Response.status(201).entity(imports.importCsv(slug, csv)).build();
+    }
+}

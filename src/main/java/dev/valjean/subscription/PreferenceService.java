@@ -1,0 +1,116 @@
+package dev.valjean.subscription;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.common.Sql;
+import dev.valjean.consent.ConsentLedger;
+import dev.valjean.consent.LedgerEvent;
+import dev.valjean.consent.SuppressionReason;
+import dev.valjean.consent.SuppressionService;
+import dev.valjean.contact.Contact;
+import dev.valjean.newsletter.Newsletter;
+
+/** Leaving: one-click unsubscribe from one newsletter, and the preference centre for all of them. */
+@ApplicationScoped
+public class PreferenceService {
+
+    /** One line of the preference centre. */
+    public record Line(long subscriptionId, String slug, String name, String cadence, SubscriptionStatus status) {
+    }
+
+    private final Links links;
+    private final ConsentLedger ledger;
+    private final SuppressionService suppressions;
+    private final Sql sql;
+    private final Clock clock;
+
+    public PreferenceService(Links links, ConsentLedger ledger, SuppressionService suppressions, Sql sql, Clock clock) {
+        this.links = links;
+        this.ledger = ledger;
+        this.suppressions = suppressions;
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    /** The newsletter an unsubscribe token leaves, or empty when the token is not genuine. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Newsletter> newsletterOf(String unsubscribeToken) {
+        Long id = links.subscriptionOf(unsubscribeToken);
+        if (id == null) {
+            return Optional.empty();
+        }
+        return Subscription.<Subscription> findByIdOptional(id).map(s -> Newsletter.findById(s.newsletterId));
+    }
+
+    /**
+     * Unsubscribes the token's subscription from its newsletter only. Idempotent: repeating it
+     * changes nothing and still succeeds. Empty when the token is not genuine.
+     */
+    @Transactional
+    public Optional<Newsletter> unsubscribe(String unsubscribeToken, String source, String ip, String userAgent) {
+        Long id = links.subscriptionOf(unsubscribeToken);
+        if (id == null) {
+            return Optional.empty();
+        }
+        Optional<Subscription> found = Subscription.findByIdOptional(id);
+        found.ifPresent(s -> leave(s, source, ip, userAgent));
+        return found.map(s -> Newsletter.findById(s.newsletterId));
+    }
+
+    /** The contact a preference token stands for, or empty. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Contact> contactOf(String preferencesToken) {
+        Long id = links.contactOf(preferencesToken);
+        return id == null ? Optional.empty() : Contact.findByIdOptional(id);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Line> lines(long contactId) {
+        return Subscription.ofContact(contactId).stream()
+                .filter(s -> s.status == SubscriptionStatus.CONFIRMED || s.status == SubscriptionStatus.PENDING)
+                .map(s -> {
+                    Newsletter n = Newsletter.findById(s.newsletterId);
+                    return new Line(s.id, n.slug, n.name, ConfirmationMail.cadenceOf(n), s.status);
+                }).toList();
+    }
+
+    /**
+     * Leaves the named newsletters (or all of them); with {@code optOut} the address is also put
+     * on the suppression list, so nothing but a new double opt-in reaches it again.
+     */
+    @Transactional
+    public int leave(long contactId, Set<String> slugs, boolean all, boolean optOut, String ip, String userAgent) {
+        int left = 0;
+        for (Subscription s : Subscription.ofContact(contactId)) {
+            Newsletter n = Newsletter.findById(s.newsletterId);
+            if ((all || optOut || slugs.contains(n.slug)) && leave(s, "PREFERENCE_CENTRE", ip, userAgent)) {
+                left++;
+            }
+        }
+        if (optOut) {
+            Contact contact = Contact.findById(contactId);
+            suppressions.suppressHash(contact.emailHash, SuppressionReason.GLOBAL_OPT_OUT, "preference centre");
+        }
+        return left;
+    }
+
+    private boolean leave(Subscription s, String source, String ip, String userAgent) {
+        Instant now = clock.instant();
+        int changed = sql.update("""
+                UPDATE subscription SET status = 'UNSUBSCRIBED', unsubscribed_at = ?, updated_at = ?
+                WHERE id = ? AND status IN ('CONFIRMED', 'PENDING')""", now, now, s.id);
+        if (changed == 0) {
+            return false;
+        }
+        ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source)
+                .client(null, SubscriptionService.clip(ip, 64), SubscriptionService.clip(userAgent, 500)));
+        return true;
+    }
+}

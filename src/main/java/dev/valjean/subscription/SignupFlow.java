@@ -1,0 +1,48 @@
+package dev.valjean.subscription;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.abuse.AbuseGuard;
+import io.quarkus.logging.Log;
+
+/**
+ * The one sign-up path behind the hosted page, the embedded form and the JSON API: per-IP limit,
+ * honeypot, validation, anti-abuse proof, then the pending request. Every valid request gets the
+ * same answer whatever is known about the address.
+ */
+@ApplicationScoped
+public class SignupFlow {
+
+    /** A sign-up as it arrived, with its anti-abuse fields. */
+    public record Attempt(SubscriptionService.Signup signup, String honeypot, AbuseGuard.Proof proof, boolean authenticated,
+            boolean allowFormToken) {
+    }
+
+    private final AbuseGuard guard;
+    private final SubscriptionService subscriptions;
+
+    public SignupFlow(AbuseGuard guard, SubscriptionService subscriptions) {
+        this.guard = guard;
+        this.subscriptions = subscriptions;
+    }
+
+    /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
+    @Transactional
+    public void submit(Attempt a) {
+        if (!a.authenticated()) {
+            guard.admit(a.proof().ip());
+        }
+        if (a.honeypot() != null && !a.honeypot().isEmpty()) {
+            Log.info("Sign-up with the honeypot field filled: answered as accepted, nothing stored");
+            return;
+        }
+        List<SubscriptionService.Chosen> chosen = subscriptions.validate(a.signup());
+        if (!a.authenticated()) {
+            guard.check(a.proof(), a.allowFormToken());
+        }
+        subscriptions.request(a.signup(), chosen);
+    }
+}

@@ -1,0 +1,6 @@
+package dev.valjean.subscription;
+
+/** Where a subscription request came from. */
+public enum Source {
+    HOSTED_PAGE, EMBED, API, IMPORT
+}

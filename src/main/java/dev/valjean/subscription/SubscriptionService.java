@@ -1,0 +1,283 @@
+package dev.valjean.subscription;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.common.EmailAddress;
+import dev.valjean.common.Signing;
+import dev.valjean.common.Sql;
+import dev.valjean.common.ValjeanException;
+import dev.valjean.consent.ConsentLedger;
+import dev.valjean.consent.LedgerEvent;
+import dev.valjean.consent.SuppressionReason;
+import dev.valjean.contact.Contact;
+import dev.valjean.contact.ContactService;
+import dev.valjean.newsletter.ConsentText;
+import dev.valjean.newsletter.Newsletter;
+import io.quarkus.logging.Log;
+
+/**
+ * Double opt-in. A sign-up creates a pending request and sends one confirmation email through
+ * the outbox; only the POST of its link confirms. Every step is written to the consent ledger.
+ */
+@ApplicationScoped
+public class SubscriptionService {
+
+    /** A validated sign-up as any of the three ways to subscribe delivers it. */
+    public record Signup(String email, String name, List<String> newsletters, Boolean consent, Integer consentVersion,
+            Source source, String page, String ip, String userAgent) {
+    }
+
+    /** A newsletter a person chose, with the consent text version they were shown. */
+    public record Chosen(Newsletter newsletter, ConsentText consent) {
+    }
+
+    /** How a confirmation attempt ended. */
+    public enum Outcome {
+        /** The link is valid and waits for its POST. */
+        PENDING,
+        CONFIRMED, ALREADY_CONFIRMED, EXPIRED, NOT_FOUND
+    }
+
+    /** The result of opening or posting a confirmation link. */
+    public record Confirmation(Outcome outcome, List<Newsletter> newsletters) {
+    }
+
+    public static final int MAX_NEWSLETTERS_PER_REQUEST = 10;
+
+    private final ContactService contacts;
+    private final ConsentLedger ledger;
+    private final ConfirmationMail mail;
+    private final SubscriptionConfig config;
+    private final Sql sql;
+    private final Clock clock;
+
+    public SubscriptionService(ContactService contacts, ConsentLedger ledger, ConfirmationMail mail, SubscriptionConfig config,
+            Sql sql, Clock clock) {
+        this.contacts = contacts;
+        this.ledger = ledger;
+        this.mail = mail;
+        this.config = config;
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    /**
+     * Validates a sign-up; bad input is refused with 422 before anything is stored. Returns what
+     * {@link #request} needs.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Chosen> validate(Signup s) {
+        if (!Boolean.TRUE.equals(s.consent())) {
+            throw ValjeanException.invalid("CONSENT_REQUIRED",
+                    "Subscribing needs the consent box ticked by the person (consent: true).");
+        }
+        EmailAddress.parse(s.email());
+        if (s.name() != null && (s.name().length() > 200 || s.name().chars().anyMatch(Character::isISOControl))) {
+            throw ValjeanException.invalid("INVALID_NAME", "The name must be one line of at most 200 characters.");
+        }
+        if (s.newsletters() == null || s.newsletters().isEmpty()) {
+            throw ValjeanException.invalid("NEWSLETTER_REQUIRED", "Name at least one newsletter to subscribe to.");
+        }
+        LinkedHashSet<String> slugs = new LinkedHashSet<>(s.newsletters());
+        if (slugs.size() > MAX_NEWSLETTERS_PER_REQUEST) {
+            throw ValjeanException.invalid("TOO_MANY_NEWSLETTERS",
+                    "One request can name at most " + MAX_NEWSLETTERS_PER_REQUEST + " newsletters.");
+        }
+        List<Chosen> chosen = new ArrayList<>();
+        for (String slug : slugs) {
+            Newsletter newsletter = slug == null ? null : Newsletter.findBySlug(slug).orElse(null);
+            if (newsletter == null) {
+                throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
+            }
+            ConsentText text = s.consentVersion() == null ? ConsentText.current(newsletter.id).orElseThrow()
+                    : ConsentText.<ConsentText> find("newsletterId = ?1 and version = ?2", newsletter.id, s.consentVersion())
+                            .firstResultOptional()
+                            .orElseThrow(() -> ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug
+                                    + "' has no consent text version " + s.consentVersion() + "."));
+            chosen.add(new Chosen(newsletter, text));
+        }
+        return chosen;
+    }
+
+    /**
+     * Records a valid sign-up and sends its confirmation email, unless the person is confirmed
+     * for all of it already or had their three confirmation emails today. The caller answers the
+     * same way in every case, so nobody learns whether an address is known.
+     */
+    @Transactional
+    public void request(Signup s, List<Chosen> chosen) {
+        EmailAddress address = EmailAddress.parse(s.email());
+        String name = s.name() == null || s.name().isBlank() ? null : s.name().strip();
+        Contact contact = contacts.findOrCreate(address, name);
+        // One sign-up per person at a time: the row lock serializes concurrent requests for one address.
+        sql.rows("SELECT id FROM contact WHERE id = ? FOR UPDATE", contact.id);
+        Contact.getEntityManager().refresh(contact);
+
+        List<Chosen> wanted = chosen.stream().filter(c -> !isConfirmed(contact.id, c.newsletter().id)).toList();
+        if (wanted.isEmpty()) {
+            Log.debug("Sign-up for newsletters already confirmed: nothing to do");
+            return;
+        }
+        Instant now = clock.instant();
+        long sentToday = sql.firstLong("""
+                SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?""",
+                contact.id, now.minus(Duration.ofDays(1))).orElse(0L);
+        if (sentToday >= config.confirmationsPerDay()) {
+            Log.info("Sign-up ignored: this address had its confirmation emails for today");
+            return;
+        }
+        if (contact.email == null || contact.isErased()) {
+            // The person comes back after erasure or expiry: they asked again, explicitly.
+            contact.email = address.typed();
+            contact.emailNormalized = address.normalized();
+            contact.erasedAt = null;
+        }
+        if (name != null) {
+            contact.name = name;
+        }
+        Contact.getEntityManager().flush(); // the consent gate reads the contact with plain SQL
+
+        String token = Signing.randomToken(32);
+        SubscriptionRequest request = new SubscriptionRequest();
+        request.contactId = contact.id;
+        request.tokenHash = Signing.sha256(token);
+        request.source = s.source();
+        request.page = pageOf(s.page());
+        request.ip = clip(s.ip(), 64);
+        request.userAgent = clip(s.userAgent(), 500);
+        request.name = name;
+        request.createdAt = now;
+        request.expiresAt = now.plus(config.confirmTtl());
+        request.persist();
+        request.flush();
+
+        for (Chosen c : wanted) {
+            long newsletterId = c.newsletter().id;
+            sql.update("INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id) VALUES (?, ?, ?)",
+                    request.id, newsletterId, c.consent().id);
+            sql.update("""
+                    INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, updated_at)
+                    VALUES (?, ?, 'PENDING', ?, ?, ?, ?)
+                    ON CONFLICT (contact_id, newsletter_id) DO UPDATE
+                        SET status = 'PENDING', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
+                            requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at
+                        WHERE subscription.status <> 'CONFIRMED'""",
+                    contact.id, newsletterId, c.consent().id, s.source(), now, now);
+            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id, newsletterId, s.source().name())
+                    .request(request.id, c.consent().id).client(request.page, request.ip, request.userAgent));
+        }
+        mail.enqueue(contact, request, token, wanted.stream().map(Chosen::newsletter).toList());
+    }
+
+    /** What the confirmation link's token stands for, without changing anything (the GET page). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Confirmation inspect(String token) {
+        Optional<SubscriptionRequest> found = findRequest(token);
+        if (found.isEmpty()) {
+            return new Confirmation(Outcome.NOT_FOUND, List.of());
+        }
+        SubscriptionRequest request = found.get();
+        return new Confirmation(stateOf(request), newslettersOf(request.id));
+    }
+
+    /** Confirms the request behind the token (the POST of the link's page). */
+    @Transactional
+    public Confirmation confirm(String token, String ip, String userAgent) {
+        Optional<SubscriptionRequest> found = findRequest(token);
+        if (found.isEmpty()) {
+            return new Confirmation(Outcome.NOT_FOUND, List.of());
+        }
+        SubscriptionRequest request = found.get();
+        // Lock the request so a double click confirms once.
+        sql.rows("SELECT id FROM subscription_request WHERE id = ? FOR UPDATE", request.id);
+        SubscriptionRequest.getEntityManager().refresh(request);
+        Outcome state = stateOf(request);
+        List<Newsletter> newsletters = newslettersOf(request.id);
+        if (state != Outcome.PENDING) {
+            return new Confirmation(state, newsletters);
+        }
+        Instant now = clock.instant();
+        request.confirmedAt = now;
+        Contact contact = Contact.findById(request.contactId);
+        for (var item : sql.rows("SELECT newsletter_id, consent_text_id FROM subscription_request_item WHERE request_id = ?",
+                request.id)) {
+            long newsletterId = ((Number) item.get("newsletter_id")).longValue();
+            long consentTextId = ((Number) item.get("consent_text_id")).longValue();
+            sql.update("""
+                    INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at,
+                                              confirmed_at, updated_at)
+                    VALUES (?, ?, 'CONFIRMED', ?, ?, ?, ?, ?)
+                    ON CONFLICT (contact_id, newsletter_id) DO UPDATE
+                        SET status = 'CONFIRMED', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
+                            requested_at = EXCLUDED.requested_at, confirmed_at = EXCLUDED.confirmed_at,
+                            unsubscribed_at = NULL, updated_at = EXCLUDED.updated_at""",
+                    contact.id, newsletterId, consentTextId, request.source, request.createdAt, now, now);
+            ledger.append(ConsentLedger.Entry.of(LedgerEvent.CONFIRMED, contact.id, newsletterId, request.source.name())
+                    .request(request.id, consentTextId).client(request.page, clip(ip, 64), clip(userAgent, 500)));
+        }
+        // A new explicit double opt-in is the one thing that lifts an opt-out or an erasure.
+        sql.update("DELETE FROM suppression WHERE email_hash = ? AND reason IN (?, ?)", contact.emailHash,
+                SuppressionReason.GLOBAL_OPT_OUT, SuppressionReason.ERASURE);
+        return new Confirmation(Outcome.CONFIRMED, newsletters);
+    }
+
+    private Outcome stateOf(SubscriptionRequest request) {
+        if (request.confirmedAt != null) {
+            return Outcome.ALREADY_CONFIRMED;
+        }
+        if (request.expiredAt != null || !clock.instant().isBefore(request.expiresAt)) {
+            return Outcome.EXPIRED;
+        }
+        return Outcome.PENDING;
+    }
+
+    private static Optional<SubscriptionRequest> findRequest(String token) {
+        if (token == null || token.length() < 20 || token.length() > 100) {
+            return Optional.empty();
+        }
+        return SubscriptionRequest.findByTokenHash(Signing.sha256(token));
+    }
+
+    private List<Newsletter> newslettersOf(long requestId) {
+        List<Long> ids = sql.longs("SELECT newsletter_id FROM subscription_request_item WHERE request_id = ?", requestId);
+        return ids.isEmpty() ? List.of() : Newsletter.list("id in ?1 order by slug", ids);
+    }
+
+    private boolean isConfirmed(long contactId, long newsletterId) {
+        return sql.firstLong("SELECT count(*) FROM subscription WHERE contact_id = ? AND newsletter_id = ? AND status = 'CONFIRMED'",
+                contactId, newsletterId).orElse(0L) > 0;
+    }
+
+    /** The page a form sat on, without query or fragment (they may carry personal data). */
+    static String pageOf(String page) {
+        if (page == null || page.isBlank()) {
+            return null;
+        }
+        String p = page.strip();
+        int cut = p.length();
+        for (char c : new char[] { '?', '#' }) {
+            int i = p.indexOf(c);
+            if (i >= 0 && i < cut) {
+                cut = i;
+            }
+        }
+        return clip(p.substring(0, cut), 2000);
+    }
+
+    static String clip(String s, int max) {
+        if (s == null) {
+            return null;
+        }
+        String oneLine = s.replaceAll("\\p{Cntrl}", " ").strip();
+        return oneLine.length() > max ? oneLine.substring(0, max) : oneLine;
+    }
+}

@@ -1,0 +1,5 @@
+package dev.valjean.subscription;
+
+public enum SubscriptionStatus {
+    PENDING, CONFIRMED, UNSUBSCRIBED, EXPIRED
+}

@@ -1,0 +1,164 @@
+package dev.valjean.subscription;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.delivery.Dispatcher;
+import dev.valjean.delivery.OutboxMessage;
+import dev.valjean.delivery.OutboxRequest;
+import dev.valjean.delivery.OutboxService;
+import dev.valjean.delivery.OutboxStatus;
+import dev.valjean.delivery.Purpose;
+import dev.valjean.support.MutableClock;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import dev.valjean.support.Visitor;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class LeavingTest {
+
+    @Inject
+    TestData data;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    MutableClock clock;
+    @Inject
+    Links links;
+    @Inject
+    OutboxService outbox;
+
+    long weekly;
+    long monthly;
+    long contactId;
+
+    @BeforeEach
+    void subscribeToTwo() throws Exception {
+        data.reset();
+        data.newsletter("weekly");
+        data.newsletter("monthly");
+        Visitor eve = new Visitor("203.0.113.30");
+        eve.subscribe("eve@example.com", "Eve", "weekly", "monthly").then().statusCode(202);
+        dispatcher.drain("t");
+        eve.request().post("/confirm/" + Visitor.confirmToken("eve@example.com")).then().statusCode(200);
+        weekly = subscriptionId("weekly");
+        monthly = subscriptionId("monthly");
+        contactId = data.count("SELECT id FROM contact WHERE email = 'eve@example.com'");
+        assertEquals(2L, confirmed());
+    }
+
+    @Test
+    void one_click_form_encoded_leaves_one_newsletter_only_and_repeating_it_is_harmless() throws Exception {
+        String token = links.unsubscribeToken(weekly);
+        // A mailbox provider's POST: no cookies, no auth, RFC 8058 body.
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + token).then().statusCode(200).header("Set-Cookie", nullValue());
+        assertEquals("UNSUBSCRIBED", status(weekly));
+        assertEquals("CONFIRMED", status(monthly));
+
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + token).then().statusCode(200);
+        assertEquals(1L, data.count("SELECT count(*) FROM consent_event WHERE event = 'UNSUBSCRIBED'"), "idempotent");
+        assertEquals("CONFIRMED", status(monthly));
+    }
+
+    @Test
+    void one_click_multipart_leaves_its_newsletter() throws Exception {
+        RestAssured.given().multiPart("List-Unsubscribe", "One-Click").post("/unsubscribe/" + links.unsubscribeToken(monthly))
+                .then().statusCode(200).body(containsString("You have left The monthly letter"));
+        assertEquals("UNSUBSCRIBED", status(monthly));
+        assertEquals("CONFIRMED", status(weekly));
+    }
+
+    @Test
+    void the_unsubscribe_page_changes_nothing_until_its_button_is_pressed() throws Exception {
+        String token = links.unsubscribeToken(weekly);
+        RestAssured.given().get("/unsubscribe/" + token).then().statusCode(200)
+                .body(containsString("<form method=\"post\" action=\"/unsubscribe/" + token + "\""));
+        assertEquals(2L, confirmed());
+        RestAssured.given().get("/unsubscribe/" + weekly + ".forged").then().statusCode(404);
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + monthly + "." + links.unsubscribeToken(weekly).split("\\.")[1]).then().statusCode(404);
+        assertEquals(2L, confirmed());
+    }
+
+    @Test
+    void the_preference_centre_lists_both_and_leaves_all() throws Exception {
+        String token = links.preferencesToken(contactId);
+        RestAssured.given().get("/preferences/" + token).then().statusCode(200)
+                .body(containsString("The weekly letter"), containsString("The monthly letter"));
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("all", "true")
+                .post("/preferences/" + token).then().statusCode(200).body(containsString("you left 2 newsletters"));
+        assertEquals(0L, confirmed());
+        assertEquals(2L, data.count("SELECT count(*) FROM consent_event WHERE event = 'UNSUBSCRIBED' AND source = 'PREFERENCE_CENTRE'"));
+        RestAssured.given().get("/preferences/" + contactId + ".forged").then().statusCode(404);
+    }
+
+    @Test
+    void the_preference_centre_leaves_one_or_opts_out_of_everything() throws Exception {
+        String token = links.preferencesToken(contactId);
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("leave", "monthly")
+                .post("/preferences/" + token).then().statusCode(200);
+        assertEquals("CONFIRMED", status(weekly));
+        assertEquals("UNSUBSCRIBED", status(monthly));
+
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("optOut", "true")
+                .post("/preferences/" + token).then().statusCode(200);
+        assertEquals(0L, confirmed());
+        assertEquals(1L, data.count("SELECT count(*) FROM suppression WHERE reason = 'GLOBAL_OPT_OUT'"));
+
+        // Only a new double opt-in lifts the opt-out.
+        Visitor eve = new Visitor("203.0.113.31");
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        eve.subscribe("eve@example.com", "Eve", "weekly").then().statusCode(202);
+        dispatcher.drain("t");
+        assertEquals(1L, data.count("SELECT count(*) FROM suppression WHERE reason = 'GLOBAL_OPT_OUT'"), "asking is not confirming");
+        eve.request().post("/confirm/" + Visitor.confirmToken("eve@example.com")).then().statusCode(200);
+        assertEquals(0L, data.count("SELECT count(*) FROM suppression"));
+        assertEquals("CONFIRMED", status(weekly));
+    }
+
+    @Test
+    void a_newsletter_message_queued_before_the_subscriber_left_is_never_sent() throws Exception {
+        OutboxMessage queued = outbox.enqueue(OutboxRequest.of("issue-1:" + weekly, Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
+                weekly, contactId, "Issue 1", "Three things.\n", "<p>Three things.</p>")
+                .asListMail("weekly.valjean.test", "The weekly letter", links.unsubscribe(weekly)));
+        assertEquals(OutboxStatus.QUEUED, queued.status);
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + links.unsubscribeToken(weekly)).then().statusCode(200);
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        clock.advance(Duration.ofSeconds(1));
+        dispatcher.drain("t");
+        OutboxMessage after = data.reload(queued.id);
+        assertEquals(OutboxStatus.SKIPPED, after.status);
+        assertEquals("SUBSCRIPTION_UNSUBSCRIBED", after.statusReason);
+        assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
+    }
+
+    private long subscriptionId(String slug) throws Exception {
+        return data.count("SELECT s.id FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id WHERE n.slug = '" + slug + "'");
+    }
+
+    private String status(long id) throws Exception {
+        return data.text("SELECT status FROM subscription WHERE id = " + id);
+    }
+
+    private long confirmed() throws Exception {
+        return data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED'");
+    }
+}

@@ -1,0 +1,361 @@
+package dev.valjean.subscription;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import jakarta.inject.Inject;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.consent.SuppressionReason;
+import dev.valjean.consent.SuppressionService;
+import dev.valjean.common.EmailAddress;
+import dev.valjean.delivery.Dispatcher;
+import dev.valjean.support.MutableClock;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import dev.valjean.support.Visitor;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class SignupTest {
+
+    @Inject
+    TestData data;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    MutableClock clock;
+    @Inject
+    SuppressionService suppressions;
+
+    @BeforeEach
+    void reset() throws Exception {
+        data.reset();
+        data.newsletter("weekly");
+    }
+
+    @Test
+    void the_whole_journey_from_the_hosted_page_to_a_printable_consent_proof() throws Exception {
+        Visitor ann = new Visitor("203.0.113.7", "JourneyBrowser/1.0");
+        String formToken = ann.formToken("weekly");
+        clock.advance(Duration.ofSeconds(5)); // a person takes a moment to fill in the form
+        ann.request().contentType(ContentType.URLENC)
+                .formParam("email", "ann@example.com").formParam("name", "Ann <b>Bold</b>")
+                .formParam("consent", "true").formParam("consentVersion", "1")
+                .formParam("formToken", formToken).formParam("website", "").formParam("altcha", "")
+                .post("/subscribe/weekly")
+                .then().statusCode(200).contentType(containsString("text/html"))
+                .body(containsString("Check your inbox"));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription WHERE status = 'PENDING'"));
+
+        assertEquals(1, dispatcher.drain("t"));
+        MimeMessage mail = SmtpServers.receivedBy("ann@example.com").get(0);
+        assertEquals("Please confirm your subscription to The weekly letter", mail.getSubject());
+        assertEquals("\"Valjean News\" <news@valjean.test>", mail.getHeader("From", null));
+        String text = Visitor.text(mail);
+        String html = Visitor.html(mail);
+        assertTrue(text.contains("The weekly letter, once a week"), text);
+        assertTrue(text.contains("If it was not you, ignore this email"), text);
+        assertTrue(html.contains("Ann &lt;b&gt;Bold&lt;/b&gt;"), "the name is escaped in HTML: " + html);
+        assertFalse(html.contains("<b>Bold"), html);
+        assertEquals(null, mail.getHeader("List-Unsubscribe"), "a confirmation is not list mail");
+        String token = Visitor.confirmToken("ann@example.com");
+
+        // A link scanner fetching the URL confirms nothing.
+        ann.request().get("/confirm/" + token).then().statusCode(200)
+                .body(containsString("<form method=\"post\" action=\"/confirm/" + token + "\""));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription WHERE status = 'PENDING'"));
+
+        Visitor annLater = new Visitor("198.51.100.20", "ConfirmingBrowser/2.0");
+        annLater.request().post("/confirm/" + token).then().statusCode(200).body(containsString("You are subscribed"));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED' AND confirmed_at IS NOT NULL"));
+
+        data.request().get("/api/v1/contacts/ann@example.com/consent").then().statusCode(200)
+                .body("email", equalTo("ann@example.com"))
+                .body("subscriptions[0].newsletter", equalTo("weekly"))
+                .body("subscriptions[0].status", equalTo("CONFIRMED"))
+                .body("subscriptions[0].requestedAt", notNullValue())
+                .body("subscriptions[0].confirmedAt", notNullValue())
+                .body("subscriptions[0].consentVersion", equalTo(1))
+                .body("subscriptions[0].consentText", equalTo("Yes, send me the weekly letter once a week. I can leave at any time."))
+                .body("subscriptions[0].events[0].event", equalTo("REQUESTED"))
+                .body("subscriptions[0].events[0].ip", equalTo("203.0.113.7"))
+                .body("subscriptions[0].events[0].userAgent", equalTo("JourneyBrowser/1.0"))
+                .body("subscriptions[0].events[0].page", equalTo("https://valjean.test/subscribe/weekly"))
+                .body("subscriptions[0].events[0].source", equalTo("HOSTED_PAGE"))
+                .body("subscriptions[0].events[0].consentText", containsString("once a week"))
+                .body("subscriptions[0].events[1].event", equalTo("CONFIRMED"))
+                .body("subscriptions[0].events[1].ip", equalTo("198.51.100.20"))
+                .body("subscriptions[0].events[1].userAgent", equalTo("ConfirmingBrowser/2.0"))
+                .body("subscriptions[0].events[1].at", notNullValue());
+        data.request().accept("text/html").get("/api/v1/contacts/ann@example.com/consent").then().statusCode(200)
+                .contentType(containsString("text/html"))
+                .body(containsString("203.0.113.7"), containsString("198.51.100.20"), containsString("JourneyBrowser/1.0"),
+                        containsString("Yes, send me the weekly letter once a week."), containsString("REQUESTED"),
+                        containsString("CONFIRMED"));
+    }
+
+    @Test
+    void a_request_without_consent_is_refused_with_422_and_stores_nothing() throws Exception {
+        Visitor bob = new Visitor("203.0.113.8");
+        Map<String, Object> body = new HashMap<>(Map.of("email", "bob@example.com", "newsletters", List.of("weekly"),
+                "altcha", bob.solvedChallenge()));
+        bob.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).contentType("application/problem+json").body("code", equalTo("CONSENT_REQUIRED"));
+        body.put("consent", false);
+        body.put("altcha", bob.solvedChallenge());
+        bob.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).body("code", equalTo("CONSENT_REQUIRED"));
+
+        String formToken = bob.formToken("weekly");
+        clock.advance(Duration.ofSeconds(5));
+        bob.request().contentType(ContentType.URLENC).formParam("email", "bob@example.com").formParam("formToken", formToken)
+                .post("/subscribe/weekly").then().statusCode(422)
+                .body(containsString("consent box"), containsString("name=\"consent\" value=\"true\">"));
+
+        assertNothingStored();
+    }
+
+    @Test
+    void the_consent_box_on_the_hosted_page_is_never_ticked() {
+        String page = new Visitor("203.0.113.9").request().get("/subscribe/weekly").then().statusCode(200).extract().asString();
+        assertTrue(page.contains("<input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"true\">"), page);
+        assertFalse(page.contains("checked"), "nothing on the form is pre-ticked");
+        assertTrue(page.contains("Yes, send me the weekly letter once a week."), "the consent text is shown");
+        assertTrue(page.contains("once a week"), "the cadence is shown");
+    }
+
+    @Test
+    void a_filled_honeypot_is_answered_as_accepted_and_nothing_is_stored_or_sent() throws Exception {
+        Visitor bot = new Visitor("203.0.113.10");
+        Map<String, Object> body = Map.of("email", "bot-target@example.com", "newsletters", List.of("weekly"), "consent", true,
+                "website", "http://spam.example", "altcha", bot.solvedChallenge());
+        String answer = bot.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(202).extract().asString();
+        String real = new Visitor("203.0.113.11").subscribe("real@example.com", null, "weekly").then().statusCode(202)
+                .extract().asString();
+        assertEquals(real, answer, "the bot cannot tell");
+
+        assertEquals(0L, data.count("SELECT count(*) FROM contact WHERE email = 'bot-target@example.com'"));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription_request"));
+        dispatcher.drain("t");
+        assertTrue(SmtpServers.receivedBy("bot-target@example.com").isEmpty());
+    }
+
+    @Test
+    void ten_rapid_requests_for_one_address_send_at_most_three_confirmation_emails() throws Exception {
+        String server = data.token(dev.valjean.auth.Role.ADMIN);
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Callable<Integer> call = () -> io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON)
+                    .body(Map.of("email", "target@example.com", "newsletters", List.of("weekly"), "consent", true))
+                    .post("/api/v1/subscriptions").statusCode();
+            answers.add(pool.submit(call));
+        }
+        for (Future<Integer> answer : answers) {
+            assertEquals(202, answer.get());
+        }
+        pool.shutdown();
+        dispatcher.drain("t");
+
+        assertEquals(3, SmtpServers.receivedBy("target@example.com").size());
+        assertEquals(3L, data.count("SELECT count(*) FROM outbox WHERE purpose = 'CONFIRMATION'"));
+
+        clock.advance(Duration.ofHours(25));
+        io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON)
+                .body(Map.of("email", "target@example.com", "newsletters", List.of("weekly"), "consent", true))
+                .post("/api/v1/subscriptions").then().statusCode(202);
+        dispatcher.drain("t");
+        assertEquals(4, SmtpServers.receivedBy("target@example.com").size(), "a new day, a new allowance");
+    }
+
+    @Test
+    void the_answer_is_identical_for_new_pending_confirmed_unsubscribed_and_suppressed_addresses() throws Exception {
+        data.newsletter("monthly");
+        Visitor v = new Visitor("203.0.113.12");
+        // Set the stage: one pending, one confirmed, one unsubscribed, one suppressed.
+        v.subscribe("pending@example.com", null, "weekly").then().statusCode(202);
+        v.subscribe("confirmed@example.com", null, "weekly").then().statusCode(202);
+        v.subscribe("left@example.com", null, "weekly").then().statusCode(202);
+        dispatcher.drain("t");
+        v.request().post("/confirm/" + Visitor.confirmToken("confirmed@example.com")).then().statusCode(200);
+        v.request().post("/confirm/" + Visitor.confirmToken("left@example.com")).then().statusCode(200);
+        long leftId = data.count("SELECT s.id FROM subscription s JOIN contact c ON c.id = s.contact_id WHERE c.email = 'left@example.com'");
+        v.request().post(unsubscribePath(leftId)).then().statusCode(200);
+        suppressions.suppress(EmailAddress.parse("bounced@example.com"), SuppressionReason.HARD_BOUNCE, "test");
+
+        List<String> addresses = List.of("new@example.com", "pending@example.com", "confirmed@example.com", "left@example.com",
+                "bounced@example.com");
+        List<String> bodies = new ArrayList<>();
+        List<String> contentTypes = new ArrayList<>();
+        int i = 0;
+        for (String address : addresses) {
+            Response r = new Visitor("192.0.2." + (++i)).subscribe(address, null, "weekly");
+            assertEquals(202, r.statusCode(), address);
+            bodies.add(r.asString());
+            contentTypes.add(r.contentType());
+        }
+        for (int k = 1; k < bodies.size(); k++) {
+            assertEquals(bodies.get(0), bodies.get(k), "body for " + addresses.get(k));
+            assertEquals(contentTypes.get(0), contentTypes.get(k));
+        }
+        List<String> pages = new ArrayList<>();
+        for (String address : addresses) {
+            Visitor w = new Visitor("192.0.2." + (++i));
+            String token = w.formToken("weekly");
+            clock.advance(Duration.ofSeconds(3));
+            pages.add(w.request().contentType(ContentType.URLENC).formParam("email", address).formParam("consent", "true")
+                    .formParam("formToken", token).post("/subscribe/weekly").then().statusCode(200).extract().asString());
+        }
+        for (int k = 1; k < pages.size(); k++) {
+            assertEquals(pages.get(0), pages.get(k), "hosted page answer for " + addresses.get(k));
+        }
+    }
+
+    @Test
+    void the_challenge_is_required_single_use_and_expiring() throws Exception {
+        Visitor v = new Visitor("203.0.113.13");
+        Map<String, Object> body = new HashMap<>(Map.of("email", "c@example.com", "newsletters", List.of("weekly"), "consent", true));
+        v.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).body("code", equalTo("CHALLENGE_FAILED"));
+        body.put("altcha", "bm90IGEgc29sdXRpb24=");
+        v.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).body("code", equalTo("CHALLENGE_FAILED"));
+
+        String solved = v.solvedChallenge();
+        body.put("altcha", solved);
+        v.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions").then().statusCode(202);
+        body.put("email", "d@example.com");
+        v.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).body("code", equalTo("CHALLENGE_FAILED"));
+
+        String stale = v.solvedChallenge();
+        clock.advance(Duration.ofMinutes(11));
+        body.put("altcha", stale);
+        v.request().contentType(ContentType.JSON).body(body).post("/api/v1/subscriptions")
+                .then().statusCode(422).body("code", equalTo("CHALLENGE_FAILED"));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription_request"));
+    }
+
+    @Test
+    void a_hosted_form_token_is_refused_when_too_fresh_or_used_twice() throws Exception {
+        Visitor v = new Visitor("203.0.113.14");
+        String token = v.formToken("weekly");
+        v.request().contentType(ContentType.URLENC).formParam("email", "fast@example.com").formParam("consent", "true")
+                .formParam("formToken", token).post("/subscribe/weekly").then().statusCode(422)
+                .body(containsString("could not tell you from a robot"));
+        clock.advance(Duration.ofSeconds(3));
+        v.request().contentType(ContentType.URLENC).formParam("email", "fast@example.com").formParam("consent", "true")
+                .formParam("formToken", token).post("/subscribe/weekly").then().statusCode(200);
+        v.request().contentType(ContentType.URLENC).formParam("email", "again@example.com").formParam("consent", "true")
+                .formParam("formToken", token).post("/subscribe/weekly").then().statusCode(422);
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription_request"));
+    }
+
+    @Test
+    void more_requests_than_the_per_ip_limit_get_429_with_retry_after() {
+        Visitor v = new Visitor("203.0.113.15");
+        for (int i = 0; i < 10; i++) {
+            v.request().contentType(ContentType.JSON).body(Map.of("email", "x@example.com")).post("/api/v1/subscriptions")
+                    .then().statusCode(422);
+        }
+        v.request().contentType(ContentType.JSON).body(Map.of("email", "x@example.com")).post("/api/v1/subscriptions")
+                .then().statusCode(429).contentType("application/problem+json").body("code", equalTo("TOO_MANY_REQUESTS"))
+                .header("Retry-After", notNullValue());
+        new Visitor("203.0.113.16").subscribe("y@example.com", null, "weekly").then().statusCode(202);
+        clock.advance(Duration.ofMinutes(1));
+        v.subscribe("x@example.com", null, "weekly").then().statusCode(202);
+    }
+
+    @Test
+    void an_authenticated_caller_skips_the_challenge_but_never_the_confirmation() throws Exception {
+        String server = data.token(dev.valjean.auth.Role.ADMIN);
+        io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON)
+                .body(Map.of("email", "crm@example.com", "newsletters", List.of("weekly"), "consent", true))
+                .post("/api/v1/subscriptions").then().statusCode(202);
+        assertEquals(0L, data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED'"));
+        dispatcher.drain("t");
+        assertEquals(1, SmtpServers.receivedBy("crm@example.com").size());
+        io.restassured.RestAssured.given().auth().oauth2("bogus").contentType(ContentType.JSON)
+                .body(Map.of("email", "crm@example.com", "newsletters", List.of("weekly"), "consent", true))
+                .post("/api/v1/subscriptions").then().statusCode(401);
+    }
+
+    @Test
+    void the_embedded_form_is_served_and_only_configured_origins_may_call_the_api() {
+        new Visitor("203.0.113.17").request().get("/embed/weekly.js").then().statusCode(200)
+                .contentType(containsString("javascript"))
+                .body(containsString("\"slug\":\"weekly\""), containsString("valjeanSolve"), containsString("/api/v1/subscriptions"));
+        new Visitor("203.0.113.17").request().get("/embed/nothing.js").then().statusCode(404);
+
+        new Visitor("203.0.113.17").request().header("Origin", "https://customer.example")
+                .header("Access-Control-Request-Method", "POST").options("/api/v1/subscriptions")
+                .then().statusCode(204).header("Access-Control-Allow-Origin", "https://customer.example");
+        new Visitor("203.0.113.17").request().header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "POST").options("/api/v1/subscriptions")
+                .then().statusCode(403).header("Access-Control-Allow-Origin", nullValue());
+
+        Visitor embedded = new Visitor("203.0.113.18");
+        String altcha = embedded.solvedChallenge();
+        embedded.request().header("Origin", "https://customer.example").contentType(ContentType.JSON)
+                .body(Map.of("email", "embed@example.com", "newsletters", List.of("weekly"), "consent", true, "altcha", altcha))
+                .post("/api/v1/subscriptions").then().statusCode(202)
+                .header("Access-Control-Allow-Origin", "https://customer.example");
+        data.request().get("/api/v1/contacts/embed@example.com/consent").then().statusCode(200)
+                .body("subscriptions[0].events[0].source", equalTo("EMBED"));
+        data.request().header("Origin", "https://customer.example").get("/api/v1/newsletters")
+                .then().statusCode(200).header("Access-Control-Allow-Origin", nullValue());
+    }
+
+    @Test
+    void unknown_newsletters_and_bad_addresses_are_refused_before_anything_is_stored() throws Exception {
+        Visitor v = new Visitor("203.0.113.19");
+        v.subscribe("nobody@example.com", null, "no-such-letter").then().statusCode(422)
+                .body("code", equalTo("UNKNOWN_NEWSLETTER"));
+        v.subscribe("not an address", null, "weekly").then().statusCode(422).body("code", not(equalTo("CHALLENGE_FAILED")));
+        v.request().contentType(ContentType.JSON).body("{\"email\": ").post("/api/v1/subscriptions").then().statusCode(400)
+                .contentType("application/problem+json");
+        assertNothingStored();
+        data.request().get("/api/v1/newsletters").then().body("slug", hasItem("weekly"));
+    }
+
+    private void assertNothingStored() throws Exception {
+        assertEquals(0L, data.count("SELECT count(*) FROM contact"));
+        assertEquals(0L, data.count("SELECT count(*) FROM subscription_request"));
+        assertEquals(0L, data.count("SELECT count(*) FROM subscription"));
+        assertEquals(0L, data.count("SELECT count(*) FROM consent_event"));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox"));
+    }
+
+    static String unsubscribePath(long subscriptionId) {
+        return "/unsubscribe/" + io.quarkus.arc.Arc.container().instance(Links.class).get().unsubscribeToken(subscriptionId);
+    }
+}
