@@ -36,7 +36,11 @@ public class DeliveryMetrics {
     }
 
     public void enqueued(Purpose purpose) {
-        registry.counter("valjean.outbox.enqueued", "purpose", purpose.name()).increment();
+        enqueued(purpose, 1);
+    }
+
+    public void enqueued(Purpose purpose, long count) {
+        registry.counter("valjean.outbox.enqueued", "purpose", purpose.name()).increment(count);
     }
 
     public void sent(Purpose purpose, Duration latency) {

@@ -28,7 +28,7 @@ public class OutboxRepository {
     /** A row claimed for sending, with what is needed to build the message. */
     public record Claimed(long id, Purpose purpose, String basisType, Long basisId, long contactId, String email,
             String name, String sender, String subject, String bodyText, String bodyHtml, String listId,
-            String unsubscribeUrl, int attempts, String messageId) {
+            String unsubscribeUrl, int attempts, String messageId, String contentRef) {
 
         public ConsentGate.Candidate candidate() {
             return new ConsentGate.Candidate(id, purpose, basisType, basisId, contactId);
@@ -123,7 +123,7 @@ public class OutboxRepository {
                         FROM due, contact ct
                         WHERE o.id = due.id AND ct.id = o.contact_id
                         RETURNING o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, ct.email_normalized, ct.name, o.sender,
-                            o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id""")) {
+                            o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id, o.content_ref""")) {
             s.setObject(1, utc(now));
             s.setInt(2, limit);
             s.setString(3, owner);
@@ -135,7 +135,7 @@ public class OutboxRepository {
                     claimed.add(new Claimed(rs.getLong(1), Purpose.valueOf(rs.getString(2)), rs.getString(3),
                             rs.wasNull() ? null : basisId, rs.getLong(5), rs.getString(6), rs.getString(7),
                             rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
-                            rs.getString(13), rs.getInt(14), rs.getString(15)));
+                            rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16)));
                 }
             }
         } catch (SQLException e) {

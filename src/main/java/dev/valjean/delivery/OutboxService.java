@@ -81,6 +81,11 @@ public class OutboxService {
         return OutboxMessage.findById(id);
     }
 
+    /** The right-hand side of the Message-IDs this instance generates. */
+    public String messageIdDomain() {
+        return messageIdDomain;
+    }
+
     /** Sends one TRANSACTIONAL message so an operator can check the relay set-up. */
     @Transactional
     public OutboxMessage sendTest(EmailAddress to, long operatorTokenId, String operatorName) {

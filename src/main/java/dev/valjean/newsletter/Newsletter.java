@@ -25,10 +25,24 @@ public class Newsletter extends BaseEntity {
     public String senderName;
     @Column(name = "sender_address")
     public String senderAddress;
+    @Column(name = "subject_max")
+    public int subjectMax = 100;
+    @Column(name = "title_max")
+    public int titleMax = 120;
+    @Column(name = "body_max")
+    public int bodyMax = 600;
+    /** The sender's postal address printed in every issue (CAN-SPAM); falls back to valjean.issues.postal-address. */
+    @Column(name = "postal_address")
+    public String postalAddress;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")
     public Instant updatedAt;
+
+    /** The From header of this newsletter's mail: its sender name and address. */
+    public String fromHeader() {
+        return "\"" + senderName.replace("\"", "").replace("\\", "") + "\" <" + senderAddress + ">";
+    }
 
     public static Optional<Newsletter> findBySlug(String slug) {
         return find("slug", slug).firstResultOptional();

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -35,7 +37,11 @@ public class NewsletterResource {
             @NotNull Cadence cadence,
             @NotBlank @Size(max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
             @NotBlank @Size(max = 254) String senderAddress,
-            @NotBlank @Size(max = 2000) String consentText) {
+            @NotBlank @Size(max = 2000) String consentText,
+            @Min(10) @Max(200) Integer subjectMax,
+            @Min(10) @Max(300) Integer titleMax,
+            @Min(50) @Max(3000) Integer bodyMax,
+            @Size(max = 500) String postalAddress) {
     }
 
     public record ChangeNewsletter(
@@ -44,15 +50,21 @@ public class NewsletterResource {
             Cadence cadence,
             @Size(min = 1, max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
             @Size(min = 1, max = 254) String senderAddress,
-            @Size(min = 1, max = 2000) String consentText) {
+            @Size(min = 1, max = 2000) String consentText,
+            @Min(10) @Max(200) Integer subjectMax,
+            @Min(10) @Max(300) Integer titleMax,
+            @Min(50) @Max(3000) Integer bodyMax,
+            @Size(max = 500) String postalAddress) {
     }
 
     public record NewsletterView(String slug, String name, String description, Cadence cadence, String senderName,
-            String senderAddress, String consentText, int consentVersion, Instant createdAt, Instant updatedAt) {
+            String senderAddress, String consentText, int consentVersion, int subjectMax, int titleMax, int bodyMax,
+            String postalAddress, Instant createdAt, Instant updatedAt) {
         static NewsletterView of(NewsletterService.Current c) {
             Newsletter n = c.newsletter();
             return new NewsletterView(n.slug, n.name, n.description, n.cadence, n.senderName, n.senderAddress,
-                    c.consent().text, c.consent().version, n.createdAt, n.updatedAt);
+                    c.consent().text, c.consent().version, n.subjectMax, n.titleMax, n.bodyMax, n.postalAddress,
+                    n.createdAt, n.updatedAt);
         }
     }
 
@@ -68,7 +80,8 @@ public class NewsletterResource {
     @POST
     public RestResponse<NewsletterView> create(@Valid @NotNull CreateNewsletter r) {
         NewsletterService.Current created = newsletters.create(r.slug(), new NewsletterService.Change(r.name(),
-                r.description(), r.cadence(), r.senderName(), r.senderAddress(), r.consentText()));
+                r.description(), r.cadence(), r.senderName(), r.senderAddress(), r.consentText(), r.subjectMax(), r.titleMax(),
+                r.bodyMax(), r.postalAddress()));
         return RestResponse.ResponseBuilder.<NewsletterView> created(URI.create("/api/v1/newsletters/" + r.slug()))
                 .entity(NewsletterView.of(created)).build();
     }
@@ -89,7 +102,8 @@ public class NewsletterResource {
     @Path("/{slug}")
     public NewsletterView change(@PathParam("slug") String slug, @Valid @NotNull ChangeNewsletter r) {
         return NewsletterView.of(newsletters.change(slug, new NewsletterService.Change(r.name(), r.description(),
-                r.cadence(), r.senderName(), r.senderAddress(), r.consentText())));
+                r.cadence(), r.senderName(), r.senderAddress(), r.consentText(), r.subjectMax(), r.titleMax(), r.bodyMax(),
+                r.postalAddress())));
     }
 
     /** Every consent text version this newsletter's forms have shown. */

@@ -20,7 +20,12 @@ public class NewsletterService {
 
     /** Fields of a change; null means "keep". */
     public record Change(String name, String description, Cadence cadence, String senderName, String senderAddress,
-            String consentText) {
+            String consentText, Integer subjectMax, Integer titleMax, Integer bodyMax, String postalAddress) {
+
+        public Change(String name, String description, Cadence cadence, String senderName, String senderAddress,
+                String consentText) {
+            this(name, description, cadence, senderName, senderAddress, consentText, null, null, null, null);
+        }
     }
 
     private final Clock clock;
@@ -42,6 +47,7 @@ public class NewsletterService {
         newsletter.cadence = fields.cadence();
         newsletter.senderName = fields.senderName().strip();
         newsletter.senderAddress = EmailAddress.parse(fields.senderAddress()).normalized();
+        applyLimits(newsletter, fields);
         newsletter.createdAt = now;
         newsletter.updatedAt = now;
         newsletter.persist();
@@ -66,6 +72,7 @@ public class NewsletterService {
         if (change.senderAddress() != null) {
             newsletter.senderAddress = EmailAddress.parse(change.senderAddress()).normalized();
         }
+        applyLimits(newsletter, change);
         Instant now = clock.instant();
         newsletter.updatedAt = now;
         ConsentText consent = ConsentText.current(newsletter.id).orElseThrow();
@@ -90,6 +97,21 @@ public class NewsletterService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<ConsentText> consentHistory(String slug) {
         return ConsentText.history(find(slug).id);
+    }
+
+    private static void applyLimits(Newsletter newsletter, Change change) {
+        if (change.subjectMax() != null) {
+            newsletter.subjectMax = change.subjectMax();
+        }
+        if (change.titleMax() != null) {
+            newsletter.titleMax = change.titleMax();
+        }
+        if (change.bodyMax() != null) {
+            newsletter.bodyMax = change.bodyMax();
+        }
+        if (change.postalAddress() != null) {
+            newsletter.postalAddress = change.postalAddress().isBlank() ? null : change.postalAddress().strip();
+        }
     }
 
     private static Newsletter find(String slug) {

@@ -53,7 +53,7 @@ public class ConfirmationMail {
         String subject = "Please confirm your subscription to " + names;
         outbox.enqueue(OutboxRequest.of("confirm:" + request.id, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
                 request.id, contact.id, subject, text.render(data), html.render(data))
-                .from("\"" + first.senderName.replace("\"", "").replace("\\", "") + "\" <" + first.senderAddress + ">"));
+                .from(first.fromHeader()));
     }
 
     /** One line of the newsletter list in the email. */
@@ -61,11 +61,6 @@ public class ConfirmationMail {
     }
 
     static String cadenceOf(Newsletter n) {
-        return switch (n.cadence) {
-            case WEEKLY -> "once a week";
-            case BIWEEKLY -> "every two weeks";
-            case MONTHLY -> "once a month";
-            case QUARTERLY -> "once a quarter";
-        };
+        return n.cadence.phrase;
     }
 }

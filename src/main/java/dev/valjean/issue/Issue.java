@@ -1,0 +1,49 @@
+package dev.valjean.issue;
+
+import java.time.Instant;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Table;
+
+import org.hibernate.annotations.ColumnTransformer;
+
+import dev.valjean.common.BaseEntity;
+
+/** One issue of a newsletter: subject, optional preheader, layout, and one to three items (JSON). */
+@Entity
+@Table(name = "issue")
+public class Issue extends BaseEntity {
+
+    @Column(name = "newsletter_id")
+    public long newsletterId;
+    public String subject;
+    public String preheader;
+    public String layout;
+    /** The items as a JSON array of {title, body, url}. */
+    @ColumnTransformer(write = "?::jsonb")
+    public String items;
+    @Enumerated(EnumType.STRING)
+    public IssueStatus status;
+    @Column(name = "scheduled_at")
+    public Instant scheduledAt;
+    @Column(name = "started_at")
+    public Instant startedAt;
+    @Column(name = "sent_at")
+    public Instant sentAt;
+    @Column(name = "cancelled_at")
+    public Instant cancelledAt;
+    @Column(name = "cadence_override")
+    public String cadenceOverride;
+    public Integer recipients;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    public String contentRef() {
+        return "issue:" + id;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.valjean.issue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.valjean.delivery.ContentRenderer;
+import dev.valjean.delivery.OutboxRepository;
+import dev.valjean.newsletter.Newsletter;
+import dev.valjean.subscription.Links;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+
+/**
+ * Renders one issue message for one reader at send time: the issue's layout with the reader's
+ * name and their own unsubscribe and preference links. No tracking pixel, no rewritten links.
+ * The issue, its newsletter and its parsed layout are prepared once per issue and reused.
+ */
+@ApplicationScoped
+public class IssueRenderer implements ContentRenderer {
+
+    private record Prepared(String subject, Map<String, Object> base, LayoutStore.Layout layout) {
+    }
+
+    private static final int CACHED_ISSUES = 16;
+
+    private final IssueService issues;
+    private final LayoutStore layouts;
+    private final Links links;
+    private final Map<Long, Prepared> prepared = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Prepared> eldest) {
+            return size() > CACHED_ISSUES;
+        }
+    });
+
+    public IssueRenderer(IssueService issues, LayoutStore layouts, Links links) {
+        this.issues = issues;
+        this.layouts = layouts;
+        this.links = links;
+    }
+
+    /** Forgets prepared issues (ids never repeat in a database; a test reset makes them). */
+    public void clear() {
+        prepared.clear();
+    }
+
+    @Override
+    public String prefix() {
+        return "issue";
+    }
+
+    @Override
+    public Rendered render(String contentRef, OutboxRepository.Claimed row) {
+        long issueId = Long.parseLong(contentRef.substring(contentRef.indexOf(':') + 1));
+        Prepared p = prepared.get(issueId);
+        if (p == null) {
+            p = QuarkusTransaction.requiringNew().call(() -> prepare(issueId));
+            prepared.put(issueId, p);
+        }
+        String unsubscribe = links.unsubscribe(row.basisId());
+        Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, links.preferences(row.contactId()));
+        return new Rendered(p.subject(), layouts.render(p.layout(), "txt", data), layouts.render(p.layout(), "html", data),
+                unsubscribe);
+    }
+
+    private Prepared prepare(long issueId) {
+        Issue issue = issues.find(issueId);
+        Newsletter n = Newsletter.findById(issue.newsletterId);
+        return new Prepared(issue.subject, issues.baseData(issue, n), layouts.load(issue.layout));
+    }
+}

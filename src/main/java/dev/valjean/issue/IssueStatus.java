@@ -1,0 +1,5 @@
+package dev.valjean.issue;
+
+public enum IssueStatus {
+    DRAFT, SCHEDULED, SENDING, SENT, CANCELLED
+}

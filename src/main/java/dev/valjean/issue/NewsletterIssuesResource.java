@@ -1,0 +1,38 @@
+package dev.valjean.issue;
+
+import java.net.URI;
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Role;
+
+/** A newsletter's issues: write a new one, list them. */
+@Path("/api/v1/newsletters/{slug}/issues")
+@Authorized({ Role.ADMIN, Role.EDITOR })
+public class NewsletterIssuesResource {
+
+    private final IssueService issues;
+
+    public NewsletterIssuesResource(IssueService issues) {
+        this.issues = issues;
+    }
+
+    @POST
+    public Response create(@PathParam("slug") String slug, @Valid @NotNull IssueResource.IssueRequest r) {
+        Issue issue = issues.create(slug, new IssueService.Draft(r.subject(), r.preheader(), r.layout(), r.items()));
+        return Response.created(URI.create("/api/v1/issues/" + issue.id)).entity(IssueResource.view(issue, issues)).build();
+    }
+
+    @GET
+    public List<IssueResource.IssueView> list(@PathParam("slug") String slug) {
+        return issues.list(slug).stream().map(i -> IssueResource.view(i, issues)).toList();
+    }
+}
