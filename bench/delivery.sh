@@ -14,68 +14,21 @@ cd "$(dirname "$0")/.."
 
 N=${1:-100000}
 CONN=${2:-16}
-SINK=127.0.0.1:2525
-HTTP_PORT=8089
 SCHEMA=valjean_bench
-HEAP=${HEAP:-256m}
 DKIM=${DKIM:-off}
 TEXT_BYTES=4600
 HTML_BYTES=4600
 MSG_BYTES=10240
-TIME_LIMIT=${TIME_LIMIT:-900}
-WORK=$(mktemp -d)
 PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
+. bench/lib.sh
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-for port in ${SINK#*:} $HTTP_PORT; do
-    if ss -ltn "sport = :$port" | grep -q LISTEN; then
-        echo "port $port is in use: is another benchmark running?"; exit 1
-    fi
-done
-
-if ! command -v smtp-sink >/dev/null; then
-    echo "Installing postfix for smtp-sink and smtp-source"
-    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null
-fi
-
-echo "== building the application"
-./mvnw -B -q package -DskipTests
-
-echo "== starting smtp-sink on $SINK"
-smtp-sink -u nobody "$SINK" 1024 &
-pids+=($!)
-sleep 1
-
-$PSQL -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
-
+prepare
 echo "== starting Valjean with -Xmx$HEAP, $CONN SMTP connections, DKIM $DKIM"
 dkim_env=()
 if [ "$DKIM" = on ]; then
     dkim_env=(VALJEAN_DKIM_KEY_FILE=src/test/resources/dkim/test-dkim-private.pem VALJEAN_DKIM_DOMAIN=valjean.test VALJEAN_DKIM_SELECTOR=test)
 fi
-env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$SCHEMA" \
-    QUARKUS_FLYWAY_SCHEMAS=$SCHEMA \
-    QUARKUS_HTTP_PORT=$HTTP_PORT \
-    QUARKUS_MAILER_HOST=${SINK%:*} QUARKUS_MAILER_PORT=${SINK#*:} QUARKUS_MAILER_START_TLS=DISABLED \
-    QUARKUS_MAILER_MAX_POOL_SIZE=$CONN \
-    QUARKUS_MAILER_FROM="Valjean Bench <bench@valjean.test>" \
-    VALJEAN_ADMIN_TOKEN=bench-admin-token VALJEAN_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789 \
-    VALJEAN_DELIVERY_RATE_LIMIT=0 \
-    "${dkim_env[@]}" \
-    java -Xmx$HEAP ${JAVA_EXTRA:-} -jar target/quarkus-app/quarkus-run.jar > "$WORK/app.log" 2>&1 &
-APP=$!
-pids+=($APP)
-for _ in $(seq 1 120); do
-    curl -fs "localhost:$HTTP_PORT/q/health/ready" >/dev/null 2>&1 && break
-    sleep 0.5
-done
-curl -fs "localhost:$HTTP_PORT/q/health/ready" >/dev/null || { cat "$WORK/app.log"; echo "Valjean did not become ready"; exit 1; }
+start_app $SCHEMA "$CONN" "${dkim_env[@]}"
 
 echo "== enqueuing $N messages (text $TEXT_BYTES + html $HTML_BYTES bytes)"
 start_enqueue=$(date +%s.%N)
@@ -97,16 +50,8 @@ t0=$(date +%s.%N)
 echo "   enqueued in $(echo "$t0 - $start_enqueue" | bc) s"
 
 echo "== draining"
-peak_heap=0
-deadline=$(( $(date +%s) + TIME_LIMIT ))
-while :; do
-    heap=$(curl -fs "localhost:$HTTP_PORT/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
-    [ "${heap:-0}" -gt "$peak_heap" ] && peak_heap=$heap
-    left=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status IN ('QUEUED', 'SENDING')")
-    [ "$left" -eq 0 ] && break
-    [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit reached with $left messages left"; exit 1; }
-    sleep 0.5
-done
+drain $SCHEMA
+peak_heap=$PEAK_HEAP
 last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox")
 counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox GROUP BY status) s")
 sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'")
@@ -115,12 +60,9 @@ valjean_secs=$(echo "$last_sent - $t0" | bc -l)
 valjean_rate=$(echo "$sent / $valjean_secs" | bc -l)
 kill $APP; wait $APP 2>/dev/null || true
 
-echo "== smtp-source: $N messages of $MSG_BYTES bytes over $CONN connections"
-s0=$(date +%s.%N)
-smtp-source -s "$CONN" -m "$N" -l "$MSG_BYTES" -d -f bench@valjean.test -t reader@bench.example "$SINK"
-s1=$(date +%s.%N)
-source_secs=$(echo "$s1 - $s0" | bc -l)
-source_rate=$(echo "$N / $source_secs" | bc -l)
+source_rate "$N" "$MSG_BYTES" "$CONN"
+source_secs=$SOURCE_SECS
+source_rate=$SOURCE_RATE
 
 printf '\n%-34s %s\n' "messages" "$N ($counts)"
 printf '%-34s %.1f s, %.0f msg/s\n' "Valjean (-Xmx$HEAP, DKIM $DKIM)" "$valjean_secs" "$valjean_rate"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue benchmark: one newsletter issue to N confirmed subscribers. Measures the fan-out (the
+# set-based INSERT of N outbox rows when the issue is sent), then delivery into Postfix's smtp-sink
+# with per-reader rendering at send time; in the same run, smtp-source sends N messages of the
+# same size over the same number of connections. Prints fan-out seconds, both rates, their ratio,
+# peak RSS and peak heap.
+#
+#   bench/issue.sh [subscribers=100000] [connections=16]
+#
+# Needs the local PostgreSQL (127.0.0.1:5432, user postgres) and Debian's postfix package
+# (installed if missing). Uses the schema valjean_bench_issue of the database postgres, dropped
+# and recreated on every run. Bounded: every wait has a time limit; processes it starts are
+# stopped by their PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${1:-100000}
+CONN=${2:-16}
+SCHEMA=valjean_bench_issue
+PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
+. bench/lib.sh
+
+prepare
+echo "== starting Valjean with -Xmx$HEAP, $CONN SMTP connections"
+start_app $SCHEMA "$CONN" VALJEAN_PUBLIC_URL=https://news.valjean.test \
+    VALJEAN_ISSUES_POSTAL_ADDRESS="Valjean Bench, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s
+API=(-fsS -H "Authorization: Bearer bench-admin-token" -H "Content-Type: application/json")
+
+curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug":"weekly","name":"The Bench Weekly",
+  "description":"Three short things a week.","cadence":"WEEKLY","senderName":"Bench News","senderAddress":"news@valjean.test",
+  "consentText":"Yes, send me the Bench Weekly once a week."}'
+
+echo "== $N confirmed subscribers (bulk SQL, as an existing list would be)"
+$PSQL <<SQL
+BEGIN;
+INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, name, created_at)
+SELECT 'reader' || i || '@bench.example', 'reader' || i || '@bench.example', md5('reader' || i), 'Reader ' || i, now()
+FROM generate_series(1, $N) i;
+INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, source, requested_at, confirmed_at, updated_at)
+SELECT c.id, n.id, 'CONFIRMED', 'IMPORT', now(), now(), now() FROM $SCHEMA.contact c, $SCHEMA.newsletter n;
+COMMIT;
+ANALYZE $SCHEMA.contact; ANALYZE $SCHEMA.subscription;
+SQL
+
+item='{"title":"TITLE","body":"A short paragraph that says one useful thing, with **one** emphasis and [a link](https://example.com/more). Two or three sentences, as the rules want.","url":"https://example.com/TITLE"}'
+items="[${item//TITLE/first},${item//TITLE/second},${item//TITLE/third}]"
+id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/weekly/issues \
+    -d "{\"subject\":\"Three short things\",\"preheader\":\"This week, briefly\",\"layout\":\"default\",\"items\":$items}" \
+    | sed -E 's/.*"id":([0-9]+).*/\1/')
+preview=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/issues/$id/preview)
+msg_bytes=$(( $(printf '%s' "$preview" | wc -c) + 1200 ))
+
+echo "== sending issue $id (fan-out)"
+f0=$(date +%s.%N)
+curl "${API[@]}" -o /dev/null -X POST localhost:$HTTP_PORT/api/v1/issues/$id/send -d '{}'
+t0=$(date +%s.%N)
+fanout_secs=$(echo "$t0 - $f0" | bc -l)
+queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE content_ref = 'issue:$id'")
+fanout_log=$(grep -o "messages queued in [0-9]* ms" "$WORK/app.log" | head -1)
+
+echo "== draining"
+drain $SCHEMA
+last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox")
+counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox GROUP BY status) s")
+sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'")
+rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$APP/status)
+valjean_secs=$(echo "$last_sent - $t0" | bc -l)
+valjean_rate=$(echo "$sent / $valjean_secs" | bc -l)
+kill $APP; wait $APP 2>/dev/null || true
+
+source_rate "$N" "$msg_bytes" "$CONN"
+
+printf '\n%-34s %s\n' "subscribers" "$N (outbox: $counts)"
+printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout_secs" "$queued" "$fanout_log"
+printf '%-34s %.1f s, %.0f msg/s\n' "Valjean delivery (-Xmx$HEAP)" "$valjean_secs" "$valjean_rate"
+printf '%-34s %.1f s, %.0f msg/s (%d bytes each)\n' "smtp-source" "$SOURCE_SECS" "$SOURCE_RATE" "$msg_bytes"
+printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $SOURCE_RATE" | bc -l)"
+printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
+printf '%-34s %d MiB\n' "peak heap used (sampled 2/s)" "$((PEAK_HEAP / 1048576))"

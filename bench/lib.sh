@@ -1,0 +1,84 @@
+# Shared parts of the benchmarks: sourced, not run. Every process started here is recorded in
+# $pids and stopped by its PID on exit; every wait has a time limit.
+
+SINK=${SINK:-127.0.0.1:2525}
+HTTP_PORT=${HTTP_PORT:-8089}
+HEAP=${HEAP:-256m}
+TIME_LIMIT=${TIME_LIMIT:-900}
+WORK=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Refuses to start when the sink or the app port is taken, installs postfix if needed, builds.
+prepare() {
+    for port in ${SINK#*:} $HTTP_PORT; do
+        if ss -ltn "sport = :$port" | grep -q LISTEN; then
+            echo "port $port is in use: is another benchmark running?"; exit 1
+        fi
+    done
+    if ! command -v smtp-sink >/dev/null; then
+        echo "Installing postfix for smtp-sink and smtp-source"
+        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null
+    fi
+    echo "== building the application"
+    ./mvnw -B -q package -DskipTests
+    echo "== starting smtp-sink on $SINK"
+    smtp-sink -u nobody "$SINK" 1024 &
+    pids+=($!)
+    sleep 1
+}
+
+# start_app SCHEMA CONNECTIONS [ENV=VALUE...]: runs the packaged server against SCHEMA (dropped
+# first) and the sink, waits until it is ready. Sets APP to its PID.
+start_app() {
+    local schema=$1 conn=$2
+    shift 2
+    psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "DROP SCHEMA IF EXISTS $schema CASCADE"
+    env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$schema" \
+        QUARKUS_FLYWAY_SCHEMAS=$schema \
+        QUARKUS_HTTP_PORT=$HTTP_PORT \
+        QUARKUS_MAILER_HOST=${SINK%:*} QUARKUS_MAILER_PORT=${SINK#*:} QUARKUS_MAILER_START_TLS=DISABLED \
+        QUARKUS_MAILER_MAX_POOL_SIZE=$conn \
+        QUARKUS_MAILER_FROM="Valjean Bench <bench@valjean.test>" \
+        VALJEAN_ADMIN_TOKEN=bench-admin-token VALJEAN_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789 \
+        VALJEAN_DELIVERY_RATE_LIMIT=0 \
+        "$@" \
+        java -Xmx$HEAP ${JAVA_EXTRA:-} -jar target/quarkus-app/quarkus-run.jar > "$WORK/app.log" 2>&1 &
+    APP=$!
+    pids+=($APP)
+    for _ in $(seq 1 120); do
+        curl -fs "localhost:$HTTP_PORT/q/health/ready" >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+    curl -fs "localhost:$HTTP_PORT/q/health/ready" >/dev/null || { cat "$WORK/app.log"; echo "Valjean did not become ready"; exit 1; }
+}
+
+# drain SCHEMA: waits until no message is queued or sending, sampling the heap; sets PEAK_HEAP.
+drain() {
+    local schema=$1 heap left deadline
+    PEAK_HEAP=0
+    deadline=$(( $(date +%s) + TIME_LIMIT ))
+    while :; do
+        heap=$(curl -fs "localhost:$HTTP_PORT/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
+        [ "${heap:-0}" -gt "$PEAK_HEAP" ] && PEAK_HEAP=$heap
+        left=$(psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SELECT count(*) FROM $schema.outbox WHERE status IN ('QUEUED', 'SENDING')")
+        [ "$left" -eq 0 ] && break
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit reached with $left messages left"; exit 1; }
+        sleep 0.5
+    done
+}
+
+# source_rate N BYTES CONNECTIONS: smtp-source's rate for the same work against the same sink; sets SOURCE_SECS, SOURCE_RATE.
+source_rate() {
+    local n=$1 bytes=$2 conn=$3 s0 s1
+    echo "== smtp-source: $n messages of $bytes bytes over $conn connections"
+    s0=$(date +%s.%N)
+    smtp-source -s "$conn" -m "$n" -l "$bytes" -d -f bench@valjean.test -t reader@bench.example "$SINK"
+    s1=$(date +%s.%N)
+    SOURCE_SECS=$(echo "$s1 - $s0" | bc -l)
+    SOURCE_RATE=$(echo "$n / $SOURCE_SECS" | bc -l)
+}
