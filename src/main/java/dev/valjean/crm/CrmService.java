@@ -1,0 +1,133 @@
+package dev.valjean.crm;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import dev.valjean.common.EmailAddress;
+import dev.valjean.common.Sql;
+import dev.valjean.common.ValjeanException;
+import dev.valjean.contact.Contact;
+import dev.valjean.contact.ContactService;
+
+/**
+ * Accounts and opportunities as the CRM knows them, upserted by external id: calling twice with
+ * the same data leaves the same state. Nurture (acceleration and customer-success sequences)
+ * reads whether a deal is open, who is on it, and whether an account is a customer.
+ */
+@ApplicationScoped
+public class CrmService {
+
+    /** An account as the CRM sends it. */
+    public record AccountData(String name, boolean customer, LocalDate customerSince, String industry, Integer employeeCount,
+            String country) {
+    }
+
+    /** An opportunity as the CRM sends it; {@code contacts} is the whole buying committee now. */
+    public record OpportunityData(String account, String name, String stage, OpportunityStatus status, String owner,
+            List<Member> contacts) {
+    }
+
+    /** One person on the buying committee. */
+    public record Member(String email, String name, String role) {
+    }
+
+    public enum OpportunityStatus {
+        OPEN, WON, LOST
+    }
+
+    /** Whether an upsert created the record. */
+    public record Upserted(long id, boolean created) {
+    }
+
+    private final ContactService contacts;
+    private final Sql sql;
+    private final Clock clock;
+
+    public CrmService(ContactService contacts, Sql sql, Clock clock) {
+        this.contacts = contacts;
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    @Transactional
+    public Upserted putAccount(String externalId, AccountData a) {
+        Instant now = clock.instant();
+        if (!a.customer() && a.customerSince() != null) {
+            throw ValjeanException.invalid("CUSTOMER_SINCE_WITHOUT_CUSTOMER", "customerSince is only for customers.");
+        }
+        Map<String, Object> row = sql.rows("""
+                INSERT INTO account (external_id, name, customer, customer_since, industry, employee_count, country, created_at, updated_at)
+                VALUES (?, ?, ?, ?::date, ?, ?, ?, ?, ?)
+                ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, customer = EXCLUDED.customer,
+                    customer_since = EXCLUDED.customer_since, industry = EXCLUDED.industry,
+                    employee_count = EXCLUDED.employee_count, country = EXCLUDED.country, updated_at = EXCLUDED.updated_at
+                RETURNING id, (xmax = 0) AS created""",
+                externalId, a.name().strip(), a.customer(), a.customerSince() == null ? null : a.customerSince().toString(),
+                a.industry(), a.employeeCount(), a.country(), now, now).get(0);
+        return new Upserted(((Number) row.get("id")).longValue(), (Boolean) row.get("created"));
+    }
+
+    @Transactional
+    public Upserted putOpportunity(String externalId, OpportunityData o) {
+        Long accountId = sql.firstLong("SELECT id FROM account WHERE external_id = ?", o.account())
+                .orElseThrow(() -> ValjeanException.invalid("UNKNOWN_ACCOUNT", "There is no account '" + o.account()
+                        + "'; PUT it to /api/v1/accounts/{externalId} first."));
+        Instant now = clock.instant();
+        // closed_at keeps the moment the deal first closed; reopening clears it.
+        Map<String, Object> row = sql.rows("""
+                INSERT INTO opportunity (external_id, account_id, name, stage, status, owner, closed_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'OPEN' THEN NULL ELSE ?::timestamptz END, ?, ?)
+                ON CONFLICT (external_id) DO UPDATE SET account_id = EXCLUDED.account_id, name = EXCLUDED.name,
+                    stage = EXCLUDED.stage, status = EXCLUDED.status, owner = EXCLUDED.owner,
+                    closed_at = CASE WHEN EXCLUDED.status = 'OPEN' THEN NULL
+                                     ELSE COALESCE(opportunity.closed_at, EXCLUDED.closed_at) END,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING id, (xmax = 0) AS created""",
+                externalId, accountId, o.name().strip(), o.stage(), o.status(), o.owner(), o.status().name(), now, now, now).get(0);
+        long id = ((Number) row.get("id")).longValue();
+        List<Member> members = o.contacts() == null ? List.of() : o.contacts();
+        Map<Long, String> committee = new LinkedHashMap<>();
+        for (Member m : members) {
+            Contact contact = contacts.findOrCreate(EmailAddress.parse(m.email()), m.name());
+            committee.put(contact.id, m.role());
+        }
+        sql.update("DELETE FROM opportunity_contact WHERE opportunity_id = ? AND NOT (contact_id = ANY(?))", id,
+                List.copyOf(committee.keySet()));
+        for (var member : committee.entrySet()) {
+            sql.update("""
+                    INSERT INTO opportunity_contact (opportunity_id, contact_id, role) VALUES (?, ?, ?)
+                    ON CONFLICT (opportunity_id, contact_id) DO UPDATE SET role = EXCLUDED.role""", id, member.getKey(),
+                    member.getValue());
+        }
+        return new Upserted(id, (Boolean) row.get("created"));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Map<String, Object>> account(String externalId) {
+        return sql.rows("""
+                SELECT external_id AS "externalId", name, customer, customer_since::text AS "customerSince", industry,
+                       employee_count AS "employeeCount", country, created_at AS "createdAt", updated_at AS "updatedAt"
+                FROM account WHERE external_id = ?""", externalId).stream().findFirst();
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<Map<String, Object>> opportunity(String externalId) {
+        Optional<Map<String, Object>> found = sql.rows("""
+                SELECT o.id, o.external_id AS "externalId", a.external_id AS account, o.name, o.stage, o.status, o.owner,
+                       o.closed_at AS "closedAt", o.created_at AS "createdAt", o.updated_at AS "updatedAt"
+                FROM opportunity o JOIN account a ON a.id = o.account_id WHERE o.external_id = ?""", externalId)
+                .stream().findFirst();
+        found.ifPresent(o -> o.put("contacts", sql.rows("""
+                SELECT c.email, c.name, oc.role FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
+                WHERE oc.opportunity_id = ? ORDER BY c.email""", o.remove("id"))));
+        return found;
+    }
+}
