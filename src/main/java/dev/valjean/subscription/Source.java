@@ -2,5 +2,7 @@ package dev.valjean.subscription;
 
 /** Where a subscription request came from. */
 public enum Source {
-    HOSTED_PAGE, EMBED, API, IMPORT
+    HOSTED_PAGE, EMBED, API, IMPORT,
+    /** The unticked newsletter checkbox of another form (a download, an event registration). */
+    FORM
 }
