@@ -20,6 +20,8 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
 import dev.valjean.newsletter.Newsletter;
+import dev.valjean.sales.IdealCustomerProfile;
+import dev.valjean.sales.SalesWebhook;
 import dev.valjean.subscription.Source;
 import dev.valjean.subscription.SubscriptionService;
 import io.quarkus.logging.Log;
@@ -43,15 +45,19 @@ public class FormService {
     static final List<String> TRANSIENT = List.of("altcha", "website", "captcha", "formToken");
 
     private final ContactService contacts;
+    private final IdealCustomerProfile icp;
+    private final SalesWebhook webhook;
     private final SubscriptionService subscriptions;
     private final AbuseGuard guard;
     private final ObjectMapper json;
     private final Sql sql;
     private final Clock clock;
 
-    public FormService(ContactService contacts, SubscriptionService subscriptions, AbuseGuard guard, ObjectMapper json, Sql sql,
+    public FormService(ContactService contacts, IdealCustomerProfile icp, SalesWebhook webhook, SubscriptionService subscriptions, AbuseGuard guard, ObjectMapper json, Sql sql,
             Clock clock) {
         this.contacts = contacts;
+        this.icp = icp;
+        this.webhook = webhook;
         this.subscriptions = subscriptions;
         this.guard = guard;
         this.json = json;
@@ -144,8 +150,13 @@ public class FormService {
                 VALUES (?, ?, ?::jsonb, ?, ?, ?) RETURNING id""", form.get("id"), contact.id, toJson(kept), clip(ip, 64),
                 clip(userAgent, 500), clock.instant()).orElseThrow();
         if (kind.asksForSales()) {
-            sql.update("INSERT INTO sales_request (submission_id, contact_id, kind, created_at) VALUES (?, ?, ?, ?)", submission,
-                    contact.id, kind, clock.instant());
+            IdealCustomerProfile.Fit fit = icp.assess(kept);
+            boolean post = fit.fits() && webhook.configured();
+            sql.update("""
+                    INSERT INTO sales_request (submission_id, contact_id, kind, created_at, qualified, fit_reasons, webhook_status,
+                                               next_attempt_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", submission, contact.id, kind, clock.instant(), fit.fits(),
+                    String.join("; ", fit.reasons()), post ? "PENDING" : "NOT_POSTED", post ? clock.instant() : null);
         } else if (chosen != null) {
             // The person ticked the newsletter box themselves: the normal double opt-in, nothing more.
             subscriptions.request(signup, chosen);

@@ -16,6 +16,8 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
 
     public static GreenMail greenMail;
     public static ScriptedSmtpServer scripted;
+    /** The CRM webhook endpoint that sales requests are posted to. */
+    public static WebhookReceiver webhooks;
 
     /** Messages GreenMail received for one recipient address. */
     public static java.util.List<jakarta.mail.internet.MimeMessage> receivedBy(String address) throws Exception {
@@ -37,6 +39,7 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
             greenMail = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
             greenMail.start();
             scripted = new ScriptedSmtpServer();
+            webhooks = new WebhookReceiver();
         } catch (Exception e) {
             throw new IllegalStateException("Could not start the test SMTP servers", e);
         }
@@ -52,7 +55,8 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
                 "quarkus.mailer.down.port", String.valueOf(closedPort()),
                 "quarkus.mailer.down.mock", "false",
                 "quarkus.mailer.down.from", "Valjean Test <sender@valjean.test>",
-                "quarkus.mailer.down.start-tls", "DISABLED" };
+                "quarkus.mailer.down.start-tls", "DISABLED",
+                "valjean.sales.webhook-url", webhooks.url() };
         for (int i = 0; i < pairs.length; i += 2) {
             config.put(pairs[i], pairs[i + 1]);
         }
@@ -76,6 +80,9 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
         try {
             if (scripted != null) {
                 scripted.close();
+            }
+            if (webhooks != null) {
+                webhooks.close();
             }
         } catch (Exception e) {
             // nothing left to do at shutdown

@@ -62,6 +62,7 @@ public class TestData {
         TestBasis.reset();
         SmtpServers.greenMail.purgeEmailFromAllMailboxes();
         SmtpServers.scripted.reset();
+        SmtpServers.webhooks.reset();
     }
 
     /** A request authenticated with the bootstrap admin token. */
