@@ -1,0 +1,28 @@
+package dev.valjean.nurture;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.QueryParam;
+
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Role;
+
+/** Who is in which sequence, per opportunity or per person, with each ended enrollment's reason. */
+@Path("/api/v1/enrollments")
+@Authorized({ Role.ADMIN, Role.SALES })
+public class EnrollmentResource {
+
+    private final NurtureService nurture;
+
+    public EnrollmentResource(NurtureService nurture) {
+        this.nurture = nurture;
+    }
+
+    @GET
+    public List<Map<String, Object>> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email) {
+        return nurture.enrollments(opportunity, email);
+    }
+}
