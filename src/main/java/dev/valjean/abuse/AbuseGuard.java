@@ -8,6 +8,7 @@ import jakarta.transaction.Transactional;
 
 import dev.valjean.common.Signing;
 import dev.valjean.common.ValjeanException;
+import io.quarkus.logging.Log;
 
 /**
  * The anti-abuse checks a public sign-up passes before anything is stored: per-IP limit,
@@ -40,9 +41,20 @@ public class AbuseGuard {
         this.clock = clock;
     }
 
-    /** Counts the request against its IP's allowance (429 over it). Runs before validation, so junk counts too. */
-    public void admit(String ip) {
-        limiter.admit(ip);
+    /**
+     * The first checks of every public submission: counts it against its IP's allowance (429 over
+     * it; authenticated callers are not counted), then the honeypot. False means "a bot filled the
+     * honeypot": answer as if accepted and store nothing.
+     */
+    public boolean screen(String ip, String honeypot, boolean authenticated) {
+        if (!authenticated) {
+            limiter.admit(ip);
+        }
+        if (honeypot != null && !honeypot.isEmpty()) {
+            Log.info("Submission with the honeypot filled: answered as accepted, nothing stored");
+            return false;
+        }
+        return true;
     }
 
     /**

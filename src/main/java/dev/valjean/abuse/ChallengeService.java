@@ -2,7 +2,6 @@ package dev.valjean.abuse;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -53,7 +52,7 @@ public class ChallengeService {
         long expires = clock.instant().plus(config.challengeTtl()).getEpochSecond();
         String salt = HexFormat.of().formatHex(random) + "?expires=" + expires + "&";
         int number = RANDOM.nextInt(config.challengeMaxNumber() + 1);
-        String challenge = sha256Hex(salt + number);
+        String challenge = Signing.sha256(salt + number);
         return new Challenge("SHA-256", challenge, config.challengeMaxNumber(), salt, signing.hmacHex(PURPOSE, challenge));
     }
 
@@ -82,7 +81,7 @@ public class ChallengeService {
         }
         boolean signed = MessageDigest.isEqual(signing.hmacHex(PURPOSE, challenge).getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII));
-        if (!signed || !sha256Hex(salt + number.asLong()).equals(challenge)) {
+        if (!signed || !Signing.sha256(salt + number.asLong()).equals(challenge)) {
             return false;
         }
         Instant expires = expiryOf(salt);
@@ -123,10 +122,10 @@ public class ChallengeService {
         return null;
     }
 
-    /** Solves a challenge the way a browser would; used by tests and the benchmark client. */
+    /** Solves a challenge the way a browser would; used by tests. */
     public static String solve(Challenge c) {
         for (int n = 0; n <= c.maxnumber(); n++) {
-            if (sha256Hex(c.salt() + n).equals(c.challenge())) {
+            if (Signing.sha256(c.salt() + n).equals(c.challenge())) {
                 String payload = "{\"algorithm\":\"SHA-256\",\"challenge\":\"" + c.challenge() + "\",\"number\":" + n
                         + ",\"salt\":\"" + c.salt() + "\",\"signature\":\"" + c.signature() + "\"}";
                 return Base64.getEncoder().encodeToString(payload.getBytes(StandardCharsets.UTF_8));
@@ -134,13 +133,4 @@ public class ChallengeService {
         }
         throw new IllegalArgumentException("unsolvable challenge");
     }
-
-    static String sha256Hex(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
 }

@@ -21,6 +21,7 @@ public class Signing {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private final byte[] master;
+    private final java.util.Map<String, byte[]> subKeys = new java.util.concurrent.ConcurrentHashMap<>();
     private final byte[] emailKey;
 
     public Signing(SecretsConfig secrets) {
@@ -50,7 +51,8 @@ public class Signing {
     }
 
     private byte[] subKey(String purpose) {
-        return hmac(master, ("valjean:" + purpose).getBytes(StandardCharsets.UTF_8));
+        // Unsubscribe and preference links are signed for every message of a fan-out: derive once.
+        return subKeys.computeIfAbsent(purpose, p -> hmac(master, ("valjean:" + p).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Keyed hash of a normalized address: the identity kept on the suppression list after erasure. */

@@ -122,6 +122,16 @@ public class ConsentGate {
         return decisions;
     }
 
+    /** The suppression reasons that stop mail of this purpose (the fan-out filters by the same rule). */
+    static Set<SuppressionReason> blockingReasons(Purpose purpose) {
+        return BLOCKING.get(purpose);
+    }
+
+    /** Whether a basis type is known and may justify this purpose. */
+    boolean justifies(String basisType, Purpose purpose) {
+        return bases.containsKey(basisType) && allowedPurposes(basisType).contains(purpose);
+    }
+
     private Set<Purpose> allowedPurposes(String basisType) {
         return bases.get(basisType).purposes();
     }

@@ -16,6 +16,8 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import dev.valjean.common.Sql;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -41,9 +43,11 @@ public class OutboxRepository {
     }
 
     private final DataSource dataSource;
+    private final Sql sql;
 
-    public OutboxRepository(DataSource dataSource) {
+    public OutboxRepository(DataSource dataSource, Sql sql) {
         this.dataSource = dataSource;
+        this.sql = sql;
     }
 
     /** Inserts a new row; empty when the idempotency key exists already. */
@@ -85,6 +89,30 @@ public class OutboxRepository {
         } catch (SQLException e) {
             throw new IllegalStateException("Could not insert into the outbox", e);
         }
+    }
+
+    /**
+     * One INSERT … SELECT for a fan-out: a row per {@code (basis_id, contact_id)} of the source
+     * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
+     */
+    int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String messageIdDomain,
+            String source, Object... params) {
+        Object[] all = new Object[params.length + 11];
+        Object[] head = { f.keyPrefix(), f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now,
+                messageIdDomain, now, now };
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(params, 0, all, head.length, params.length);
+        all[head.length + params.length] = blocking;
+        return sql.update("""
+                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
+                                    status, next_attempt_at, message_id, created_at, updated_at)
+                SELECT ? || src.basis_id, ?, ?, src.basis_id, src.contact_id, ?, ?, ?,
+                       'QUEUED', ?, '<' || replace(gen_random_uuid()::text, '-', '') || '@' || ? || '>', ?, ?
+                FROM (""" + source + """
+                ) src JOIN contact c ON c.id = src.contact_id
+                WHERE c.erased_at IS NULL AND c.email_normalized IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM suppression p WHERE p.email_hash = c.email_hash AND p.reason = ANY(?))
+                ON CONFLICT (idempotency_key) DO NOTHING""", all);
     }
 
     /** Puts rows whose lease ran out (their instance died or hung) back in the queue. */

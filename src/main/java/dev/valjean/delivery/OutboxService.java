@@ -14,6 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
+import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
@@ -81,9 +82,38 @@ public class OutboxService {
         return OutboxMessage.findById(id);
     }
 
-    /** The right-hand side of the Message-IDs this instance generates. */
-    public String messageIdDomain() {
-        return messageIdDomain;
+    /**
+     * Many list messages at once, rendered at send time from {@code contentRef}: one row per
+     * {@code (basis_id, contact_id)} the source query selects, keyed {@code keyPrefix + basis_id}.
+     */
+    public record Fanout(String keyPrefix, Purpose purpose, String basisType, String sender, String contentRef, String listId,
+            String listName) {
+    }
+
+    /**
+     * Enqueues a fan-out with one set-based statement, idempotent by key. The consent gate's rules
+     * for enqueueing apply as a filter: erased contacts and addresses suppressed for the purpose get
+     * no row. The gate decides again, per row, right before sending.
+     *
+     * @param source SQL selecting the columns {@code basis_id} and {@code contact_id}
+     * @return the rows added
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public int enqueueAll(Fanout f, String source, Object... params) {
+        requireHeaderSafe("sender", f.sender());
+        requireHeaderSafe("listId", f.listId());
+        requireHeaderSafe("listName", f.listName());
+        if (!gate.justifies(f.basisType(), f.purpose())) {
+            throw new IllegalArgumentException("basis " + f.basisType() + " cannot justify " + f.purpose());
+        }
+        if (f.purpose().isListMail() && (f.contentRef() == null || f.listId() == null)) {
+            throw new IllegalArgumentException("a list fan-out needs a content reference (it renders the unsubscribe link) and a List-Id");
+        }
+        String[] blocking = ConsentGate.blockingReasons(f.purpose()).stream().map(Enum::name).toArray(String[]::new);
+        int added = repository.insertAll(f, listIdHeader(f.listId(), f.listName()), blocking, clock.instant(), messageIdDomain,
+                source, params);
+        metrics.enqueued(f.purpose(), added);
+        return added;
     }
 
     /** Sends one TRANSACTIONAL message so an operator can check the relay set-up. */
@@ -96,7 +126,7 @@ public class OutboxService {
                 "Valjean relay test",
                 "This is a test message from Valjean, requested by " + operatorName + " at " + stamp + ".\n\n"
                         + "If you can read it, the SMTP relay works.\n",
-                "<p>This is a test message from Valjean, requested by " + escape(operatorName) + " at " + stamp + ".</p>"
+                "<p>This is a test message from Valjean, requested by " + Text.escapeHtml(operatorName) + " at " + stamp + ".</p>"
                         + "<p>If you can read it, the SMTP relay works.</p>"));
     }
 
@@ -170,11 +200,15 @@ public class OutboxService {
     }
 
     private static String listIdHeader(OutboxRequest r) {
-        if (r.listId() == null) {
+        return listIdHeader(r.listId(), r.listName());
+    }
+
+    private static String listIdHeader(String listId, String listName) {
+        if (listId == null) {
             return null;
         }
-        String name = r.listName() == null ? "" : "\"" + r.listName().replace("\\", "").replace("\"", "") + "\" ";
-        return name + "<" + r.listId() + ">";
+        String name = listName == null ? "" : "\"" + listName.replace("\\", "").replace("\"", "") + "\" ";
+        return name + "<" + listId + ">";
     }
 
     private String newMessageId() {
@@ -187,9 +221,5 @@ public class OutboxService {
             a = a.substring(a.lastIndexOf('<') + 1, a.length() - 1);
         }
         return a.substring(a.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
-    }
-
-    private static String escape(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -16,6 +16,7 @@ import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
 import dev.valjean.common.Sql;
+import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
@@ -24,7 +25,6 @@ import dev.valjean.sales.IdealCustomerProfile;
 import dev.valjean.sales.SalesWebhook;
 import dev.valjean.subscription.Source;
 import dev.valjean.subscription.SubscriptionService;
-import io.quarkus.logging.Log;
 
 /**
  * Forms of every kind. A gated download or an event registration is stored as a submission and
@@ -107,11 +107,7 @@ public class FormService {
         Map<String, Object> form = sql.rows("""
                 SELECT f.id, f.kind, f.name, n.slug FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id WHERE f.public_id = ?""",
                 publicId).stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Form '" + publicId + "'"));
-        if (!authenticated) {
-            guard.admit(ip);
-        }
-        if (fields.get("website") != null && !fields.get("website").isEmpty()) {
-            Log.info("Form submission with the honeypot filled: answered as received, nothing stored");
+        if (!guard.screen(ip, fields.get("website"), authenticated)) {
             return;
         }
         FormKind kind = FormKind.valueOf((String) form.get("kind"));
@@ -147,8 +143,8 @@ public class FormService {
         Contact contact = contacts.findOrCreate(EmailAddress.parse(email), blankToNull(fields.get("name")));
         long submission = sql.firstLong("""
                 INSERT INTO form_submission (form_id, contact_id, fields, ip, user_agent, created_at)
-                VALUES (?, ?, ?::jsonb, ?, ?, ?) RETURNING id""", form.get("id"), contact.id, toJson(kept), clip(ip, 64),
-                clip(userAgent, 500), clock.instant()).orElseThrow();
+                VALUES (?, ?, ?::jsonb, ?, ?, ?) RETURNING id""", form.get("id"), contact.id, toJson(kept), Text.clip(ip, 64),
+                Text.clip(userAgent, 500), clock.instant()).orElseThrow();
         if (kind.asksForSales()) {
             IdealCustomerProfile.Fit fit = icp.assess(kept);
             boolean post = fit.fits() && webhook.configured();
@@ -183,9 +179,5 @@ public class FormService {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    private static String clip(String s, int max) {
-        return s == null ? null : s.length() > max ? s.substring(0, max) : s;
     }
 }

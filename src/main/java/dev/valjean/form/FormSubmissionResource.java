@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.valjean.auth.Caller;
+import dev.valjean.common.ClientAddress;
 import dev.valjean.common.ValjeanException;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -41,7 +42,7 @@ public class FormSubmissionResource {
         }
         Map<String, String> fields = new HashMap<>();
         body.forEach((k, v) -> fields.put(k, v == null ? null : String.valueOf(v)));
-        String ip = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
+        String ip = ClientAddress.of(http);
         forms.submit(id, fields, ip, headers.getHeaderString(HttpHeaders.USER_AGENT), caller.isAuthenticated());
         return Response.accepted(new Received("RECEIVED")).type(MediaType.APPLICATION_JSON).build();
     }

@@ -16,6 +16,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.valjean.common.Text;
 import dev.valjean.newsletter.Newsletter;
 import dev.valjean.subscription.Links;
 import io.quarkus.qute.Location;
@@ -123,18 +124,14 @@ public class ArchiveResource {
     private static String itemsHtml(Issue issue) {
         StringBuilder html = new StringBuilder();
         for (Map<String, Object> item : IssueContent.forLayout(IssueContent.fromJson(issue.items))) {
-            html.append("<h2>").append(escape((String) item.get("title"))).append("</h2>");
+            html.append("<h2>").append(Text.escapeHtml((String) item.get("title"))).append("</h2>");
             html.append(((RawString) item.get("html")).getValue());
             String url = (String) item.get("url");
             if (!url.isEmpty()) {
-                html.append("<p><a href=\"").append(escape(url)).append("\">").append(escape(url)).append("</a></p>");
+                html.append("<p><a href=\"").append(Text.escapeHtml(url)).append("\">").append(Text.escapeHtml(url)).append("</a></p>");
             }
         }
         return html.toString();
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static void element(XMLStreamWriter xml, String name, String text) throws XMLStreamException {

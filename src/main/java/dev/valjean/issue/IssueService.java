@@ -20,7 +20,6 @@ import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
-import dev.valjean.delivery.DeliveryMetrics;
 import dev.valjean.delivery.OperatorBasis;
 import dev.valjean.delivery.OutboxMessage;
 import dev.valjean.delivery.OutboxRequest;
@@ -57,18 +56,16 @@ public class IssueService {
     private final Links links;
     private final OutboxService outbox;
     private final ContactService contacts;
-    private final DeliveryMetrics metrics;
     private final Sql sql;
     private final Clock clock;
 
     public IssueService(LayoutStore layouts, IssueConfig config, Links links, OutboxService outbox, ContactService contacts,
-            DeliveryMetrics metrics, Sql sql, Clock clock) {
+            Sql sql, Clock clock) {
         this.layouts = layouts;
         this.config = config;
         this.links = links;
         this.outbox = outbox;
         this.contacts = contacts;
-        this.metrics = metrics;
         this.sql = sql;
         this.clock = clock;
     }
@@ -224,26 +221,15 @@ public class IssueService {
     }
 
     /**
-     * Fan-out: one statement puts a row in the outbox for every confirmed subscriber who is not
-     * erased or suppressed. The idempotency key makes a repeat add nothing. Bodies are rendered
+     * Fan-out: one statement puts a row in the outbox for every confirmed subscriber; the outbox
+     * leaves out erased and suppressed people by the consent gate's rule. The idempotency key makes a repeat add nothing. Bodies are rendered
      * per message at send time, where the consent gate also looks again.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     int fanOut(Issue issue, Newsletter n) {
-        Instant now = clock.instant();
-        int added = sql.update("""
-                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
-                                    status, next_attempt_at, message_id, created_at, updated_at)
-                SELECT 'issue:' || ?::bigint || ':' || s.id, 'NEWSLETTER', ?, s.id, s.contact_id, ?, ?, ?,
-                       'QUEUED', ?, '<' || replace(gen_random_uuid()::text, '-', '') || '@' || ? || '>', ?, ?
-                FROM subscription s JOIN contact c ON c.id = s.contact_id
-                WHERE s.newsletter_id = ? AND s.status = 'CONFIRMED' AND c.erased_at IS NULL AND c.email_normalized IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM suppression p WHERE p.email_hash = c.email_hash)
-                ON CONFLICT (idempotency_key) DO NOTHING""",
-                issue.id, SubscriptionBasis.TYPE, n.fromHeader(), issue.contentRef(), listIdHeader(n), now,
-                outbox.messageIdDomain(), now, now, n.id);
-        metrics.enqueued(Purpose.NEWSLETTER, added);
-        return added;
+        return outbox.enqueueAll(new OutboxService.Fanout("issue:" + issue.id + ":", Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
+                n.fromHeader(), issue.contentRef(), listId(n), n.name),
+                "SELECT id AS basis_id, contact_id FROM subscription WHERE newsletter_id = ? AND status = 'CONFIRMED'", n.id);
     }
 
     private void start(Issue issue) {
@@ -342,9 +328,10 @@ public class IssueService {
         return address;
     }
 
-    String listIdHeader(Newsletter n) {
+    /** RFC 2919 list identifier: the newsletter's slug under the host people reach this server at. */
+    String listId(Newsletter n) {
         String host = URI.create(links.base()).getHost();
-        return "\"" + n.name.replace("\"", "").replace("\\", "") + "\" <" + n.slug + "." + (host == null ? "localhost" : host) + ">";
+        return n.slug + "." + (host == null ? "localhost" : host);
     }
 
     private static void requireEditable(Issue issue) {

@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 
 import dev.valjean.abuse.AbuseGuard;
+import dev.valjean.common.ClientAddress;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.newsletter.ConsentText;
@@ -95,7 +96,7 @@ public class HostedPages {
         if (newsletter.isEmpty()) {
             return notFound();
         }
-        String ip = ipOf(http);
+        String ip = ClientAddress.of(http);
         Integer version = parseVersion(form.getFirst("consentVersion"));
         var signup = new SubscriptionService.Signup(form.getFirst("email"), form.getFirst("name"), List.of(slug),
                 "true".equals(form.getFirst("consent")) || "on".equals(form.getFirst("consent")), version,
@@ -130,7 +131,7 @@ public class HostedPages {
     @POST
     @Path("confirm/{token}")
     public Response confirm(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
-        SubscriptionService.Confirmation c = subscriptions.confirm(token, ipOf(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
+        SubscriptionService.Confirmation c = subscriptions.confirm(token, ClientAddress.of(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
         if (c.outcome() == SubscriptionService.Outcome.CONFIRMED) {
             return page(200, message("You are subscribed", List.of("Thank you. You will receive " + names(c.newsletters())
                     + ". Every email has a link to leave in one click."), null, null));
@@ -160,7 +161,7 @@ public class HostedPages {
     @Consumes(MediaType.WILDCARD)
     public Response unsubscribe(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
         String agent = headers.getHeaderString(HttpHeaders.USER_AGENT);
-        Optional<Newsletter> left = preferences.unsubscribe(token, "ONE_CLICK", ipOf(http), agent);
+        Optional<Newsletter> left = preferences.unsubscribe(token, "ONE_CLICK", ClientAddress.of(http), agent);
         if (left.isEmpty()) {
             return notFound();
         }
@@ -190,7 +191,7 @@ public class HostedPages {
         Set<String> slugs = new HashSet<>(Optional.ofNullable(form.get("leave")).orElse(List.of()));
         boolean all = "true".equals(form.getFirst("all"));
         boolean optOut = "true".equals(form.getFirst("optOut"));
-        int left = preferences.leave(contact.get().id, slugs, all, optOut, ipOf(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
+        int left = preferences.leave(contact.get().id, slugs, all, optOut, ClientAddress.of(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
         String notice = optOut ? "Done: we will not email you again, unless you subscribe anew and confirm."
                 : left == 0 ? "Nothing changed." : "Done: you left " + left + (left == 1 ? " newsletter." : " newsletters.");
         return page(200, preferences(token, contact.get().id, notice));
@@ -266,10 +267,6 @@ public class HostedPages {
     private static String captchaOf(MultivaluedMap<String, String> form) {
         String turnstile = form.getFirst("cf-turnstile-response");
         return turnstile != null ? turnstile : form.getFirst("h-captcha-response");
-    }
-
-    static String ipOf(HttpServerRequest http) {
-        return http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
     }
 
     static String resource(String name) {

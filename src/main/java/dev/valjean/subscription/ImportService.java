@@ -17,6 +17,7 @@ import jakarta.transaction.Transactional;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Problem;
 import dev.valjean.common.Sql;
+import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.consent.ConsentLedger;
 import dev.valjean.consent.LedgerEvent;
@@ -180,7 +181,7 @@ public class ImportService {
         }
         String ip = row.get("ip");
         return new Row(where, address, name == null || name.isBlank() ? null : name, consented, confirmed, source, text,
-                ip == null || ip.isBlank() ? null : SubscriptionService.clip(ip, 64));
+                ip == null || ip.isBlank() ? null : Text.clip(ip, 64));
     }
 
     private static Instant time(String value, String field, Instant now, List<Problem.FieldError> errors) {

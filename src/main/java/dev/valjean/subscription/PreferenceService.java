@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.common.Sql;
+import dev.valjean.common.Text;
 import dev.valjean.consent.ConsentLedger;
 import dev.valjean.consent.LedgerEvent;
 import dev.valjean.consent.SuppressionReason;
@@ -110,7 +111,7 @@ public class PreferenceService {
             return false;
         }
         ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source)
-                .client(null, SubscriptionService.clip(ip, 64), SubscriptionService.clip(userAgent, 500)));
+                .client(null, Text.clip(ip, 64), Text.clip(userAgent, 500)));
         return true;
     }
 }

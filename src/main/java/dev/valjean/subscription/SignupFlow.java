@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.abuse.AbuseGuard;
-import io.quarkus.logging.Log;
 
 /**
  * The one sign-up path behind the hosted page, the embedded form and the JSON API: per-IP limit,
@@ -32,11 +31,7 @@ public class SignupFlow {
     /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
     @Transactional
     public void submit(Attempt a) {
-        if (!a.authenticated()) {
-            guard.admit(a.proof().ip());
-        }
-        if (a.honeypot() != null && !a.honeypot().isEmpty()) {
-            Log.info("Sign-up with the honeypot field filled: answered as accepted, nothing stored");
+        if (!guard.screen(a.proof().ip(), a.honeypot(), a.authenticated())) {
             return;
         }
         List<SubscriptionService.Chosen> chosen = subscriptions.validate(a.signup());

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Response;
 
 import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.auth.Caller;
+import dev.valjean.common.ClientAddress;
 import dev.valjean.auth.PublicEndpoint;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -54,7 +55,7 @@ public class SubscriptionApiResource {
         String origin = headers.getHeaderString("Origin");
         Source source = origin != null && cors.allowed(origin) ? Source.EMBED : Source.API;
         String page = r.page() != null ? r.page() : headers.getHeaderString("Referer");
-        String ip = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
+        String ip = ClientAddress.of(http);
         var signup = new SubscriptionService.Signup(r.email(), r.name(), r.newsletters(), r.consent(), r.consentVersion(),
                 source, page, ip, headers.getHeaderString(HttpHeaders.USER_AGENT));
         flow.submit(new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()),

@@ -14,6 +14,7 @@ import jakarta.transaction.Transactional;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
 import dev.valjean.common.Sql;
+import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.consent.ConsentLedger;
 import dev.valjean.consent.LedgerEvent;
@@ -152,8 +153,8 @@ public class SubscriptionService {
         request.tokenHash = Signing.sha256(token);
         request.source = s.source();
         request.page = pageOf(s.page());
-        request.ip = clip(s.ip(), 64);
-        request.userAgent = clip(s.userAgent(), 500);
+        request.ip = Text.clip(s.ip(), 64);
+        request.userAgent = Text.clip(s.userAgent(), 500);
         request.name = name;
         request.createdAt = now;
         request.expiresAt = now.plus(config.confirmTtl());
@@ -222,7 +223,7 @@ public class SubscriptionService {
                             unsubscribed_at = NULL, updated_at = EXCLUDED.updated_at""",
                     contact.id, newsletterId, consentTextId, request.source, request.createdAt, now, now);
             ledger.append(ConsentLedger.Entry.of(LedgerEvent.CONFIRMED, contact.id, newsletterId, request.source.name())
-                    .request(request.id, consentTextId).client(request.page, clip(ip, 64), clip(userAgent, 500)));
+                    .request(request.id, consentTextId).client(request.page, Text.clip(ip, 64), Text.clip(userAgent, 500)));
         }
         // A new explicit double opt-in is the one thing that lifts an opt-out or an erasure.
         sql.update("DELETE FROM suppression WHERE email_hash = ? AND reason IN (?, ?)", contact.emailHash,
@@ -270,14 +271,7 @@ public class SubscriptionService {
                 cut = i;
             }
         }
-        return clip(p.substring(0, cut), 2000);
+        return Text.clip(p.substring(0, cut), 2000);
     }
 
-    static String clip(String s, int max) {
-        if (s == null) {
-            return null;
-        }
-        String oneLine = s.replaceAll("\\p{Cntrl}", " ").strip();
-        return oneLine.length() > max ? oneLine.substring(0, max) : oneLine;
-    }
 }
