@@ -37,7 +37,7 @@ public class CrmResource {
     }
 
     public record MemberRequest(@NotBlank @Size(max = 320) String email, @Size(max = 200) String name,
-            @Size(max = 100) String role) {
+            @Size(max = 100) String role, @Size(max = 64) String timeZone) {
     }
 
     public record OpportunityRequest(@NotBlank @Size(max = 200) String account, @NotBlank @Size(max = 200) String name,
@@ -71,7 +71,7 @@ public class CrmResource {
     public Response putOpportunity(@PathParam("externalId") String externalId, @Valid @NotNull OpportunityRequest r) {
         requireId(externalId);
         List<CrmService.Member> members = r.contacts() == null ? List.of()
-                : r.contacts().stream().map(m -> new CrmService.Member(m.email(), m.name(), m.role())).toList();
+                : r.contacts().stream().map(m -> new CrmService.Member(m.email(), m.name(), m.role(), m.timeZone())).toList();
         CrmService.Upserted u = crm.putOpportunity(externalId, new CrmService.OpportunityData(r.account(), r.name(), r.stage(),
                 r.status(), r.owner(), members));
         return Response.status(u.created() ? 201 : 200).entity(crm.opportunity(externalId).orElseThrow()).build();

@@ -1,6 +1,8 @@
 package dev.valjean.crm;
 
 import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.common.EmailAddress;
@@ -35,8 +38,15 @@ public class CrmService {
             List<Member> contacts) {
     }
 
-    /** One person on the buying committee. */
-    public record Member(String email, String name, String role) {
+    /** One person on the buying committee; {@code timeZone} (IANA, e.g. Europe/Paris) sets when nurture may reach them. */
+    public record Member(String email, String name, String role, String timeZone) {
+    }
+
+    /**
+     * Fired, inside the transaction, after an upsert changed what a deal or account allows: nurture
+     * ends the sequences whose basis is gone before their next step.
+     */
+    public record Changed(Long opportunityId, Long accountId) {
     }
 
     public enum OpportunityStatus {
@@ -50,11 +60,13 @@ public class CrmService {
     private final ContactService contacts;
     private final Sql sql;
     private final Clock clock;
+    private final Event<Changed> changed;
 
-    public CrmService(ContactService contacts, Sql sql, Clock clock) {
+    public CrmService(ContactService contacts, Sql sql, Clock clock, Event<Changed> changed) {
         this.contacts = contacts;
         this.sql = sql;
         this.clock = clock;
+        this.changed = changed;
     }
 
     @Transactional
@@ -72,7 +84,9 @@ public class CrmService {
                 RETURNING id, (xmax = 0) AS created""",
                 externalId, a.name().strip(), a.customer(), a.customerSince() == null ? null : a.customerSince().toString(),
                 a.industry(), a.employeeCount(), a.country(), now, now).get(0);
-        return new Upserted(((Number) row.get("id")).longValue(), (Boolean) row.get("created"));
+        long id = ((Number) row.get("id")).longValue();
+        changed.fire(new Changed(null, id));
+        return new Upserted(id, (Boolean) row.get("created"));
     }
 
     @Transactional
@@ -96,8 +110,12 @@ public class CrmService {
         List<Member> members = o.contacts() == null ? List.of() : o.contacts();
         Map<Long, String> committee = new LinkedHashMap<>();
         for (Member m : members) {
+            String zone = timeZone(m);
             Contact contact = contacts.findOrCreate(EmailAddress.parse(m.email()), m.name());
             committee.put(contact.id, m.role());
+            if (zone != null) {
+                sql.update("UPDATE contact SET time_zone = ? WHERE id = ?", zone, contact.id);
+            }
         }
         sql.update("DELETE FROM opportunity_contact WHERE opportunity_id = ? AND NOT (contact_id = ANY(?))", id,
                 List.copyOf(committee.keySet()));
@@ -107,7 +125,19 @@ public class CrmService {
                     ON CONFLICT (opportunity_id, contact_id) DO UPDATE SET role = EXCLUDED.role""", id, member.getKey(),
                     member.getValue());
         }
+        changed.fire(new Changed(id, accountId));
         return new Upserted(id, (Boolean) row.get("created"));
+    }
+
+    private static String timeZone(Member m) {
+        if (m.timeZone() == null || m.timeZone().isBlank()) {
+            return null;
+        }
+        try {
+            return ZoneId.of(m.timeZone().strip()).getId();
+        } catch (DateTimeException e) {
+            throw ValjeanException.invalid("INVALID_TIME_ZONE", "'" + m.timeZone() + "' is not a time zone; use an IANA name such as Europe/Paris.");
+        }
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -30,9 +30,11 @@ public class LayoutStore {
     public record Layout(String name, Template html, Template text) {
     }
 
-    static final String PROBE_UNSUBSCRIBE = "https://probe.invalid/unsubscribe/VJ-PROBE-U";
-    static final String PROBE_PREFERENCES = "https://probe.invalid/preferences/VJ-PROBE-P";
-    static final String PROBE_ADDRESS = "VJ-PROBE-POSTAL-ADDRESS";
+    /** The links and lines every newsletter layout must render. */
+    public static final Map<String, String> NEWSLETTER_REQUIRED = Map.of(
+            "unsubscribeUrl", "the unsubscribe link {unsubscribeUrl}",
+            "preferencesUrl", "the preference-centre link {preferencesUrl}",
+            "postalAddress", "the postal address {postalAddress}");
 
     private record Cached(long modified, Template template) {
     }
@@ -46,12 +48,17 @@ public class LayoutStore {
         this.dir = Path.of(config.layoutsDir()).toAbsolutePath().normalize();
     }
 
-    /** Loads and parses a layout; 422 LAYOUT_NOT_FOUND or LAYOUT_INVALID (with the line) when it cannot be used. */
+    /** Loads and parses a newsletter layout; 422 LAYOUT_NOT_FOUND or LAYOUT_INVALID (with the line) when it cannot be used. */
     public Layout load(String name) {
+        return load("newsletter", name);
+    }
+
+    /** Loads and parses the layout {@code <folder>/<name>.html} and {@code .txt} from the layouts directory. */
+    public Layout load(String folder, String name) {
         if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
             throw ValjeanException.invalid("LAYOUT_NOT_FOUND", "A layout name is lower-case letters, digits, '-' and '_'.");
         }
-        return new Layout(name, template(name, "html", "text/html"), template(name, "txt", "text/plain"));
+        return new Layout(name, template(folder, name, "html", "text/html"), template(folder, name, "txt", "text/plain"));
     }
 
     /**
@@ -59,27 +66,31 @@ public class LayoutStore {
      * link, the preference-centre link and the postal address; 422 LAYOUT_INCOMPLETE otherwise.
      */
     public void check(Layout layout, Map<String, Object> sample) {
+        check(layout, sample, NEWSLETTER_REQUIRED);
+    }
+
+    /**
+     * Renders the layout with a probe value for each required variable (name to description) and
+     * checks that both variants show every one; 422 LAYOUT_INCOMPLETE naming what is missing.
+     */
+    public void check(Layout layout, Map<String, Object> sample, Map<String, String> required) {
         Map<String, Object> probe = new java.util.HashMap<>(sample);
-        probe.put("unsubscribeUrl", PROBE_UNSUBSCRIBE);
-        probe.put("preferencesUrl", PROBE_PREFERENCES);
-        probe.put("postalAddress", PROBE_ADDRESS);
+        required.keySet().forEach(variable -> probe.put(variable, probe(variable)));
         List<String> missing = new ArrayList<>();
         for (String variant : List.of("html", "txt")) {
             String out = render(layout, variant, probe);
-            if (!out.contains(PROBE_UNSUBSCRIBE)) {
-                missing.add(variant + ": the unsubscribe link {unsubscribeUrl}");
-            }
-            if (!out.contains(PROBE_PREFERENCES)) {
-                missing.add(variant + ": the preference-centre link {preferencesUrl}");
-            }
-            if (!out.contains(PROBE_ADDRESS)) {
-                missing.add(variant + ": the postal address {postalAddress}");
-            }
+            required.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .filter(r -> !out.contains(probe(r.getKey())))
+                    .forEach(r -> missing.add(variant + ": " + r.getValue()));
         }
         if (!missing.isEmpty()) {
             throw ValjeanException.invalid("LAYOUT_INCOMPLETE", "The layout '" + layout.name() + "' must render, in both its .html and .txt variants, "
-                    + "the unsubscribe link, the preference-centre link and the postal address. Missing: " + String.join("; ", missing) + ".");
+                    + String.join(", ", required.values().stream().sorted().toList()) + ". Missing: " + String.join("; ", missing) + ".");
         }
+    }
+
+    private static String probe(String variable) {
+        return variable.endsWith("Url") ? "https://probe.invalid/VJ-PROBE-" + variable : "VJ-PROBE-" + variable;
     }
 
     /** Renders one variant; rendering errors (an unknown property, say) become 422 LAYOUT_INVALID with the line. */
@@ -92,11 +103,11 @@ public class LayoutStore {
         }
     }
 
-    private Template template(String name, String suffix, String contentType) {
-        Path file = dir.resolve("newsletter").resolve(name + "." + suffix).normalize();
+    private Template template(String folder, String name, String suffix, String contentType) {
+        Path file = dir.resolve(folder).resolve(name + "." + suffix).normalize();
         if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
-            throw ValjeanException.invalid("LAYOUT_NOT_FOUND", "There is no layout '" + name + "' (expected newsletter/" + name
-                    + ".html and newsletter/" + name + ".txt in the layouts directory).");
+            throw ValjeanException.invalid("LAYOUT_NOT_FOUND", "There is no layout '" + name + "' (expected " + folder + "/" + name
+                    + ".html and " + folder + "/" + name + ".txt in the layouts directory).");
         }
         try {
             long modified = Files.getLastModifiedTime(file).toMillis();
@@ -107,7 +118,7 @@ public class LayoutStore {
             String content = Files.readString(file, StandardCharsets.UTF_8);
             Template template;
             try {
-                template = engine.parse(content, Variant.forContentType(contentType), "layout:" + name + "." + suffix + ":" + modified);
+                template = engine.parse(content, Variant.forContentType(contentType), "layout:" + folder + "/" + name + "." + suffix + ":" + modified);
             } catch (TemplateException e) {
                 throw invalid(name + "." + suffix, e);
             }

@@ -13,7 +13,7 @@ import org.jsoup.safety.Safelist;
  * schemes; jsoup then keeps only an allow-list of tags and attributes (no scripts, no event
  * handlers, no forms, no images that could track), so nothing an author types can run.
  */
-final class Markdown {
+public final class Markdown {
 
     private static final Parser PARSER = Parser.builder().build();
     private static final HtmlRenderer HTML = HtmlRenderer.builder().escapeHtml(true).sanitizeUrls(true).build();
@@ -24,12 +24,12 @@ final class Markdown {
     private Markdown() {
     }
 
-    static String html(String markdown) {
+    public static String html(String markdown) {
         Node document = PARSER.parse(markdown == null ? "" : markdown);
         return Jsoup.clean(HTML.render(document), "", ALLOWED, COMPACT);
     }
 
-    static String text(String markdown) {
+    public static String text(String markdown) {
         return TEXT.render(PARSER.parse(markdown == null ? "" : markdown)).strip();
     }
 }

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 
@@ -24,5 +26,13 @@ public class EnrollmentResource {
     @GET
     public List<Map<String, Object>> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email) {
         return nurture.enrollments(opportunity, email);
+    }
+
+    /** Sales stops one enrollment; steps already queued are skipped by the consent gate. */
+    @POST
+    @Path("/{id}/stop")
+    public Map<String, Object> stop(@PathParam("id") long id) {
+        nurture.stop(id);
+        return Map.of("id", id, "status", "ENDED", "endedReason", "STOPPED");
     }
 }

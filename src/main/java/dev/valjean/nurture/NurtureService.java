@@ -1,16 +1,21 @@
 package dev.valjean.nurture;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.EmailAddress;
@@ -18,29 +23,62 @@ import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
+import dev.valjean.crm.CrmService;
+import dev.valjean.issue.IssueConfig;
+import dev.valjean.issue.LayoutStore;
+import dev.valjean.subscription.Links;
+import io.quarkus.logging.Log;
 
 /**
  * Sequences and enrollments. Enrolling is one person at a time, by sales, and only when the
  * person is already in a conversation: on the named open opportunity (acceleration) or at a
- * customer account (customer success), and neither opted out nor suppressed.
+ * customer account (customer success), and neither opted out nor suppressed. Enrollments end,
+ * with a reason, as soon as that conversation does.
  */
 @ApplicationScoped
 public class NurtureService {
 
-    /** One step: wait this long after the previous one (or the enrollment), then send this. */
-    public record Step(Integer delayHours, String subject, String body) {
+    /**
+     * One step: wait {@code delayHours} or {@code delayBusinessDays} after the previous step (or
+     * the enrollment), then send {@code subject} with the layout {@code template} from
+     * {@code templates/nurture/} (default "default"), which shows the Markdown {@code body}.
+     */
+    public record Step(Integer delayHours, Integer delayBusinessDays, String subject, String template, String body) {
+
+        String layout() {
+            return template == null ? "default" : template;
+        }
     }
+
+    /** What a nurture layout must show in both variants. */
+    static final Map<String, String> REQUIRED = Map.of(
+            "unsubscribeUrl", "the one-click opt-out link {unsubscribeUrl}",
+            "postalAddress", "the postal address {postalAddress}");
+
+    private static final TypeReference<List<Step>> STEPS = new TypeReference<>() {
+    };
 
     private final ContactService contacts;
     private final ObjectMapper json;
     private final Sql sql;
     private final Clock clock;
+    private final LayoutStore layouts;
+    private final IssueConfig issues;
+    private final NurtureConfig config;
+    private final EnrollmentBasis basis;
+    private final Links links;
 
-    public NurtureService(ContactService contacts, ObjectMapper json, Sql sql, Clock clock) {
+    public NurtureService(ContactService contacts, ObjectMapper json, Sql sql, Clock clock, LayoutStore layouts, IssueConfig issues,
+            NurtureConfig config, EnrollmentBasis basis, Links links) {
         this.contacts = contacts;
         this.json = json;
         this.sql = sql;
         this.clock = clock;
+        this.layouts = layouts;
+        this.issues = issues;
+        this.config = config;
+        this.basis = basis;
+        this.links = links;
     }
 
     @Transactional
@@ -50,16 +88,60 @@ public class NurtureService {
         }
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
-            if (s == null || s.delayHours() == null || s.delayHours() < 0 || s.delayHours() > 24 * 90 || blank(s.subject())
-                    || s.subject().length() > 150 || s.subject().chars().anyMatch(Character::isISOControl) || blank(s.body())
-                    || s.body().length() > 3000) {
-                throw ValjeanException.invalid("INVALID_STEP", "Step " + i + " needs delayHours (0 to 2160), a one-line subject "
-                        + "of at most 150 characters and a body of at most 3000.");
+            boolean oneDelay = s != null && (s.delayHours() == null) != (s.delayBusinessDays() == null);
+            if (!oneDelay || (s.delayHours() != null && (s.delayHours() < 0 || s.delayHours() > 24 * 90))
+                    || (s.delayBusinessDays() != null && (s.delayBusinessDays() < 0 || s.delayBusinessDays() > 60))
+                    || blank(s.subject()) || s.subject().length() > 150 || s.subject().chars().anyMatch(Character::isISOControl)
+                    || (s.body() != null && s.body().length() > 3000)) {
+                throw ValjeanException.invalid("INVALID_STEP", "Step " + i + " needs one delay, delayHours (0 to 2160) or "
+                        + "delayBusinessDays (0 to 60), a one-line subject of at most 150 characters and a body of at most 3000.");
             }
+            checkLayout(i, s);
         }
         try {
             return sql.firstLong("INSERT INTO sequence (name, purpose, steps, created_at) VALUES (?, ?, ?::jsonb, ?) RETURNING id",
                     name.strip(), purpose, json.writeValueAsString(steps), clock.instant()).orElseThrow();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A step's layout must parse and show the opt-out link and postal address, checked now rather than at send time. */
+    private void checkLayout(int index, Step step) {
+        try {
+            LayoutStore.Layout layout = layouts.load("nurture", step.layout());
+            layouts.check(layout, sample(step), REQUIRED);
+        } catch (ValjeanException e) {
+            throw new ValjeanException(e.status, e.code, e.title, "Step " + index + ": " + e.getMessage());
+        }
+    }
+
+    private Map<String, Object> sample(Step step) {
+        return data(step, "Alex Example", "Sample sequence", "you are talking with us", links.base() + "/nurture/opt-out/preview");
+    }
+
+    /** The values a nurture layout sees. */
+    Map<String, Object> data(Step step, String contactName, String sequenceName, String reason, String optOutUrl) {
+        Map<String, Object> data = new HashMap<>();
+        data.put("subject", step.subject());
+        data.put("body", Map.of("html", new io.quarkus.qute.RawString(dev.valjean.issue.Markdown.html(step.body())),
+                "text", dev.valjean.issue.Markdown.text(step.body())));
+        data.put("contact", Map.of("name", contactName == null ? "" : contactName));
+        data.put("sequence", Map.of("name", sequenceName));
+        data.put("reason", reason);
+        data.put("unsubscribeUrl", optOutUrl);
+        data.put("postalAddress", postalAddress());
+        return data;
+    }
+
+    String postalAddress() {
+        return issues.postalAddress().filter(a -> !a.isBlank()).orElseThrow(() -> ValjeanException.invalid("POSTAL_ADDRESS_MISSING",
+                "Every nurture email shows the sender's postal address (CAN-SPAM); set valjean.issues.postal-address."));
+    }
+
+    List<Step> steps(String stepsJson) {
+        try {
+            return json.readValue(stepsJson, STEPS);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -75,7 +157,8 @@ public class NurtureService {
                 .stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Sequence " + sequenceId));
         SequencePurpose purpose = SequencePurpose.valueOf((String) sequence.get("purpose"));
         EmailAddress address = EmailAddress.parse(email);
-        Optional<Contact> contact = Contact.findByHash(contacts.hashOf(address));
+        String hash = contacts.hashOf(address);
+        Optional<Contact> contact = Contact.findByHash(hash);
         Long opportunityId = null;
         Long accountId = null;
         if (purpose == SequencePurpose.SALES_ACCELERATION) {
@@ -104,10 +187,12 @@ public class NurtureService {
                 throw refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
             }
         }
-        List<String> reasons = sql.rows("SELECT reason FROM suppression WHERE email_hash = ?", contacts.hashOf(address)).stream()
+        List<String> reasons = sql.rows("SELECT reason FROM suppression WHERE email_hash = ?", hash).stream()
                 .map(r -> (String) r.get("reason")).toList();
-        if (reasons.contains("GLOBAL_OPT_OUT")) {
-            throw refuse("OPTED_OUT", "This person opted out of all email from us.");
+        if (reasons.contains("GLOBAL_OPT_OUT")
+                || sql.firstLong("SELECT count(*) FROM nurture_opt_out WHERE email_hash = ?", hash).orElse(0L) > 0) {
+            throw refuse("OPTED_OUT", "This person opted out of " + (reasons.contains("GLOBAL_OPT_OUT") ? "all email" : "sequences")
+                    + " from us.");
         }
         if (!reasons.isEmpty() || contact.get().isErased()) {
             throw refuse("SUPPRESSED", "This address is suppressed (" + String.join(", ", reasons) + ").");
@@ -116,33 +201,136 @@ public class NurtureService {
                 sequenceId, contact.get().id).orElse(0L) > 0) {
             throw ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already.");
         }
-        int firstDelay = firstDelayHours((String) sequence.get("steps"));
         Instant now = clock.instant();
+        Step first = steps((String) sequence.get("steps")).get(0);
         return sql.firstLong("""
                 INSERT INTO enrollment (sequence_id, contact_id, opportunity_id, account_id, status, next_step, next_due_at,
                                         enrolled_by, created_at)
                 VALUES (?, ?, ?, ?, 'ACTIVE', 0, ?, ?, ?) RETURNING id""", sequenceId, contact.get().id, opportunityId, accountId,
-                now.plus(Duration.ofHours(firstDelay)), tokenId, now).orElseThrow();
+                dueAfter(now, first, zoneOf(contact.get().id)), tokenId, now).orElseThrow();
     }
 
+    /** When a step falls due, counted from {@code from}. */
+    Instant dueAfter(Instant from, Step step, ZoneId zone) {
+        return step.delayHours() != null ? from.plus(java.time.Duration.ofHours(step.delayHours()))
+                : SendWindow.of(config).plusBusinessDays(from, step.delayBusinessDays(), zone);
+    }
+
+    ZoneId zoneOf(long contactId) {
+        String zone = sql.rows("SELECT time_zone FROM contact WHERE id = ?", contactId).stream().findFirst()
+                .map(r -> (String) r.get("time_zone")).orElse(null);
+        return ZoneId.of(zone != null ? zone : config.defaultTimeZone());
+    }
+
+    /** The person's one-click opt-out from every sequence; true when the link was genuine. Repeating it changes nothing. */
+    @Transactional
+    public boolean optOut(String token) {
+        Long contactId = links.contactOfNurtureOptOut(token);
+        Optional<Contact> contact = contactId == null ? Optional.empty() : Contact.findByIdOptional(contactId);
+        if (contact.isEmpty()) {
+            return false;
+        }
+        sql.update("INSERT INTO nurture_opt_out (email_hash, created_at) VALUES (?, ?) ON CONFLICT (email_hash) DO NOTHING",
+                contact.get().emailHash, clock.instant());
+        int ended = endAll(sql.longs("SELECT id FROM enrollment WHERE contact_id = ? AND status = 'ACTIVE'", contactId), "OPTED_OUT");
+        Log.infof("Contact %d opted out of nurture; %d enrollment(s) ended", contactId, ended);
+        return true;
+    }
+
+    /** The person wrote back: the conversation is human now, so every sequence of theirs ends. */
+    @Transactional
+    public int replied(String email) {
+        Contact contact = Contact.findByHash(contacts.hashOf(EmailAddress.parse(email)))
+                .orElseThrow(() -> ValjeanException.notFound("Contact"));
+        return endAll(sql.longs("SELECT id FROM enrollment WHERE contact_id = ? AND status = 'ACTIVE'", contact.id), "REPLIED");
+    }
+
+    /** Sales stops one enrollment by hand. */
+    @Transactional
+    public void stop(long enrollmentId) {
+        if (sql.firstLong("SELECT id FROM enrollment WHERE id = ?", enrollmentId).isEmpty()) {
+            throw ValjeanException.notFound("Enrollment " + enrollmentId);
+        }
+        endAll(List.of(enrollmentId), "STOPPED");
+    }
+
+    /** A deal or account changed: end, now, the enrollments on it whose basis is gone. */
+    void onCrmChange(@Observes CrmService.Changed change) {
+        List<Long> active = change.opportunityId() != null
+                ? sql.longs("SELECT id FROM enrollment WHERE opportunity_id = ? AND status = 'ACTIVE'", change.opportunityId())
+                : List.of();
+        if (change.accountId() != null) {
+            active = new ArrayList<>(active);
+            active.addAll(sql.longs("SELECT id FROM enrollment WHERE account_id = ? AND status = 'ACTIVE'", change.accountId()));
+        }
+        endWithReasons(basis.exitReasons(active));
+    }
+
+    /** Ends each enrollment with its reason; set-based, one statement per distinct reason. */
+    void endWithReasons(Map<Long, String> reasons) {
+        Map<String, List<Long>> byReason = new LinkedHashMap<>();
+        reasons.forEach((id, reason) -> byReason.computeIfAbsent(reason, r -> new ArrayList<>()).add(id));
+        byReason.forEach((reason, ids) -> endAll(ids, reason));
+    }
+
+    int endAll(List<Long> enrollmentIds, String reason) {
+        if (enrollmentIds.isEmpty()) {
+            return 0;
+        }
+        return sql.update("""
+                UPDATE enrollment SET status = 'ENDED', ended_reason = ?, ended_at = ?, next_due_at = NULL
+                WHERE id = ANY (?) AND status = 'ACTIVE'""", reason, clock.instant(), enrollmentIds);
+    }
+
+    /** Enrollments by opportunity and/or person, each with every step's state and, when ended, why. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Map<String, Object>> enrollments(String opportunityExternalId, String email) {
         Long contactId = email == null ? null
                 : Contact.findByHash(contacts.hashOf(EmailAddress.parse(email))).map(c -> c.id).orElse(-1L);
-        return sql.rows("""
-                SELECT e.id, e.sequence_id AS "sequence", c.email, o.external_id AS opportunity, e.status, e.ended_reason AS "endedReason",
-                       e.next_step AS "nextStep", e.next_due_at AS "nextDueAt", e.created_at AS "createdAt", e.ended_at AS "endedAt"
-                FROM enrollment e JOIN contact c ON c.id = e.contact_id LEFT JOIN opportunity o ON o.id = e.opportunity_id
+        List<Map<String, Object>> list = sql.rows("""
+                SELECT e.id, e.sequence_id AS "sequence", s.name AS "sequenceName", s.purpose, c.email, o.external_id AS opportunity,
+                       e.status, e.ended_reason AS "endedReason", e.next_step AS "nextStep", e.next_due_at AS "nextDueAt",
+                       e.created_at AS "createdAt", e.ended_at AS "endedAt", s.steps::text AS steps_json
+                FROM enrollment e JOIN sequence s ON s.id = e.sequence_id JOIN contact c ON c.id = e.contact_id
+                LEFT JOIN opportunity o ON o.id = e.opportunity_id
                 WHERE (?::text IS NULL OR o.external_id = ?::text) AND (?::bigint IS NULL OR e.contact_id = ?::bigint)
-                ORDER BY e.id""", opportunityExternalId, opportunityExternalId, contactId, contactId);
-    }
-
-    private int firstDelayHours(String steps) {
-        try {
-            return json.readTree(steps).get(0).path("delayHours").asInt(0);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+                ORDER BY e.id LIMIT 1000""", opportunityExternalId, opportunityExternalId, contactId, contactId);
+        if (list.isEmpty()) {
+            return list;
         }
+        Map<Long, Map<Integer, Map<String, Object>>> queued = new HashMap<>();
+        for (Map<String, Object> r : sql.rows("""
+                SELECT es.enrollment_id, es.step, es.queued_at, ob.status, ob.status_reason, ob.sent_at
+                FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id WHERE es.enrollment_id = ANY (?)""",
+                list.stream().map(e -> ((Number) e.get("id")).longValue()).toList())) {
+            queued.computeIfAbsent(((Number) r.get("enrollment_id")).longValue(), k -> new HashMap<>())
+                    .put(((Number) r.get("step")).intValue(), r);
+        }
+        for (Map<String, Object> e : list) {
+            List<Step> steps = steps((String) e.remove("steps_json"));
+            Map<Integer, Map<String, Object>> mine = queued.getOrDefault(((Number) e.get("id")).longValue(), Map.of());
+            List<Map<String, Object>> view = new ArrayList<>();
+            for (int i = 0; i < steps.size(); i++) {
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("step", i);
+                step.put("subject", steps.get(i).subject());
+                Map<String, Object> q = mine.get(i);
+                if (q != null) {
+                    step.put("state", q.get("status"));
+                    step.put("reason", q.get("status_reason"));
+                    step.put("queuedAt", q.get("queued_at"));
+                    step.put("sentAt", q.get("sent_at"));
+                } else if ("ACTIVE".equals(e.get("status")) && i == ((Number) e.get("nextStep")).intValue()) {
+                    step.put("state", "DUE");
+                    step.put("dueAt", e.get("nextDueAt"));
+                } else {
+                    step.put("state", "ACTIVE".equals(e.get("status")) ? "WAITING" : "NOT_SENT");
+                }
+                view.add(step);
+            }
+            e.put("steps", view);
+        }
+        return list;
     }
 
     private static ValjeanException refuse(String code, String detail) {

@@ -4,25 +4,42 @@ import java.util.Map;
 
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Role;
+import dev.valjean.nurture.NurtureService;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 
-/** Data rights for operators (admin only): consent proof, export, erasure. */
+/** One person: data rights for operators (admin only: consent proof, export, erasure), and the reply event. */
 @Path("/api/v1/contacts/{email}")
 public class ContactResource {
 
     private final ContactDataService data;
+    private final NurtureService nurture;
     private final Template proofPage;
 
-    public ContactResource(ContactDataService data, @Location("pages/consent-proof.html") Template proofPage) {
+    public ContactResource(ContactDataService data, NurtureService nurture, @Location("pages/consent-proof.html") Template proofPage) {
         this.data = data;
+        this.nurture = nurture;
         this.proofPage = proofPage;
+    }
+
+    /**
+     * The person wrote back (called by the CRM or an inbound-mail hook): every sequence of theirs
+     * ends, since a person is answering now.
+     */
+    @POST
+    @Path("/replied")
+    @Authorized({ Role.ADMIN, Role.SALES })
+    public Map<String, Object> replied(@PathParam("email") String email) {
+        return Map.of("endedEnrollments", nurture.replied(email));
     }
 
     /** The consent proof per subscription: what was shown, when, from where, and each step since. */

@@ -14,6 +14,7 @@ public class Links {
 
     private static final String UNSUBSCRIBE = "unsubscribe";
     private static final String PREFERENCES = "preferences";
+    private static final String NURTURE_OPT_OUT = "nurture-opt-out";
 
     private final String base;
     private final Signing signing;
@@ -50,6 +51,16 @@ public class Links {
 
     public String preferencesToken(long contactId) {
         return contactId + "." + signing.sign(PREFERENCES, String.valueOf(contactId));
+    }
+
+    /** The one-click opt-out from every sequence (newsletters unaffected) carried by each nurture email. */
+    public String nurtureOptOut(long contactId) {
+        return base + "/nurture/opt-out/" + contactId + "." + signing.sign(NURTURE_OPT_OUT, String.valueOf(contactId));
+    }
+
+    /** The contact id a genuine nurture opt-out token names, or null. */
+    public Long contactOfNurtureOptOut(String token) {
+        return idOf(NURTURE_OPT_OUT, token);
     }
 
     /** The subscription id a genuine unsubscribe token names, or null for a forged or mangled one. */

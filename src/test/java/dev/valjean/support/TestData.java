@@ -48,7 +48,7 @@ public class TestData {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             // The ledger refuses TRUNCATE too; only the test reset lifts that, for the moment of the reset.
             s.execute("ALTER TABLE consent_event DISABLE TRIGGER consent_event_no_truncate");
-            s.execute("TRUNCATE enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
+            s.execute("TRUNCATE enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
                     + " subscription_request, used_challenge, request_window, contact, consent_text, newsletter RESTART IDENTITY CASCADE");
             s.execute("ALTER TABLE consent_event ENABLE TRIGGER consent_event_no_truncate");
             s.execute("DELETE FROM api_token WHERE name <> 'bootstrap admin'");
@@ -58,11 +58,23 @@ public class TestData {
             throw new IllegalStateException(e);
         }
         clock.reset();
+        copyLayouts("nurture");
         io.quarkus.arc.Arc.container().instance(dev.valjean.issue.IssueRenderer.class).get().clear();
         TestBasis.reset();
         SmtpServers.greenMail.purgeEmailFromAllMailboxes();
         SmtpServers.scripted.reset();
         SmtpServers.webhooks.reset();
+    }
+
+    /** The shipped layouts of one kind, fresh in the test layouts directory (tests may break their copies). */
+    public static void copyLayouts(String kind) throws java.io.IOException {
+        java.nio.file.Path to = java.nio.file.Path.of("target/test-layouts", kind);
+        java.nio.file.Files.createDirectories(to);
+        try (var shipped = java.nio.file.Files.list(java.nio.file.Path.of("templates", kind))) {
+            for (java.nio.file.Path file : shipped.toList()) {
+                java.nio.file.Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /** A request authenticated with the bootstrap admin token. */

@@ -1,0 +1,284 @@
+package dev.valjean.nurture;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.auth.Role;
+import dev.valjean.delivery.Dispatcher;
+import dev.valjean.support.MutableClock;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+/** Sequences send through the outbox while the conversation lasts, at decent hours, and stop when it ends. */
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class NurtureSendingTest {
+
+    /** A Tuesday, 10:00 in UTC (the default zone): inside business hours. */
+    static final Instant TUESDAY_10 = Instant.parse("2026-12-01T10:00:00Z");
+
+    @Inject
+    TestData data;
+    @Inject
+    MutableClock clock;
+    @Inject
+    StepService steps;
+    @Inject
+    Dispatcher dispatcher;
+
+    String sales;
+
+    @BeforeEach
+    void world() throws Exception {
+        data.reset();
+        clock.setTo(TUESDAY_10);
+        sales = data.token(Role.SALES);
+        put("/api/v1/accounts/prospect", Map.of("name", "Prospect AG", "customer", false));
+        put("/api/v1/accounts/client", Map.of("name", "Client SA", "customer", true));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "WON", "LOST" })
+    void closing_the_deal_stops_its_sequences_before_the_next_step_and_skips_a_queued_one(String outcome) throws Exception {
+        deal("deal", "OPEN", "sent@prospect.example", "queued@prospect.example");
+        int sequence = sequence("SALES_ACCELERATION", step(0, "Welcome", "Glad we talk."), step(24, "Next", "A second note."));
+        enroll(sequence, "sent@prospect.example", "deal");
+        assertEquals(1, steps.advanceAll());
+        dispatcher.drain("t");
+        MimeMessage first = only(received());
+        assertEquals("auto-generated", first.getHeader("Auto-Submitted", null));
+        assertTrue(first.getHeader("List-Unsubscribe", null).startsWith("<https://valjean.test/nurture/opt-out/"));
+        assertEquals("List-Unsubscribe=One-Click", first.getHeader("List-Unsubscribe-Post", null));
+        assertTrue(text(first).contains("Glad we talk."));
+        assertTrue(text(first).contains("Valjean Test Ltd"), "postal address");
+
+        enroll(sequence, "queued@prospect.example", "deal");
+        assertEquals(1, steps.advanceAll()); // in the outbox, not yet sent
+        deal("deal", outcome, "sent@prospect.example", "queued@prospect.example");
+
+        given().auth().oauth2(sales).get("/api/v1/enrollments?opportunity=deal").then().statusCode(200)
+                .body("[0].status", equalTo("ENDED")).body("[0].endedReason", equalTo("OPPORTUNITY_" + outcome))
+                .body("[0].steps[0].state", equalTo("SENT")).body("[0].steps[1].state", equalTo("NOT_SENT"))
+                .body("[1].status", equalTo("ENDED"));
+        dispatcher.drain("t");
+        assertEquals("SKIPPED", data.text("SELECT status FROM outbox WHERE idempotency_key = 'enrollment:2:step:0'"));
+        assertEquals("OPPORTUNITY_" + outcome, data.text("SELECT status_reason FROM outbox WHERE idempotency_key = 'enrollment:2:step:0'"));
+
+        clock.advance(Duration.ofDays(3));
+        assertEquals(0, steps.advanceAll());
+        dispatcher.drain("t");
+        assertEquals(1, received().size(), "nothing after the deal closed");
+    }
+
+    @Test
+    void every_other_exit_ends_the_sequence_with_its_reason() throws Exception {
+        deal("deal", "OPEN", "leaver@prospect.example", "optout@prospect.example", "bounce@prospect.example",
+                "replier@prospect.example");
+        deal("renewal", "WON", "client@client.example", "left@client.example");
+        put("/api/v1/opportunities/renewal", Map.of("account", "client", "name", "Renewal", "status", "WON", "contacts",
+                List.of(Map.of("email", "client@client.example"), Map.of("email", "left@client.example"))));
+        int acceleration = sequence("SALES_ACCELERATION", step(0, "One", "First."), step(1, "Two", "Second."));
+        int success = sequence("CUSTOMER_SUCCESS", step(0, "Hello", "Onboarding."), step(1, "Tips", "More."),
+                step(1, "Last", "The end."));
+        for (String who : List.of("leaver", "optout", "bounce", "replier")) {
+            enroll(acceleration, who + "@prospect.example", "deal");
+        }
+        enroll(success, "client@client.example", null);
+        enroll(success, "left@client.example", null);
+        assertEquals(6, steps.advanceAll());
+        dispatcher.drain("t");
+        assertEquals(6, received().size());
+
+        // The person clicks one-click opt-out in the email (RFC 8058: a POST to the List-Unsubscribe URI).
+        String optOut = header(received("optout@prospect.example"), "List-Unsubscribe");
+        given().get(optOut.substring(1, optOut.length() - 1).replace("https://valjean.test", "")).then().statusCode(200);
+        given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
+                .post(optOut.substring(1, optOut.length() - 1).replace("https://valjean.test", "")).then().statusCode(200)
+                .body(containsString("no more"));
+        given().post("/nurture/opt-out/1.forged").then().statusCode(404);
+        data.request().contentType(ContentType.JSON).body(Map.of("email", "bounce@prospect.example", "reason", "HARD_BOUNCE"))
+                .post("/api/v1/suppressions").then().statusCode(201);
+        given().auth().oauth2(sales).post("/api/v1/contacts/replier@prospect.example/replied").then().statusCode(200)
+                .body("endedEnrollments", equalTo(1));
+        deal("deal", "OPEN", "optout@prospect.example", "bounce@prospect.example", "replier@prospect.example");
+        put("/api/v1/opportunities/renewal", Map.of("account", "client", "name", "Renewal", "status", "WON", "contacts",
+                List.of(Map.of("email", "client@client.example"))));
+        clock.advance(Duration.ofHours(49));
+        assertEquals(1, steps.advanceAll(), "only the customer who is still with the account");
+        dispatcher.drain("t");
+        assertEquals(7, received().size());
+        List<String> tips = new ArrayList<>();
+        for (MimeMessage m : received()) {
+            if ("Tips".equals(m.getSubject())) {
+                tips.add(m.getAllRecipients()[0].toString());
+            }
+        }
+        assertEquals(List.of("client@client.example"), tips);
+
+        Map<String, String> reasons = new HashMap<>();
+        for (Map<String, Object> e : given().auth().oauth2(sales).get("/api/v1/enrollments").then().statusCode(200).extract()
+                .jsonPath().<Map<String, Object>> getList("$")) {
+            reasons.put((String) e.get("email"), (String) e.get("endedReason"));
+        }
+        assertEquals("LEFT_OPPORTUNITY", reasons.get("leaver@prospect.example"));
+        assertEquals("OPTED_OUT", reasons.get("optout@prospect.example"));
+        assertEquals("SUPPRESSED_HARD_BOUNCE", reasons.get("bounce@prospect.example"));
+        assertEquals("REPLIED", reasons.get("replier@prospect.example"));
+        assertEquals("LEFT_ACCOUNT", reasons.get("left@client.example"));
+        assertEquals(null, reasons.get("client@client.example"), "still a customer: still active");
+        assertEquals(5L, data.count("SELECT count(*) FROM enrollment WHERE status = 'ENDED'"));
+
+        put("/api/v1/accounts/client", Map.of("name", "Client SA", "customer", false), 200);
+        given().auth().oauth2(sales).get("/api/v1/enrollments?email=client@client.example").then().statusCode(200)
+                .body("[0].endedReason", equalTo("NO_LONGER_CUSTOMER"));
+        // The opted-out person cannot be enrolled again.
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("email", "optout@prospect.example", "opportunity", "deal"))
+                .post("/api/v1/sequences/" + acceleration + "/enrollments").then().statusCode(422).body("code", equalTo("OPTED_OUT"));
+    }
+
+    @Test
+    void steps_wait_for_business_hours_in_the_persons_time_zone_and_keep_the_frequency_cap() throws Exception {
+        // Friday 16:30 UTC is 17:30 in Paris: closed.
+        clock.setTo(Instant.parse("2026-12-04T16:30:00Z"));
+        put("/api/v1/opportunities/renewal", Map.of("account", "client", "name", "Renewal", "status", "WON", "contacts",
+                List.of(Map.of("email", "anne@client.example", "timeZone", "Europe/Paris"))));
+        for (int i = 0; i < 4; i++) {
+            enroll(sequence("CUSTOMER_SUCCESS", step(0, "Note " + i, "Body " + i)), "anne@client.example", null);
+        }
+        assertEquals(0, steps.advanceAll(), "after hours");
+        given().auth().oauth2(sales).get("/api/v1/enrollments?email=anne@client.example").then()
+                .body("[0].nextDueAt", equalTo("2026-12-07T08:00:00Z")); // Monday 09:00 in Paris
+        clock.setTo(Instant.parse("2026-12-05T10:00:00Z"));
+        assertEquals(0, steps.advanceAll(), "Saturday");
+        clock.setTo(Instant.parse("2026-12-07T07:59:00Z"));
+        assertEquals(0, steps.advanceAll(), "08:59 in Paris");
+        clock.setTo(Instant.parse("2026-12-07T08:01:00Z"));
+        assertEquals(1, steps.advanceAll(), "Monday 09:01: one, the cap holds the others");
+        clock.setTo(Instant.parse("2026-12-08T15:00:00Z"));
+        assertEquals(0, steps.advanceAll(), "Tuesday: within two days of the last");
+        clock.setTo(Instant.parse("2026-12-09T08:02:00Z"));
+        assertEquals(1, steps.advanceAll(), "Wednesday");
+        clock.setTo(Instant.parse("2026-12-11T08:03:00Z"));
+        assertEquals(1, steps.advanceAll(), "Friday");
+        clock.setTo(Instant.parse("2026-12-13T12:00:00Z"));
+        assertEquals(0, steps.advanceAll(), "Sunday");
+        clock.setTo(Instant.parse("2026-12-14T08:00:30Z"));
+        assertEquals(0, steps.advanceAll(), "Monday 09:00 in Paris, but three in the last seven days");
+        clock.setTo(Instant.parse("2026-12-14T08:05:00Z"));
+        assertEquals(1, steps.advanceAll(), "a week after the first");
+        dispatcher.drain("t");
+        List<MimeMessage> mail = received();
+        assertEquals(4, mail.size());
+        for (MimeMessage m : mail) {
+            assertNotNull(m.getHeader("Auto-Submitted", null));
+        }
+    }
+
+    @Test
+    void a_sequence_layout_must_show_the_opt_out_link_and_postal_address() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("target/test-layouts/nurture");
+        java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress}</p>");
+        java.nio.file.Files.writeString(dir.resolve("bare.txt"), "{body.text}\n{unsubscribeUrl}\n{postalAddress}");
+        Map<String, Object> step = new HashMap<>(step(0, "Hi", "Body"));
+        step.put("template", "bare");
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INCOMPLETE"))
+                .body("detail", containsString("html: the one-click opt-out link {unsubscribeUrl}"));
+        java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress} {unsubscribeUrl}</p>{#if}");
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INVALID"))
+                .body("detail", containsString("line 1"));
+        step.put("template", "missing");
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_NOT_FOUND"));
+    }
+
+    private static Map<String, Object> step(int delayHours, String subject, String body) {
+        return Map.of("delayHours", delayHours, "subject", subject, "body", body);
+    }
+
+    @SafeVarargs
+    private int sequence(String purpose, Map<String, Object>... steps) {
+        return given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "Seq", "purpose", purpose,
+                "steps", List.of(steps))).post("/api/v1/sequences").then().statusCode(201).extract().path("id");
+    }
+
+    private void enroll(int sequence, String email, String opportunity) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("email", email);
+        body.put("opportunity", opportunity);
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(body).post("/api/v1/sequences/" + sequence + "/enrollments")
+                .then().statusCode(201);
+    }
+
+    private void deal(String id, String status, String... emails) {
+        List<Map<String, Object>> contacts = new ArrayList<>();
+        for (String e : emails) {
+            contacts.add(Map.of("email", e));
+        }
+        int code = given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("account", "prospect", "name", "Deal",
+                "status", status, "contacts", contacts)).put("/api/v1/opportunities/" + id).then().extract().statusCode();
+        assertTrue(code == 200 || code == 201, "PUT opportunity: " + code);
+    }
+
+    private void put(String path, Map<String, Object> body) {
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(body).put(path).then().statusCode(org.hamcrest.Matchers.anyOf(
+                equalTo(200), equalTo(201)));
+    }
+
+    private void put(String path, Map<String, Object> body, int status) {
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(body).put(path).then().statusCode(status);
+    }
+
+    private static List<MimeMessage> received() {
+        return List.of(SmtpServers.greenMail.getReceivedMessages());
+    }
+
+    private static MimeMessage received(String to) throws Exception {
+        for (MimeMessage m : received()) {
+            if (m.getAllRecipients()[0].toString().equals(to)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no mail to " + to);
+    }
+
+    private static MimeMessage only(List<MimeMessage> messages) {
+        assertEquals(1, messages.size());
+        return messages.get(0);
+    }
+
+    private static String header(MimeMessage m, String name) throws Exception {
+        return m.getHeader(name, null);
+    }
+
+    private static String text(MimeMessage m) throws Exception {
+        return new String(m.getRawInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                + com.icegreen.greenmail.util.GreenMailUtil.getBody(m);
+    }
+}
