@@ -242,7 +242,16 @@ public class NurtureService {
     public int replied(String email) {
         Contact contact = Contact.findByHash(contacts.hashOf(EmailAddress.parse(email)))
                 .orElseThrow(() -> ValjeanException.notFound("Contact"));
-        return endAll(sql.longs("SELECT id FROM enrollment WHERE contact_id = ? AND status = 'ACTIVE'", contact.id), "REPLIED");
+        // A completed sequence whose last step still waits in the outbox ends too, so that step is skipped.
+        List<Long> ids = sql.longs("""
+                SELECT e.id FROM enrollment e WHERE e.contact_id = ? AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
+                    SELECT 1 FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id
+                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))""", contact.id, EnrollmentBasis.COMPLETED);
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return sql.update("UPDATE enrollment SET status = 'ENDED', ended_reason = 'REPLIED', ended_at = ?, next_due_at = NULL "
+                + "WHERE id = ANY (?)", clock.instant(), ids);
     }
 
     /** Sales stops one enrollment by hand. */

@@ -55,7 +55,11 @@ public class Links {
 
     /** The one-click opt-out from every sequence (newsletters unaffected) carried by each nurture email. */
     public String nurtureOptOut(long contactId) {
-        return base + "/nurture/opt-out/" + contactId + "." + signing.sign(NURTURE_OPT_OUT, String.valueOf(contactId));
+        return base + "/nurture/opt-out/" + nurtureOptOutToken(contactId);
+    }
+
+    public String nurtureOptOutToken(long contactId) {
+        return contactId + "." + signing.sign(NURTURE_OPT_OUT, String.valueOf(contactId));
     }
 
     /** The contact id a genuine nurture opt-out token names, or null. */

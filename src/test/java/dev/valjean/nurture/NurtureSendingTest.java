@@ -50,6 +50,8 @@ class NurtureSendingTest {
     StepService steps;
     @Inject
     Dispatcher dispatcher;
+    @Inject
+    NurtureService nurture;
 
     String sales;
 
@@ -197,6 +199,39 @@ class NurtureSendingTest {
         for (MimeMessage m : mail) {
             assertNotNull(m.getHeader("Auto-Submitted", null));
         }
+    }
+
+    @Test
+    void several_instances_advancing_at_once_queue_each_step_exactly_once() throws Exception {
+        for (int deal = 0; deal < 2; deal++) {
+            List<Map<String, Object>> members = new ArrayList<>();
+            for (int i = deal * 75; i < deal * 75 + 75; i++) {
+                members.add(Map.of("email", "user" + i + "@client.example"));
+            }
+            put("/api/v1/opportunities/renewal-" + deal, Map.of("account", "client", "name", "Renewal", "status", "WON",
+                    "contacts", members));
+        }
+        int sequence = sequence("CUSTOMER_SUCCESS", step(0, "Welcome", "Hello."));
+        for (int i = 0; i < 150; i++) {
+            nurture.enroll(sequence, "user" + i + "@client.example", null, null);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                runs.add(pool.submit(() -> steps.advanceAll()));
+            }
+            int queued = 0;
+            for (var run : runs) {
+                queued += run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertEquals(150, queued);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(150L, data.count("SELECT count(*) FROM outbox WHERE purpose = 'NURTURE'"));
+        assertEquals(150L, data.count("SELECT count(DISTINCT contact_id) FROM outbox WHERE purpose = 'NURTURE'"));
+        assertEquals(150L, data.count("SELECT count(*) FROM enrollment WHERE status = 'ENDED' AND ended_reason = 'COMPLETED'"));
     }
 
     @Test

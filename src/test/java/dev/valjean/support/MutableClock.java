@@ -13,9 +13,19 @@ import jakarta.inject.Singleton;
 public class MutableClock extends Clock {
 
     private volatile Duration offset = Duration.ZERO;
+    private volatile Instant frozen;
 
     public void advance(Duration by) {
-        offset = offset.plus(by);
+        if (frozen != null) {
+            frozen = frozen.plus(by);
+        } else {
+            offset = offset.plus(by);
+        }
+    }
+
+    /** From now on the clock reads {@code at} and stands still until moved (or reset). */
+    public void freeze(Instant at) {
+        frozen = at;
     }
 
     /** From now on the clock reads {@code at} (and runs on from there). */
@@ -24,12 +34,14 @@ public class MutableClock extends Clock {
     }
 
     public void reset() {
+        frozen = null;
         offset = Duration.ZERO;
     }
 
     @Override
     public Instant instant() {
-        return Instant.now().plus(offset);
+        Instant f = frozen;
+        return f != null ? f : Instant.now().plus(offset);
     }
 
     @Override
