@@ -60,6 +60,11 @@ public class Signing {
         return HexFormat.of().formatHex(hmac(emailKey, normalizedEmail.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** HMAC-SHA256 of {@code data} in hex under a shared secret (webhook signatures, both ways). */
+    public static String webhookSignature(String secret, String data) {
+        return HexFormat.of().formatHex(hmac(secret.getBytes(StandardCharsets.UTF_8), data.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** SHA-256 of a high-entropy secret (API tokens): stored instead of the secret itself. */
     public static String sha256(String secret) {
         try {

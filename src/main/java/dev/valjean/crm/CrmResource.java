@@ -70,10 +70,7 @@ public class CrmResource {
     @Path("/opportunities/{externalId}")
     public Response putOpportunity(@PathParam("externalId") String externalId, @Valid @NotNull OpportunityRequest r) {
         requireId(externalId);
-        List<CrmService.Member> members = r.contacts() == null ? List.of()
-                : r.contacts().stream().map(m -> new CrmService.Member(m.email(), m.name(), m.role(), m.timeZone())).toList();
-        CrmService.Upserted u = crm.putOpportunity(externalId, new CrmService.OpportunityData(r.account(), r.name(), r.stage(),
-                r.status(), r.owner(), members));
+        CrmService.Upserted u = crm.putOpportunity(externalId, opportunityData(r));
         return Response.status(u.created() ? 201 : 200).entity(crm.opportunity(externalId).orElseThrow()).build();
     }
 
@@ -81,6 +78,12 @@ public class CrmResource {
     @Path("/opportunities/{externalId}")
     public Map<String, Object> opportunity(@PathParam("externalId") String externalId) {
         return crm.opportunity(externalId).orElseThrow(() -> ValjeanException.notFound("Opportunity '" + externalId + "'"));
+    }
+
+    static CrmService.OpportunityData opportunityData(OpportunityRequest r) {
+        List<CrmService.Member> members = r.contacts() == null ? List.of()
+                : r.contacts().stream().map(m -> new CrmService.Member(m.email(), m.name(), m.role(), m.timeZone())).toList();
+        return new CrmService.OpportunityData(r.account(), r.name(), r.stage(), r.status(), r.owner(), members);
     }
 
     private static void requireId(String externalId) {

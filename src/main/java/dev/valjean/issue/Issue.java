@@ -23,6 +23,7 @@ public class Issue extends BaseEntity {
     public String preheader;
     public String layout;
     /** The items as a JSON array of {title, body, url}. */
+    @Column(columnDefinition = "jsonb")
     @ColumnTransformer(write = "?::jsonb")
     public String items;
     @Enumerated(EnumType.STRING)

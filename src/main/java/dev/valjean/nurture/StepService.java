@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 
 import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
@@ -23,6 +22,7 @@ import dev.valjean.delivery.Purpose;
 import dev.valjean.issue.LayoutStore;
 import dev.valjean.subscription.Links;
 import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Advances due enrollments: ends those whose basis is gone, holds back those outside the person's
@@ -34,7 +34,7 @@ import io.quarkus.logging.Log;
 @ApplicationScoped
 public class StepService {
 
-    private static final Duration RETRY_BROKEN_LAYOUT = Duration.ofHours(1);
+    private static final Duration RETRY_BROKEN = Duration.ofHours(1);
 
     private final Sql sql;
     private final Clock clock;
@@ -61,14 +61,38 @@ public class StepService {
         this.listHost = config.listHost().orElseGet(() -> URI.create(links.base()).getHost());
     }
 
-    /** Advances everything due now, batch after batch; returns the number of steps queued. */
+    /**
+     * Advances everything due now, batch after batch; returns the number of steps queued. A batch
+     * that fails is retried one enrollment at a time, so one broken enrollment holds back only itself.
+     */
     public int advanceAll() {
         int queued = 0;
         for (int i = 0; i < 1000; i++) {
-            Result r = advanceBatch();
+            Result r;
+            try {
+                r = QuarkusTransaction.requiringNew().call(() -> advanceBatch(null));
+            } catch (RuntimeException e) {
+                Log.warnf(e, "Nurture batch failed; advancing due enrollments one by one");
+                return queued + advanceOneByOne();
+            }
             queued += r.queued();
             if (r.claimed() < config.batchSize()) {
                 break;
+            }
+        }
+        return queued;
+    }
+
+    private int advanceOneByOne() {
+        int queued = 0;
+        for (long id : sql.longs("SELECT id FROM enrollment WHERE status = 'ACTIVE' AND next_due_at <= ? ORDER BY next_due_at, id LIMIT ?",
+                clock.instant(), config.batchSize())) {
+            try {
+                queued += QuarkusTransaction.requiringNew().call(() -> advanceBatch(id)).queued();
+            } catch (RuntimeException e) {
+                Log.errorf(e, "Enrollment %d cannot advance; held back %s", id, RETRY_BROKEN);
+                QuarkusTransaction.requiringNew().run(() -> sql.update("UPDATE enrollment SET next_due_at = ? WHERE id = ? AND status = 'ACTIVE'",
+                        clock.instant().plus(RETRY_BROKEN), id));
             }
         }
         return queued;
@@ -78,14 +102,13 @@ public class StepService {
     public record Result(int claimed, int queued) {
     }
 
-    /** One transaction: claims up to a batch of due enrollments and decides each. */
-    @Transactional
-    public Result advanceBatch() {
+    /** One transaction: claims up to a batch of due enrollments (or just {@code only}) and decides each. */
+    Result advanceBatch(Long only) {
         Instant now = clock.instant();
         List<Map<String, Object>> due = sql.rows("""
                 SELECT e.id, e.contact_id, e.next_step, e.sequence_id
-                FROM enrollment e WHERE e.status = 'ACTIVE' AND e.next_due_at <= ?
-                ORDER BY e.next_due_at, e.id LIMIT ? FOR UPDATE SKIP LOCKED""", now, config.batchSize());
+                FROM enrollment e WHERE e.status = 'ACTIVE' AND e.next_due_at <= ? AND (?::bigint IS NULL OR e.id = ?::bigint)
+                ORDER BY e.next_due_at, e.id LIMIT ? FOR UPDATE SKIP LOCKED""", now, only, only, config.batchSize());
         if (due.isEmpty()) {
             return new Result(0, 0);
         }
@@ -129,7 +152,7 @@ public class StepService {
             request = render(enrollmentId, contactId, stepIndex, step, sequence, (String) contact.get("name"));
         } catch (ValjeanException broken) {
             Log.errorf("Enrollment %d step %d held back an hour: %s", enrollmentId, stepIndex, broken.getMessage());
-            sql.update("UPDATE enrollment SET next_due_at = ? WHERE id = ?", now.plus(RETRY_BROKEN_LAYOUT), enrollmentId);
+            sql.update("UPDATE enrollment SET next_due_at = ? WHERE id = ?", now.plus(RETRY_BROKEN), enrollmentId);
             return false;
         }
         OutboxMessage message = outbox.enqueue(request);

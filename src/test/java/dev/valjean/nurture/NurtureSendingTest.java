@@ -235,6 +235,23 @@ class NurtureSendingTest {
     }
 
     @Test
+    void one_broken_enrollment_holds_back_only_itself() throws Exception {
+        put("/api/v1/opportunities/renewal", Map.of("account", "client", "name", "Renewal", "status", "WON", "contacts",
+                List.of(Map.of("email", "a@client.example"), Map.of("email", "b@client.example"))));
+        int good = sequence("CUSTOMER_SUCCESS", step(0, "Fine", "Hello."));
+        int broken = sequence("CUSTOMER_SUCCESS", step(0, "Broken", "Hello."));
+        // A step the API would never accept, written behind its back: the outbox refuses the header injection.
+        data.execute("UPDATE sequence SET steps = jsonb_set(steps, '{0,subject}', to_jsonb(E'Bad\\r\\nBcc: x@evil.example'::text)) "
+                + "WHERE id = " + broken);
+        enroll(broken, "a@client.example", null);
+        enroll(good, "b@client.example", null);
+        assertEquals(1, steps.advanceAll());
+        assertEquals("b@client.example", data.text("SELECT c.email FROM outbox o JOIN contact c ON c.id = o.contact_id"));
+        assertEquals(1L, data.count("SELECT count(*) FROM enrollment WHERE sequence_id = " + broken + " AND status = 'ACTIVE' "
+                + "AND next_due_at > '" + clock.instant().plus(Duration.ofMinutes(59)) + "'::timestamptz"), "held back an hour");
+    }
+
+    @Test
     void a_sequence_layout_must_show_the_opt_out_link_and_postal_address() throws Exception {
         java.nio.file.Path dir = java.nio.file.Path.of("target/test-layouts/nurture");
         java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress}</p>");

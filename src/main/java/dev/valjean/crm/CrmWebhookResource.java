@@ -1,0 +1,147 @@
+package dev.valjean.crm;
+
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.valjean.common.Signing;
+import dev.valjean.common.ValjeanException;
+import dev.valjean.nurture.NurtureService;
+
+/**
+ * The CRM's own events, signed with a shared secret: {@code Valjean-Signature: t=<unix seconds>,
+ * v1=<hex HMAC-SHA256 of "<t>.<body>">}, the scheme the outgoing sales webhook uses. Body:
+ * {@code {"type": ..., "data": {...}}} with the types {@code account.upserted} and
+ * {@code opportunity.upserted} (data as the PUT endpoints, plus {@code externalId}),
+ * {@code contact.replied} ({@code email}) and {@code enrollment.requested} ({@code sequence},
+ * {@code email}, {@code opportunity}): the same rules as the API, one event at a time.
+ */
+@Path("/webhooks/crm")
+public class CrmWebhookResource {
+
+    private static final Pattern SIGNATURE = Pattern.compile("t=(\\d{1,12}),v1=([0-9a-f]{64})");
+
+    private final CrmConfig config;
+    private final CrmService crm;
+    private final NurtureService nurture;
+    private final ObjectMapper json;
+    private final Validator validator;
+    private final Clock clock;
+
+    public CrmWebhookResource(CrmConfig config, CrmService crm, NurtureService nurture, ObjectMapper json, Validator validator,
+            Clock clock) {
+        this.config = config;
+        this.crm = crm;
+        this.nurture = nurture;
+        this.json = json;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response receive(@HeaderParam("Valjean-Signature") String signature, String body) {
+        String secret = config.webhookSecret().orElseThrow(() -> ValjeanException.notFound("The CRM webhook"));
+        verify(secret, signature, body);
+        JsonNode event;
+        try {
+            event = json.readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ValjeanException(400, "MALFORMED_JSON", "Bad request", "The body is not JSON.");
+        }
+        String type = event.path("type").asText("");
+        JsonNode data = event.path("data");
+        switch (type) {
+            case "account.upserted" -> {
+                CrmResource.AccountRequest r = valid(read(data, CrmResource.AccountRequest.class));
+                String id = externalId(data);
+                CrmService.Upserted u = crm.putAccount(id, new CrmService.AccountData(r.name(), r.customer(), r.customerSince(),
+                        r.industry(), r.employeeCount(), r.country()));
+                return Response.ok(Map.of("type", type, "id", id, "created", u.created())).build();
+            }
+            case "opportunity.upserted" -> {
+                CrmResource.OpportunityRequest r = valid(read(data, CrmResource.OpportunityRequest.class));
+                String id = externalId(data);
+                CrmService.Upserted u = crm.putOpportunity(id, CrmResource.opportunityData(r));
+                return Response.ok(Map.of("type", type, "id", id, "created", u.created())).build();
+            }
+            case "contact.replied" -> {
+                return Response.ok(Map.of("type", type, "endedEnrollments", nurture.replied(text(data, "email", 320)))).build();
+            }
+            case "enrollment.requested" -> {
+                long sequence = data.path("sequence").asLong(0);
+                String opportunity = data.hasNonNull("opportunity") ? text(data, "opportunity", 200) : null;
+                long id = nurture.enroll(sequence, text(data, "email", 320), opportunity, null);
+                return Response.status(201).entity(Map.of("type", type, "enrollment", id)).build();
+            }
+            default -> throw ValjeanException.invalid("UNKNOWN_EVENT", "Event types: account.upserted, opportunity.upserted, "
+                    + "contact.replied, enrollment.requested.");
+        }
+    }
+
+    private void verify(String secret, String header, String body) {
+        Matcher m = header == null ? null : SIGNATURE.matcher(header.strip());
+        if (m == null || !m.matches()) {
+            throw ValjeanException.unauthorized("Sign the body: Valjean-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">.");
+        }
+        long t = Long.parseLong(m.group(1));
+        if (Math.abs(clock.instant().getEpochSecond() - t) > config.webhookTolerance().toSeconds()) {
+            throw ValjeanException.unauthorized("The signature's timestamp is too far from now; check the sender's clock.");
+        }
+        String expected = Signing.webhookSignature(secret, t + "." + (body == null ? "" : body));
+        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), m.group(2).getBytes(StandardCharsets.US_ASCII))) {
+            throw ValjeanException.unauthorized("The signature does not match the body.");
+        }
+    }
+
+    private <T> T read(JsonNode data, Class<T> type) {
+        try {
+            return json.treeToValue(data, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "data does not fit the event type (a field has the wrong type or value).");
+        }
+    }
+
+    private <T> T valid(T request) {
+        Set<ConstraintViolation<T>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            ConstraintViolation<T> v = violations.iterator().next();
+            throw ValjeanException.invalid("VALIDATION_FAILED", v.getPropertyPath() + ": " + v.getMessage());
+        }
+        return request;
+    }
+
+    private static String externalId(JsonNode data) {
+        String id = data.path("externalId").asText("");
+        if (!id.matches(CrmResource.EXTERNAL_ID)) {
+            throw ValjeanException.invalid("INVALID_EXTERNAL_ID", "data.externalId is 1 to 200 letters, digits, '.', '_', ':' or '-'.");
+        }
+        return id;
+    }
+
+    private static String text(JsonNode data, String field, int max) {
+        String value = data.path(field).asText("");
+        if (value.isBlank() || value.length() > max) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "data." + field + " is required (at most " + max + " characters).");
+        }
+        return value;
+    }
+}
