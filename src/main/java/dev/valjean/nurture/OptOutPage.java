@@ -8,10 +8,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.valjean.common.PersonalPage;
 import dev.valjean.subscription.Links;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -66,9 +66,6 @@ public class OptOutPage {
     }
 
     private static Response html(int status, String body) {
-        CacheControl noStore = new CacheControl();
-        noStore.setNoStore(true);
-        return Response.status(status).entity(body).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore)
-                .header("Referrer-Policy", "no-referrer").header("X-Frame-Options", "DENY").build();
+        return PersonalPage.of(status, body);
     }
 }

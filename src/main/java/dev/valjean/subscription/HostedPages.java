@@ -15,7 +15,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -24,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 
 import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.common.ClientAddress;
+import dev.valjean.common.PersonalPage;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.newsletter.ConsentText;
@@ -109,7 +109,7 @@ public class HostedPages {
                     .entity(form(newsletter.get(), "CHALLENGE_FAILED".equals(e.code)
                             ? "We could not tell you from a robot this time. Please wait a few seconds and send the form again."
                             : e.getMessage(), form.getFirst("email"), form.getFirst("name")))
-                    .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore());
+                    .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(PersonalPage.noStore());
             if (e.retryAfterSeconds() != null) {
                 answer.header("Retry-After", e.retryAfterSeconds());
             }
@@ -242,14 +242,7 @@ public class HostedPages {
     }
 
     private static Response page(int status, String html) {
-        return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore())
-                .header("Referrer-Policy", "no-referrer").header("X-Frame-Options", "DENY").build();
-    }
-
-    private static CacheControl noStore() {
-        CacheControl c = new CacheControl();
-        c.setNoStore(true);
-        return c;
+        return PersonalPage.of(status, html);
     }
 
     private static String names(List<Newsletter> newsletters) {
