@@ -76,6 +76,17 @@ public class ContactDataService {
         export.put("suppressions", sql.rows("""
                 SELECT reason, created_at AS "createdAt" FROM suppression WHERE email_hash = ? ORDER BY created_at""",
                 contact.emailHash));
+        export.put("timeZone", sql.rows("SELECT time_zone FROM contact WHERE id = ?", contact.id).get(0).get("time_zone"));
+        export.put("opportunities", sql.rows("""
+                SELECT o.external_id AS opportunity, a.name AS account, oc.role FROM opportunity_contact oc
+                JOIN opportunity o ON o.id = oc.opportunity_id JOIN account a ON a.id = o.account_id
+                WHERE oc.contact_id = ? ORDER BY o.id""", contact.id));
+        export.put("enrollments", sql.rows("""
+                SELECT q.name AS sequence, q.purpose, e.status, e.ended_reason AS "endedReason", e.created_at AS "createdAt",
+                       e.ended_at AS "endedAt" FROM enrollment e JOIN sequence q ON q.id = e.sequence_id
+                WHERE e.contact_id = ? ORDER BY e.id""", contact.id));
+        export.put("nurtureOptOut", sql.rows("SELECT created_at AS \"createdAt\" FROM nurture_opt_out WHERE email_hash = ?",
+                contact.emailHash).stream().findFirst().map(r -> r.get("createdAt")).orElse(null));
         export.put("exportedAt", clock.instant());
         return export;
     }
@@ -109,6 +120,12 @@ public class ContactDataService {
                     status_reason = CASE WHEN status = 'QUEUED' THEN 'ERASED' ELSE status_reason END,
                     subject = NULL, body_text = NULL, body_html = NULL, content_ref = 'erased', updated_at = ?
                 WHERE contact_id = ? AND status <> 'SENDING'""", now, contact.id);
+        // Sequences end, and the person leaves the CRM's buying committees here (the CRM keeps its own records).
+        sql.update("""
+                UPDATE enrollment SET status = 'ENDED', ended_reason = 'ERASED', ended_at = ?, next_due_at = NULL
+                WHERE contact_id = ? AND status = 'ACTIVE'""", now, contact.id);
+        sql.update("DELETE FROM opportunity_contact WHERE contact_id = ?", contact.id);
+        sql.update("UPDATE contact SET time_zone = NULL WHERE id = ?", contact.id);
         contact.email = null;
         contact.emailNormalized = null;
         contact.name = null;

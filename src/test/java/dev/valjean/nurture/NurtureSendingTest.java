@@ -252,6 +252,23 @@ class NurtureSendingTest {
     }
 
     @Test
+    void export_shows_the_persons_sequences_and_erasure_ends_them() throws Exception {
+        put("/api/v1/opportunities/renewal", Map.of("account", "client", "name", "Renewal", "status", "WON", "contacts",
+                List.of(Map.of("email", "erin@client.example", "timeZone", "Europe/Madrid"))));
+        enroll(sequence("CUSTOMER_SUCCESS", step(0, "Hello", "Hi."), step(24, "Again", "Hi again.")), "erin@client.example", null);
+        data.request().get("/api/v1/contacts/erin@client.example/export").then().statusCode(200)
+                .body("timeZone", equalTo("Europe/Madrid")).body("opportunities[0].opportunity", equalTo("renewal"))
+                .body("enrollments[0].status", equalTo("ACTIVE")).body("enrollments[0].purpose", equalTo("CUSTOMER_SUCCESS"));
+        assertEquals(1, steps.advanceAll());
+        data.request().delete("/api/v1/contacts/erin@client.example").then().statusCode(204);
+        assertEquals("ERASED", data.text("SELECT ended_reason FROM enrollment"));
+        assertEquals(0L, data.count("SELECT count(*) FROM opportunity_contact"));
+        assertEquals("SKIPPED", data.text("SELECT status FROM outbox WHERE purpose = 'NURTURE'"));
+        clock.advance(Duration.ofDays(2));
+        assertEquals(0, steps.advanceAll());
+    }
+
+    @Test
     void a_sequence_layout_must_show_the_opt_out_link_and_postal_address() throws Exception {
         java.nio.file.Path dir = java.nio.file.Path.of("target/test-layouts/nurture");
         java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress}</p>");
