@@ -203,11 +203,14 @@ public class NurtureService {
         }
         Instant now = clock.instant();
         Step first = steps((String) sequence.get("steps")).get(0);
+        // Two enrollments racing for one person: the partial unique index lets one in, the other is told.
         return sql.firstLong("""
                 INSERT INTO enrollment (sequence_id, contact_id, opportunity_id, account_id, status, next_step, next_due_at,
                                         enrolled_by, created_at)
-                VALUES (?, ?, ?, ?, 'ACTIVE', 0, ?, ?, ?) RETURNING id""", sequenceId, contact.get().id, opportunityId, accountId,
-                dueAfter(now, first, zoneOf(contact.get().id)), tokenId, now).orElseThrow();
+                VALUES (?, ?, ?, ?, 'ACTIVE', 0, ?, ?, ?)
+                ON CONFLICT (sequence_id, contact_id) WHERE status = 'ACTIVE' DO NOTHING RETURNING id""", sequenceId,
+                contact.get().id, opportunityId, accountId, dueAfter(now, first, zoneOf(contact.get().id)), tokenId, now)
+                .orElseThrow(() -> ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already."));
     }
 
     /** When a step falls due, counted from {@code from}. */

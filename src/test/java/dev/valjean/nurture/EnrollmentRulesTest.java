@@ -77,6 +77,26 @@ class EnrollmentRulesTest {
     }
 
     @Test
+    void two_enrollments_at_once_make_one() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                calls.add(pool.submit(() -> enroll(acceleration, "champion@prospect.example", "open-deal").statusCode()));
+            }
+            List<Integer> codes = new java.util.ArrayList<>();
+            for (var call : calls) {
+                codes.add(call.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, codes.stream().filter(c -> c == 201).count(), "codes " + codes);
+            assertEquals(7, codes.stream().filter(c -> c == 409).count(), "codes " + codes);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1L, data.count("SELECT count(*) FROM enrollment"));
+    }
+
+    @Test
     void editors_write_sequences_but_only_sales_enrolls() {
         String editor = data.token(Role.EDITOR);
         given().auth().oauth2(editor).contentType(ContentType.JSON).body(Map.of("email", "champion@prospect.example",
