@@ -1,8 +1,11 @@
 package dev.valjean.delivery;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A kind of permission to send: a confirmed subscription, an enrollment on an open deal, an
@@ -23,6 +26,38 @@ public interface ConsentBasis {
      * set-based queries.
      */
     Map<Long, String> invalid(Collection<BasisRef> refs);
+
+    /**
+     * The common shape of {@link #invalid}: each ref whose basis row is missing, or belongs to
+     * another contact than the row to send, is {@code unknown}; the others get
+     * {@code reasonOf(row)}, null meaning valid. {@code rows} carry the columns {@code id} and
+     * {@code contact_id}.
+     */
+    static Map<Long, String> judge(Collection<BasisRef> refs, List<Map<String, Object>> rows, String unknown,
+            Function<Map<String, Object>, String> reasonOf) {
+        Map<Long, Long> contactOf = new HashMap<>();
+        refs.forEach(r -> contactOf.put(r.basisId(), r.contactId()));
+        Map<Long, String> invalid = new HashMap<>();
+        refs.forEach(r -> invalid.put(r.basisId(), unknown));
+        for (Map<String, Object> row : rows) {
+            long id = ((Number) row.get("id")).longValue();
+            if (((Number) row.get("contact_id")).longValue() != contactOf.getOrDefault(id, -1L)) {
+                continue; // a row pointing at someone else's basis stays invalid
+            }
+            String reason = reasonOf.apply(row);
+            if (reason == null) {
+                invalid.remove(id);
+            } else {
+                invalid.put(id, reason);
+            }
+        }
+        return invalid;
+    }
+
+    /** The basis ids of these refs. */
+    static List<Long> ids(Collection<BasisRef> refs) {
+        return refs.stream().map(BasisRef::basisId).distinct().toList();
+    }
 
     /** One row's reliance on a basis: the basis id and the contact it should reach. */
     record BasisRef(Long basisId, long contactId) {

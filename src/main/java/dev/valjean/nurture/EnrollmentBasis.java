@@ -44,23 +44,7 @@ public class EnrollmentBasis implements ConsentBasis {
 
     @Override
     public Map<Long, String> invalid(Collection<BasisRef> refs) {
-        Map<Long, Long> contactOf = new HashMap<>();
-        refs.forEach(r -> contactOf.put(r.basisId(), r.contactId()));
-        Map<Long, String> invalid = new HashMap<>();
-        refs.forEach(r -> invalid.put(r.basisId(), "ENROLLMENT_UNKNOWN"));
-        for (Map<String, Object> row : state(contactOf.keySet())) {
-            long id = ((Number) row.get("id")).longValue();
-            if (((Number) row.get("contact_id")).longValue() != contactOf.get(id)) {
-                continue; // a row pointing at someone else's enrollment stays invalid
-            }
-            String reason = exitReason(row, true);
-            if (reason == null) {
-                invalid.remove(id);
-            } else {
-                invalid.put(id, reason);
-            }
-        }
-        return invalid;
+        return ConsentBasis.judge(refs, state(ConsentBasis.ids(refs)), "ENROLLMENT_UNKNOWN", row -> exitReason(row, true));
     }
 
     /** For each enrollment whose basis is gone, why; enrollments not in the result may go on. */

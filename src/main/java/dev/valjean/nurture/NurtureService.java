@@ -67,6 +67,8 @@ public class NurtureService {
     private final NurtureConfig config;
     private final EnrollmentBasis basis;
     private final Links links;
+    private final SendWindow window;
+    private final ZoneId defaultZone;
 
     public NurtureService(ContactService contacts, ObjectMapper json, Sql sql, Clock clock, LayoutStore layouts, IssueConfig issues,
             NurtureConfig config, EnrollmentBasis basis, Links links) {
@@ -79,6 +81,13 @@ public class NurtureService {
         this.config = config;
         this.basis = basis;
         this.links = links;
+        this.window = SendWindow.of(config);
+        this.defaultZone = ZoneId.of(config.defaultTimeZone());
+    }
+
+    /** The business-hours and frequency-cap rules in force. */
+    SendWindow window() {
+        return window;
     }
 
     @Transactional
@@ -216,13 +225,17 @@ public class NurtureService {
     /** When a step falls due, counted from {@code from}. */
     Instant dueAfter(Instant from, Step step, ZoneId zone) {
         return step.delayHours() != null ? from.plus(java.time.Duration.ofHours(step.delayHours()))
-                : SendWindow.of(config).plusBusinessDays(from, step.delayBusinessDays(), zone);
+                : window.plusBusinessDays(from, step.delayBusinessDays(), zone);
     }
 
     ZoneId zoneOf(long contactId) {
-        String zone = sql.rows("SELECT time_zone FROM contact WHERE id = ?", contactId).stream().findFirst()
-                .map(r -> (String) r.get("time_zone")).orElse(null);
-        return ZoneId.of(zone != null ? zone : config.defaultTimeZone());
+        return zone(sql.rows("SELECT time_zone FROM contact WHERE id = ?", contactId).stream().findFirst()
+                .map(r -> (String) r.get("time_zone")).orElse(null));
+    }
+
+    /** The zone a person's business hours are counted in: theirs, else the configured default. */
+    ZoneId zone(String stored) {
+        return stored != null ? ZoneId.of(stored) : defaultZone;
     }
 
     /** The person's one-click opt-out from every sequence; true when the link was genuine. Repeating it changes nothing. */
@@ -235,7 +248,7 @@ public class NurtureService {
         }
         sql.update("INSERT INTO nurture_opt_out (email_hash, created_at) VALUES (?, ?) ON CONFLICT (email_hash) DO NOTHING",
                 contact.get().emailHash, clock.instant());
-        int ended = endAll(sql.longs("SELECT id FROM enrollment WHERE contact_id = ? AND status = 'ACTIVE'", contactId), "OPTED_OUT");
+        int ended = endAllOf(contactId, "OPTED_OUT");
         Log.infof("Contact %d opted out of nurture; %d enrollment(s) ended", contactId, ended);
         return true;
     }
@@ -245,16 +258,7 @@ public class NurtureService {
     public int replied(String email) {
         Contact contact = Contact.findByHash(contacts.hashOf(EmailAddress.parse(email)))
                 .orElseThrow(() -> ValjeanException.notFound("Contact"));
-        // A completed sequence whose last step still waits in the outbox ends too, so that step is skipped.
-        List<Long> ids = sql.longs("""
-                SELECT e.id FROM enrollment e WHERE e.contact_id = ? AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
-                    SELECT 1 FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id
-                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))""", contact.id, EnrollmentBasis.COMPLETED);
-        if (ids.isEmpty()) {
-            return 0;
-        }
-        return sql.update("UPDATE enrollment SET status = 'ENDED', ended_reason = 'REPLIED', ended_at = ?, next_due_at = NULL "
-                + "WHERE id = ANY (?)", clock.instant(), ids);
+        return endAllOf(contact.id, "REPLIED");
     }
 
     /** Sales stops one enrollment by hand. */
@@ -285,13 +289,25 @@ public class NurtureService {
         byReason.forEach((reason, ids) -> endAll(ids, reason));
     }
 
+    /** Ends every sequence of one person (a reply, an opt-out, erasure). */
+    public int endAllOf(long contactId, String reason) {
+        return endAll(sql.longs("SELECT id FROM enrollment WHERE contact_id = ?", contactId), reason);
+    }
+
+    /**
+     * Ends these enrollments if active, and completed ones whose last step still waits in the
+     * outbox, so that step is skipped; enrollments that are over stay as they ended.
+     */
     int endAll(List<Long> enrollmentIds, String reason) {
         if (enrollmentIds.isEmpty()) {
             return 0;
         }
         return sql.update("""
-                UPDATE enrollment SET status = 'ENDED', ended_reason = ?, ended_at = ?, next_due_at = NULL
-                WHERE id = ANY (?) AND status = 'ACTIVE'""", reason, clock.instant(), enrollmentIds);
+                UPDATE enrollment e SET status = 'ENDED', ended_reason = ?, ended_at = ?, next_due_at = NULL
+                WHERE e.id = ANY (?) AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
+                    SELECT 1 FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id
+                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))""",
+                reason, clock.instant(), enrollmentIds, EnrollmentBasis.COMPLETED);
     }
 
     /** Enrollments by opportunity and/or person, each with every step's state and, when ended, why. */

@@ -44,7 +44,6 @@ public class StepService {
     private final LayoutStore layouts;
     private final Links links;
     private final NurtureConfig config;
-    private final SendWindow window;
     private final String listHost;
 
     public StepService(Sql sql, Clock clock, NurtureService nurture, EnrollmentBasis basis, OutboxService outbox, LayoutStore layouts,
@@ -57,7 +56,6 @@ public class StepService {
         this.layouts = layouts;
         this.links = links;
         this.config = config;
-        this.window = SendWindow.of(config);
         this.listHost = config.listHost().orElseGet(() -> URI.create(links.base()).getHost());
     }
 
@@ -135,12 +133,12 @@ public class StepService {
         long contactId = id(e, "contact_id");
         int stepIndex = ((Number) e.get("next_step")).intValue();
         Map<String, Object> contact = sql.rows("SELECT name, time_zone FROM contact WHERE id = ? FOR UPDATE", contactId).get(0);
-        ZoneId zone = ZoneId.of(contact.get("time_zone") != null ? (String) contact.get("time_zone") : config.defaultTimeZone());
+        ZoneId zone = nurture.zone((String) contact.get("time_zone"));
         List<Instant> recent = sql.rows("""
                 SELECT created_at FROM outbox WHERE contact_id = ? AND purpose = 'NURTURE'
                 AND status IN ('QUEUED', 'SENDING', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
                 contactId, now.minus(SendWindow.WEEK)).stream().map(r -> (Instant) r.get("created_at")).toList();
-        Instant earliest = window.earliest(now, recent, zone);
+        Instant earliest = nurture.window().earliest(now, recent, zone);
         if (earliest.isAfter(now)) {
             sql.update("UPDATE enrollment SET next_due_at = ? WHERE id = ?", earliest, enrollmentId);
             return false;

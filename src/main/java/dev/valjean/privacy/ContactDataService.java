@@ -18,6 +18,7 @@ import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
+import dev.valjean.nurture.NurtureService;
 
 /**
  * Data rights: the consent proof per subscription, the export of everything held about a person,
@@ -32,13 +33,16 @@ public class ContactDataService {
     private final ConsentLedger ledger;
     private final Sql sql;
     private final Clock clock;
+    private final NurtureService nurture;
 
-    public ContactDataService(ContactService contacts, SuppressionService suppressions, ConsentLedger ledger, Sql sql, Clock clock) {
+    public ContactDataService(ContactService contacts, SuppressionService suppressions, ConsentLedger ledger, Sql sql, Clock clock,
+            NurtureService nurture) {
         this.contacts = contacts;
         this.suppressions = suppressions;
         this.ledger = ledger;
         this.sql = sql;
         this.clock = clock;
+        this.nurture = nurture;
     }
 
     /** Per subscription: newsletter, status, times, the consent text shown, and every ledger event with its evidence. */
@@ -121,9 +125,7 @@ public class ContactDataService {
                     subject = NULL, body_text = NULL, body_html = NULL, content_ref = 'erased', updated_at = ?
                 WHERE contact_id = ? AND status <> 'SENDING'""", now, contact.id);
         // Sequences end, and the person leaves the CRM's buying committees here (the CRM keeps its own records).
-        sql.update("""
-                UPDATE enrollment SET status = 'ENDED', ended_reason = 'ERASED', ended_at = ?, next_due_at = NULL
-                WHERE contact_id = ? AND status = 'ACTIVE'""", now, contact.id);
+        nurture.endAllOf(contact.id, "ERASED");
         sql.update("DELETE FROM opportunity_contact WHERE contact_id = ?", contact.id);
         sql.update("UPDATE contact SET time_zone = NULL WHERE id = ?", contact.id);
         contact.email = null;

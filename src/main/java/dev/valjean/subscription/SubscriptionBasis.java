@@ -1,7 +1,6 @@
 package dev.valjean.subscription;
 
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,24 +34,8 @@ public class SubscriptionBasis implements ConsentBasis {
 
     @Override
     public Map<Long, String> invalid(Collection<BasisRef> refs) {
-        Map<Long, String> invalid = new HashMap<>();
-        Map<Long, Long> contactOf = new HashMap<>();
-        refs.forEach(r -> contactOf.put(r.basisId(), r.contactId()));
-        refs.forEach(r -> invalid.put(r.basisId(), "SUBSCRIPTION_UNKNOWN"));
-        for (var row : sql.rows("SELECT id, contact_id, status FROM subscription WHERE id = ANY(?)",
-                refs.stream().map(BasisRef::basisId).toList())) {
-            long id = ((Number) row.get("id")).longValue();
-            long contact = ((Number) row.get("contact_id")).longValue();
-            if (!Long.valueOf(contact).equals(contactOf.get(id))) {
-                continue; // a row pointing at someone else's basis stays invalid
-            }
-            String status = (String) row.get("status");
-            if ("CONFIRMED".equals(status)) {
-                invalid.remove(id);
-            } else {
-                invalid.put(id, "SUBSCRIPTION_" + status);
-            }
-        }
-        return invalid;
+        return ConsentBasis.judge(refs, sql.rows("SELECT id, contact_id, status FROM subscription WHERE id = ANY(?)",
+                ConsentBasis.ids(refs)), "SUBSCRIPTION_UNKNOWN",
+                row -> "CONFIRMED".equals(row.get("status")) ? null : "SUBSCRIPTION_" + row.get("status"));
     }
 }

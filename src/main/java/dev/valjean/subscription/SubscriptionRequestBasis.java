@@ -3,7 +3,6 @@ package dev.valjean.subscription;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,26 +38,14 @@ public class SubscriptionRequestBasis implements ConsentBasis {
 
     @Override
     public Map<Long, String> invalid(Collection<BasisRef> refs) {
-        Map<Long, String> invalid = new HashMap<>();
-        Map<Long, Long> contactOf = new HashMap<>();
-        refs.forEach(r -> contactOf.put(r.basisId(), r.contactId()));
-        refs.forEach(r -> invalid.put(r.basisId(), "REQUEST_UNKNOWN"));
         Instant now = clock.instant();
-        for (var row : sql.rows("SELECT id, contact_id, confirmed_at, expired_at, expires_at FROM subscription_request WHERE id = ANY(?)",
-                refs.stream().map(BasisRef::basisId).toList())) {
-            long id = ((Number) row.get("id")).longValue();
-            long contact = ((Number) row.get("contact_id")).longValue();
-            if (!Long.valueOf(contact).equals(contactOf.get(id))) {
-                continue; // a row pointing at someone else's basis stays invalid
-            }
-            if (row.get("confirmed_at") != null) {
-                invalid.put(id, "REQUEST_CONFIRMED");
-            } else if (row.get("expired_at") != null || !now.isBefore((Instant) row.get("expires_at"))) {
-                invalid.put(id, "REQUEST_EXPIRED");
-            } else {
-                invalid.remove(id);
-            }
-        }
-        return invalid;
+        return ConsentBasis.judge(refs, sql.rows(
+                "SELECT id, contact_id, confirmed_at, expired_at, expires_at FROM subscription_request WHERE id = ANY(?)",
+                ConsentBasis.ids(refs)), "REQUEST_UNKNOWN", row -> {
+                    if (row.get("confirmed_at") != null) {
+                        return "REQUEST_CONFIRMED";
+                    }
+                    return row.get("expired_at") != null || !now.isBefore((Instant) row.get("expires_at")) ? "REQUEST_EXPIRED" : null;
+                });
     }
 }
