@@ -41,9 +41,9 @@ start_app() {
     env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$schema" \
         QUARKUS_FLYWAY_SCHEMAS=$schema \
         QUARKUS_HTTP_PORT=$HTTP_PORT \
-        QUARKUS_MAILER_HOST=${SINK%:*} QUARKUS_MAILER_PORT=${SINK#*:} QUARKUS_MAILER_START_TLS=DISABLED \
-        QUARKUS_MAILER_MAX_POOL_SIZE=$conn \
-        QUARKUS_MAILER_FROM="Valjean Bench <bench@valjean.test>" \
+        VALJEAN_SMTP_HOST=${SINK%:*} VALJEAN_SMTP_PORT=${SINK#*:} VALJEAN_SMTP_TLS=DISABLED \
+        VALJEAN_SMTP_CONNECTIONS=$conn \
+        VALJEAN_SMTP_FROM="Valjean Bench <bench@valjean.test>" \
         VALJEAN_ADMIN_TOKEN=bench-admin-token VALJEAN_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789 \
         VALJEAN_DELIVERY_RATE_LIMIT=0 \
         "$@" \

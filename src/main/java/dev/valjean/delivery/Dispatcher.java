@@ -10,12 +10,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.valjean.delivery.OutboxRepository.Claimed;
 import dev.valjean.delivery.OutboxRepository.Outcome;
 import io.quarkus.logging.Log;
-import io.quarkus.mailer.Mail;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -39,8 +36,7 @@ public class Dispatcher {
     private final int concurrency;
 
     public Dispatcher(OutboxRepository outbox, ConsentGate gate, MailComposer composer, SmtpSubmitter submitter,
-            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, Clock clock,
-            @ConfigProperty(name = "quarkus.mailer.max-pool-size", defaultValue = "10") int connections) {
+            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, Clock clock, SmtpConfig smtp) {
         this.outbox = outbox;
         this.gate = gate;
         this.composer = composer;
@@ -49,7 +45,7 @@ public class Dispatcher {
         this.metrics = metrics;
         this.config = config;
         this.clock = clock;
-        this.concurrency = Math.max(1, connections);
+        this.concurrency = Math.max(1, smtp.connections());
     }
 
     /** Sends batches until nothing is due; returns how many rows were handled. */
@@ -118,15 +114,7 @@ public class Dispatcher {
     }
 
     private Uni<Outcome> submit(Claimed row, SmtpSubmitter via) {
-        Mail mail;
-        try {
-            mail = composer.compose(row);
-        } catch (RuntimeException e) {
-            Log.errorf(e, "Outbox %d could not be composed", row.id());
-            metrics.failed(row.purpose(), "COMPOSE_FAILED");
-            return Uni.createFrom().item(new Outcome(row.id(), OutboxStatus.FAILED, "COMPOSE_FAILED", null, null, null));
-        }
-        return via.submit(mail).map(result -> outcomeOf(row, result));
+        return via.submit(() -> composer.compose(row)).map(result -> outcomeOf(row, result));
     }
 
     private Outcome outcomeOf(Claimed row, SmtpSubmitter.Result result) {
@@ -135,6 +123,11 @@ public class Dispatcher {
             case ACCEPTED -> {
                 metrics.sent(row.purpose(), result.latency());
                 return new Outcome(row.id(), OutboxStatus.SENT, null, result.reply(), null, now);
+            }
+            case NOT_COMPOSED -> {
+                metrics.failed(row.purpose(), "COMPOSE_FAILED");
+                Log.errorf("Outbox %d could not be composed: %s", row.id(), result.reply());
+                return new Outcome(row.id(), OutboxStatus.FAILED, "COMPOSE_FAILED", result.reply(), null, null);
             }
             case PERMANENT -> {
                 metrics.failed(row.purpose(), "REJECTED");

@@ -5,7 +5,7 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 
 /**
- * DKIM signing; read at start by {@link DkimConfigSourceFactory}, which configures the mailer.
+ * DKIM signing by {@link DkimSigner}, set up when the server starts (a bad key stops the start).
  * Signing is on when a key file is set.
  */
 @ConfigMapping(prefix = "valjean.dkim")

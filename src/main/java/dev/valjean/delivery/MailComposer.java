@@ -3,12 +3,11 @@ package dev.valjean.delivery;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import io.quarkus.mailer.Mail;
 
 /**
  * Builds the standard message for a claimed row: multipart/alternative with a text and an HTML
@@ -20,15 +19,18 @@ public class MailComposer {
 
     private final Clock clock;
     private final Optional<String> replyTo;
+    private final String defaultFrom;
     private final java.util.Map<String, ContentRenderer> renderers = new java.util.HashMap<>();
 
-    public MailComposer(Clock clock, DeliveryConfig config, jakarta.enterprise.inject.Instance<ContentRenderer> renderers) {
+    public MailComposer(Clock clock, DeliveryConfig config, SmtpConfig smtp,
+            jakarta.enterprise.inject.Instance<ContentRenderer> renderers) {
         this.clock = clock;
         this.replyTo = config.replyTo();
+        this.defaultFrom = smtp.from();
         renderers.forEach(r -> this.renderers.put(r.prefix(), r));
     }
 
-    public Mail compose(OutboxRepository.Claimed row) {
+    public OutgoingMail compose(OutboxRepository.Claimed row) {
         String subject = row.subject();
         String text = row.bodyText();
         String html = row.bodyHtml();
@@ -48,26 +50,20 @@ public class MailComposer {
         if (row.purpose().isListMail() && unsubscribeUrl == null) {
             throw new IllegalStateException("list mail without an unsubscribe link");
         }
-        Mail mail = new Mail()
-                .setTo(List.of(row.email()))
-                .setSubject(headerSafe(subject))
-                .setText(text)
-                .setHtml(html)
-                .addHeader("Message-ID", row.messageId())
-                .addHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC)));
-        if (row.sender() != null) {
-            mail.setFrom(headerSafe(row.sender()));
-        }
-        replyTo.ifPresent(r -> mail.setReplyTo(headerSafe(r)));
+        List<OutgoingMail.Header> headers = new ArrayList<>(6);
+        headers.add(new OutgoingMail.Header("Message-ID", headerSafe(row.messageId())));
+        headers.add(new OutgoingMail.Header("Date",
+                DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC))));
         if (row.purpose().isListMail()) {
-            mail.addHeader("List-Unsubscribe", "<" + headerSafe(unsubscribeUrl) + ">");
-            mail.addHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-            mail.addHeader("List-Id", headerSafe(row.listId()));
+            headers.add(new OutgoingMail.Header("List-Unsubscribe", "<" + headerSafe(unsubscribeUrl) + ">"));
+            headers.add(new OutgoingMail.Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"));
+            headers.add(new OutgoingMail.Header("List-Id", headerSafe(row.listId())));
         }
         if (row.purpose() == Purpose.NURTURE) {
-            mail.addHeader("Auto-Submitted", "auto-generated");
+            headers.add(new OutgoingMail.Header("Auto-Submitted", "auto-generated"));
         }
-        return mail;
+        return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(row.email()),
+                replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers);
     }
 
     /** Values were checked on the way in; this is the last guard against header injection. */

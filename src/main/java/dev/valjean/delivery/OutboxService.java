@@ -10,7 +10,6 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
@@ -44,13 +43,13 @@ public class OutboxService {
     private final String messageIdDomain;
 
     public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock,
-            DeliveryConfig config, @ConfigProperty(name = "quarkus.mailer.from") Optional<String> from) {
+            DeliveryConfig config, SmtpConfig smtp) {
         this.gate = gate;
         this.repository = repository;
         this.contacts = contacts;
         this.metrics = metrics;
         this.clock = clock;
-        this.messageIdDomain = config.messageIdDomain().orElseGet(() -> domainOf(from.orElse("valjean@localhost")));
+        this.messageIdDomain = config.messageIdDomain().orElseGet(() -> domainOf(smtp.from()));
     }
 
     /**

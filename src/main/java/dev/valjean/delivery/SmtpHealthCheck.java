@@ -6,20 +6,18 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
+
+import javax.net.ssl.SSLSocketFactory;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.quarkus.runtime.LaunchMode;
-
 /**
  * Readiness of the mail relay: it accepts a connection and greets with 220 within two seconds.
- * In mock mode (dev) there is no relay to check and the check says so.
+ * In log-only mode (dev) there is no relay to check and the check says so.
  */
 @Readiness
 @ApplicationScoped
@@ -29,16 +27,15 @@ public class SmtpHealthCheck implements HealthCheck {
 
     private final String host;
     private final int port;
-    private final boolean mock;
+    private final boolean implicitTls;
+    private final boolean logOnly;
     private final String dkim;
 
-    public SmtpHealthCheck(@ConfigProperty(name = "quarkus.mailer.host") String host,
-            @ConfigProperty(name = "quarkus.mailer.port") Optional<Integer> port,
-            @ConfigProperty(name = "quarkus.mailer.mock") Optional<Boolean> mock,
-            @ConfigProperty(name = "quarkus.mailer.ssl", defaultValue = "false") boolean ssl, DkimConfig dkim) {
-        this.host = host;
-        this.port = port.orElse(ssl ? 465 : 25);
-        this.mock = mock.orElse(LaunchMode.current().isDevOrTest());
+    public SmtpHealthCheck(SmtpConfig smtp, DkimConfig dkim) {
+        this.host = smtp.host();
+        this.port = smtp.port();
+        this.implicitTls = smtp.tls() == SmtpConfig.Tls.IMPLICIT;
+        this.logOnly = smtp.logOnly();
         this.dkim = dkim.keyFile().isPresent()
                 ? "signing as " + dkim.selector().orElse("?") + "._domainkey." + dkim.domain().orElse("?")
                 : "off";
@@ -48,10 +45,10 @@ public class SmtpHealthCheck implements HealthCheck {
     public HealthCheckResponse call() {
         var response = HealthCheckResponse.named("SMTP relay").withData("relay", host + ":" + port)
                 .withData("dkim", dkim);
-        if (mock) {
-            return response.up().withData("mode", "mock: mail is logged and kept in the outbox").build();
+        if (logOnly) {
+            return response.up().withData("mode", "log-only: mail is logged and kept in the outbox").build();
         }
-        try (Socket socket = new Socket()) {
+        try (Socket socket = implicitTls ? SSLSocketFactory.getDefault().createSocket() : new Socket()) {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
             var reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));

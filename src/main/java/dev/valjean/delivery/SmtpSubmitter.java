@@ -2,73 +2,156 @@ package dev.valjean.delivery;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import io.quarkus.mailer.Mail;
-import io.quarkus.mailer.reactive.ReactiveMailer;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
-import io.vertx.ext.mail.SMTPException;
 
 /**
- * The only class that hands mail to SMTP. It submits one message over the mailer's pooled,
- * kept-alive connections and classifies the relay's answer; the {@link Dispatcher} is its only
- * caller, after the consent gate said SEND.
+ * The only class that hands mail to SMTP. It encodes a composed message, signs it when DKIM is
+ * on, and submits it over the relay's pooled, kept-alive connections, then classifies the
+ * relay's answer. The {@link Dispatcher} is its only caller, after the consent gate said SEND.
+ * Submissions run on threads of their own, one per connection, so composing, encoding and
+ * signing use every core while the dispatch loops claim and record.
  */
+@Startup
 @ApplicationScoped
 public class SmtpSubmitter {
 
     /** How a submission ended. */
     public enum Kind {
-        ACCEPTED, TRANSIENT, PERMANENT
+        ACCEPTED, TRANSIENT, PERMANENT,
+        /** The message could not be built (a broken template, a missing link): sending again will not help. */
+        NOT_COMPOSED
     }
 
     /** The relay's verdict on one message. */
     public record Result(Kind kind, String reply, Duration latency) {
     }
 
-    private final ReactiveMailer mailer;
+    private final SmtpRelay relay;
+    private final Optional<DkimSigner> signer;
+    private final boolean logOnly;
+    private final Clock clock;
     /** A relay that has not answered by then is treated as a transient failure (the message is retried). */
     private final Duration timeout;
+    private final ExecutorService threads;
 
     @Inject
-    public SmtpSubmitter(ReactiveMailer mailer, DeliveryConfig config) {
-        this(mailer, config.submitTimeout());
+    public SmtpSubmitter(SmtpConfig smtp, DkimConfig dkim, DeliveryConfig delivery, Clock clock) {
+        this(new SmtpRelay(smtp.host(), smtp.port(), smtp.tls(), smtp.username().orElse(null), smtp.password().orElse(null),
+                smtp.heloName().orElseGet(() -> heloFrom(smtp.from())), smtp.connections(), delivery.submitTimeout()),
+                DkimSigner.of(dkim), smtp.logOnly(), clock, delivery.submitTimeout(), smtp.connections());
     }
 
-    public SmtpSubmitter(ReactiveMailer mailer, Duration timeout) {
-        this.mailer = mailer;
+    public SmtpSubmitter(SmtpRelay relay, Optional<DkimSigner> signer, boolean logOnly, Clock clock, Duration timeout,
+            int connections) {
+        this.relay = relay;
+        this.signer = signer;
+        this.logOnly = logOnly;
+        this.clock = clock;
         this.timeout = timeout;
+        AtomicInteger n = new AtomicInteger();
+        this.threads = Executors.newFixedThreadPool(Math.max(1, connections), r -> {
+            Thread t = new Thread(r, "valjean-smtp-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    public Uni<Result> submit(Mail mail) {
+    /** Composes the message on a submission thread, then submits it. */
+    public Uni<Result> submit(Supplier<OutgoingMail> compose) {
         long start = System.nanoTime();
-        return mailer.send(mail)
+        return Uni.createFrom().item(() -> send(compose)).runSubscriptionOn(threads)
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no final reply within " + timeout))
-                .onItem().transform(ignored -> new Result(Kind.ACCEPTED, "250 accepted", since(start)))
+                .onItem().transform(reply -> new Result(Kind.ACCEPTED, reply, since(start)))
                 .onFailure().recoverWithItem(failure -> classify(failure, since(start)));
     }
 
+    private String send(Supplier<OutgoingMail> compose) {
+        OutgoingMail mail;
+        try {
+            mail = compose.get();
+        } catch (RuntimeException e) {
+            throw new NotComposed(e);
+        }
+        try {
+            byte[] message = MimeEncoder.encode(mail);
+            if (signer.isPresent()) {
+                message = signer.get().sign(message, clock.instant());
+            }
+            if (logOnly) {
+                Log.infof("Mail not relayed (valjean.smtp.log-only), %d bytes%nTo: %s%nSubject: %s%n%n%s", message.length,
+                        mail.to(), mail.subject(), mail.text());
+                return "250 logged, not relayed";
+            }
+            return relay.submit(mail.envelopeFrom(), mail.to(), message);
+        } catch (SmtpRelay.Rejected | IOException e) {
+            throw new Failure(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(e);
+        }
+    }
+
+    /** Carries a checked failure out of the submission thread. */
+    private static final class Failure extends RuntimeException {
+        Failure(Exception cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** The composer failed; its exception is the cause. */
+    private static final class NotComposed extends RuntimeException {
+        NotComposed(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
     static Result classify(Throwable failure, Duration latency) {
-        Throwable cause = failure;
-        while (cause.getCause() != null && !(cause instanceof SMTPException)) {
-            cause = cause.getCause();
+        if (failure instanceof NotComposed) {
+            Log.debugf(failure.getCause(), "A message could not be composed");
+            return new Result(Kind.NOT_COMPOSED, "not composed: " + trim(String.valueOf(failure.getMessage())), latency);
         }
-        if (cause instanceof SMTPException smtp) {
-            String reply = smtp.getReplyCode() + " " + String.join(" ", smtp.getReplyMessages()).strip();
-            return new Result(smtp.isPermanent() ? Kind.PERMANENT : Kind.TRANSIENT, trim(reply), latency);
+        Throwable cause = failure instanceof Failure ? failure.getCause() : failure;
+        if (cause instanceof SmtpRelay.Rejected rejected) {
+            return new Result(rejected.permanent() ? Kind.PERMANENT : Kind.TRANSIENT, trim(rejected.getMessage()), latency);
         }
-        if (failure instanceof IllegalArgumentException) {
-            // quarkus-mailer refuses addresses it cannot parse: retrying will not help.
-            return new Result(Kind.PERMANENT, "invalid address: " + trim(failure.getMessage()), latency);
+        if (cause instanceof IllegalArgumentException) {
+            // An address SMTP cannot carry: retrying will not help.
+            return new Result(Kind.PERMANENT, "invalid address: " + trim(cause.getMessage()), latency);
         }
         String what = cause instanceof ConnectException ? "connection refused"
-                : cause instanceof TimeoutException ? "timed out"
+                : cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException ? "timed out"
                         : cause instanceof IOException ? "connection failed" : "submission failed";
+        if (what.equals("submission failed")) {
+            Log.errorf(cause, "Submission failed unexpectedly");
+        }
         return new Result(Kind.TRANSIENT, what + ": " + trim(String.valueOf(cause.getMessage())), latency);
+    }
+
+    @PreDestroy
+    void stop() {
+        threads.shutdown();
+        relay.close();
+    }
+
+    private static String heloFrom(String from) {
+        String address = MimeEncoder.addressOf(from);
+        int at = address.lastIndexOf('@');
+        return at >= 0 && at + 1 < address.length() ? address.substring(at + 1) : "localhost";
     }
 
     private static Duration since(long start) {

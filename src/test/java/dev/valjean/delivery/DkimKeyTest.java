@@ -1,6 +1,6 @@
 package dev.valjean.delivery;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,23 +22,23 @@ class DkimKeyTest {
 
     @Test
     void a_2048_bit_key_is_accepted() {
-        String key = DkimConfigSourceFactory.readKey(Path.of("src/test/resources/dkim/test-dkim-private.pem"));
-        assertFalse(key.contains("BEGIN"));
+        var key = DkimSigner.readKey(Path.of("src/test/resources/dkim/test-dkim-private.pem"));
+        assertEquals("RSA", key.getAlgorithm());
     }
 
     @Test
     void a_key_under_2048_bits_is_refused_with_its_size() throws Exception {
         Path small = pem(1024);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> DkimConfigSourceFactory.readKey(small));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> DkimSigner.readKey(small));
         assertTrue(e.getMessage().contains("1024 bits"), e.getMessage());
     }
 
     @Test
     void a_missing_or_garbled_key_file_is_refused() throws Exception {
-        assertThrows(IllegalStateException.class, () -> DkimConfigSourceFactory.readKey(dir.resolve("absent.pem")));
+        assertThrows(IllegalStateException.class, () -> DkimSigner.readKey(dir.resolve("absent.pem")));
         Path garbled = dir.resolve("garbled.pem");
         Files.writeString(garbled, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
-        assertThrows(IllegalStateException.class, () -> DkimConfigSourceFactory.readKey(garbled));
+        assertThrows(IllegalStateException.class, () -> DkimSigner.readKey(garbled));
     }
 
     private Path pem(int bits) throws Exception {

@@ -18,12 +18,16 @@ import java.util.concurrent.Executors;
 /**
  * A small real SMTP server for failure cases GreenMail cannot play: a recipient whose local part
  * starts with "greylist" gets 451 on its first RCPT and is accepted after; one starting with
- * "reject" always gets 550. Everything else is accepted.
+ * "reject" always gets 550. Everything else is accepted. It offers PIPELINING (RFC 2920) and, like
+ * Postfix, refuses DATA when no recipient was accepted.
  */
 public class ScriptedSmtpServer implements AutoCloseable {
 
     public final List<String> accepted = new CopyOnWriteArrayList<>();
     public final List<String> replies = new CopyOnWriteArrayList<>();
+    /** Connections accepted since the last reset. */
+    public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Set<String> greylisted = ConcurrentHashMap.newKeySet();
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -45,12 +49,22 @@ public class ScriptedSmtpServer implements AutoCloseable {
         accepted.clear();
         replies.clear();
         greylisted.clear();
+        connections.set(0);
+    }
+
+    /** Closes every client connection, as a relay does with idle clients. */
+    public void dropConnections() throws IOException {
+        for (Socket socket : open) {
+            socket.close();
+        }
     }
 
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                connections.incrementAndGet();
+                open.add(socket);
                 threads.submit(() -> serve(socket));
             } catch (IOException e) {
                 return;
@@ -68,7 +82,7 @@ public class ScriptedSmtpServer implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
-                    reply(out, "250 scripted");
+                    reply(out, "250-scripted\r\n250 PIPELINING");
                 } else if (upper.startsWith("MAIL FROM")) {
                     recipient = null;
                     reply(out, "250 2.1.0 ok");
@@ -82,6 +96,8 @@ public class ScriptedSmtpServer implements AutoCloseable {
                         recipient = address;
                         reply(out, "250 2.1.5 ok");
                     }
+                } else if (upper.equals("DATA") && recipient == null) {
+                    reply(out, "503 5.5.1 no valid recipients");
                 } else if (upper.equals("DATA")) {
                     reply(out, "354 go ahead");
                     while ((line = in.readLine()) != null && !line.equals(".")) {
@@ -100,6 +116,8 @@ public class ScriptedSmtpServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // client went away
+        } finally {
+            open.remove(socket);
         }
     }
 

@@ -9,7 +9,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * Real SMTP servers in the test JVM, started before the application: GreenMail as the relay
- * every test delivers to, and a scripted server behind the "faulty" named mailer for 4xx and 5xx
+ * every test delivers to, and a scripted server (see {@link #scripted}) for 4xx and 5xx
  * replies.
  */
 public class SmtpServers implements QuarkusTestResourceLifecycleManager {
@@ -45,17 +45,7 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
         }
         Map<String, String> config = new java.util.HashMap<>();
         String[] pairs = {
-                "quarkus.mailer.port", String.valueOf(greenMail.getSmtp().getPort()),
-                "quarkus.mailer.faulty.host", "127.0.0.1",
-                "quarkus.mailer.faulty.port", String.valueOf(scripted.port()),
-                "quarkus.mailer.faulty.mock", "false",
-                "quarkus.mailer.faulty.from", "Valjean Test <sender@valjean.test>",
-                "quarkus.mailer.faulty.start-tls", "DISABLED",
-                "quarkus.mailer.down.host", "127.0.0.1",
-                "quarkus.mailer.down.port", String.valueOf(closedPort()),
-                "quarkus.mailer.down.mock", "false",
-                "quarkus.mailer.down.from", "Valjean Test <sender@valjean.test>",
-                "quarkus.mailer.down.start-tls", "DISABLED",
+                "valjean.smtp.port", String.valueOf(greenMail.getSmtp().getPort()),
                 "valjean.sales.webhook-url", webhooks.url() };
         for (int i = 0; i < pairs.length; i += 2) {
             config.put(pairs[i], pairs[i + 1]);
@@ -64,7 +54,7 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
     }
 
     /** A port with nothing listening, for the "down" relay. */
-    static int closedPort() {
+    public static int closedPort() {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (java.io.IOException e) {

@@ -1,0 +1,242 @@
+package dev.valjean.delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Turns an {@link OutgoingMail} into the bytes of an RFC 5322 message with CRLF line ends:
+ * multipart/alternative with a text/plain and a text/html part. A part that is plain ASCII with
+ * lines of at most 998 characters goes as 7bit, unchanged; anything else as quoted-printable
+ * (RFC 2045). Header values that are not ASCII become RFC 2047 encoded words; long ones fold.
+ * Dot-stuffing is the transport's job, not this one's.
+ */
+public final class MimeEncoder {
+
+    static final int MAX_LINE = 998;
+    private static final int FOLD_AT = 78;
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private MimeEncoder() {
+    }
+
+    public static byte[] encode(OutgoingMail mail) {
+        String boundary = boundary();
+        StringBuilder head = new StringBuilder(1024);
+        for (OutgoingMail.Header h : mail.headers()) {
+            if (h.name().equalsIgnoreCase("Date")) {
+                header(head, "Date", h.value());
+            }
+        }
+        header(head, "From", mailbox(mail.from()));
+        header(head, "To", mailbox(mail.to()));
+        if (mail.replyTo() != null) {
+            header(head, "Reply-To", mailbox(mail.replyTo()));
+        }
+        header(head, "Subject", unstructured(mail.subject() == null ? "" : mail.subject(), "Subject".length()));
+        for (OutgoingMail.Header h : mail.headers()) {
+            if (!h.name().equalsIgnoreCase("Date")) {
+                header(head, h.name(), unstructured(h.value(), h.name().length()));
+            }
+        }
+        header(head, "MIME-Version", "1.0");
+        header(head, "Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
+        head.append("\r\n");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream(head.length() + 2 * (length(mail.text()) + length(mail.html())) + 512);
+        write(out, head);
+        part(out, boundary, "text/plain", mail.text() == null ? "" : mail.text());
+        part(out, boundary, "text/html", mail.html() == null ? "" : mail.html());
+        write(out, "--" + boundary + "--\r\n");
+        return out.toByteArray();
+    }
+
+    /** The bare address in "Name <a@b>" or "a@b". */
+    static String addressOf(String mailbox) {
+        int lt = mailbox.lastIndexOf('<');
+        int gt = mailbox.lastIndexOf('>');
+        String address = lt >= 0 && gt > lt ? mailbox.substring(lt + 1, gt) : mailbox;
+        return address.strip();
+    }
+
+    private static void part(ByteArrayOutputStream out, String boundary, String type, String content) {
+        String body = crlf(content);
+        boolean plain = isSevenBit(body);
+        write(out, "--" + boundary + "\r\nContent-Type: " + type + "; charset=utf-8\r\nContent-Transfer-Encoding: "
+                + (plain ? "7bit" : "quoted-printable") + "\r\n\r\n");
+        write(out, plain ? body : quotedPrintable(body));
+        if (!body.endsWith("\r\n")) {
+            write(out, "\r\n");
+        }
+    }
+
+    /** Every line break becomes CRLF. */
+    static String crlf(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + s.length() / 50);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\r') {
+                if (i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+                    i++;
+                }
+                sb.append("\r\n");
+            } else if (c == '\n') {
+                sb.append("\r\n");
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** ASCII without control characters other than tab and CRLF, and no line over 998 characters. */
+    static boolean isSevenBit(String crlfText) {
+        int column = 0;
+        for (int i = 0; i < crlfText.length(); i++) {
+            char c = crlfText.charAt(i);
+            if (c == '\r') {
+                column = 0;
+                i++; // the LF that crlf() put after it
+                continue;
+            }
+            if (c >= 127 || c < 32 && c != '\t' || ++column > MAX_LINE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 2045 quoted-printable of UTF-8 text with CRLF line ends; encoded lines stay within 76 characters. */
+    static String quotedPrintable(String crlfText) {
+        byte[] bytes = crlfText.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(bytes.length + bytes.length / 4);
+        int column = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xff;
+            if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
+                sb.append("\r\n");
+                column = 0;
+                i++;
+                continue;
+            }
+            boolean endOfLine = i + 1 == bytes.length || bytes[i + 1] == '\r';
+            boolean literal = b >= 33 && b <= 126 && b != '=' || (b == ' ' || b == '\t') && !endOfLine;
+            int width = literal ? 1 : 3;
+            // Room for a soft break "=" at 76, unless this is the last character of the line.
+            if (column + width > (endOfLine ? 76 : 75)) {
+                sb.append("=\r\n");
+                column = 0;
+            }
+            if (literal) {
+                sb.append((char) b);
+            } else {
+                sb.append('=').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+            }
+            column += width;
+        }
+        return sb.toString();
+    }
+
+    /** "Name <a@b>" with the name quoted or encoded as needed; a bare address stays bare. */
+    static String mailbox(String mailbox) {
+        int lt = mailbox.lastIndexOf('<');
+        if (lt < 0) {
+            return mailbox.strip();
+        }
+        String name = mailbox.substring(0, lt).strip();
+        boolean quoted = name.length() > 1 && name.startsWith("\"") && name.endsWith("\"");
+        if (quoted) {
+            name = name.substring(1, name.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
+        }
+        String address = "<" + addressOf(mailbox) + ">";
+        if (name.isEmpty()) {
+            return address;
+        }
+        if (!isAscii(name)) {
+            return encodedWords(name, 6) + " " + address;
+        }
+        if (!quoted && name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == ' ' || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0)) {
+            return name + " " + address;
+        }
+        return "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\" " + address;
+    }
+
+    /** An unstructured header value: as it is when ASCII, else RFC 2047 encoded words. */
+    static String unstructured(String value, int nameLength) {
+        return isAscii(value) ? value : encodedWords(value, nameLength + 2);
+    }
+
+    /** "=?UTF-8?B?...?=" words of at most 45 bytes each (75 characters), never splitting a character, separated by folding. */
+    static String encodedWords(String value, int firstColumn) {
+        StringBuilder sb = new StringBuilder();
+        Base64.Encoder base64 = Base64.getEncoder();
+        int start = 0;
+        while (start < value.length()) {
+            int end = start;
+            int bytes = 0;
+            while (end < value.length()) {
+                int cp = value.codePointAt(end);
+                int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+                if (bytes + size > 45) {
+                    break;
+                }
+                bytes += size;
+                end += Character.charCount(cp);
+            }
+            if (sb.length() > 0) {
+                sb.append("\r\n ");
+            }
+            sb.append("=?UTF-8?B?").append(base64.encodeToString(value.substring(start, end).getBytes(StandardCharsets.UTF_8)))
+                    .append("?=");
+            start = end;
+        }
+        return sb.toString();
+    }
+
+    /** Appends "Name: value" CRLF, folding an over-long value before a space where it has one. */
+    static void header(StringBuilder sb, String name, String value) {
+        if (name.length() + 2 + value.length() <= FOLD_AT || value.contains("\r\n")) {
+            sb.append(name).append(": ").append(value).append("\r\n");
+            return;
+        }
+        String[] words = value.split(" ", -1);
+        int column = name.length() + 1;
+        sb.append(name).append(':');
+        for (int i = 0; i < words.length; i++) {
+            if (i > 0 && !words[i].isEmpty() && column + 1 + words[i].length() > FOLD_AT) {
+                sb.append("\r\n");
+                column = 0;
+            }
+            sb.append(' ').append(words[i]);
+            column += 1 + words[i].length();
+        }
+        sb.append("\r\n");
+    }
+
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 127 || c < 32 && c != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String boundary() {
+        // "=_" never occurs in quoted-printable output, and a 7bit part containing this exact
+        // random string is not a practical concern at 96 random bits.
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return "=_vj_" + Long.toHexString(r.nextLong()) + Integer.toHexString(r.nextInt());
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    private static void write(ByteArrayOutputStream out, CharSequence ascii) {
+        byte[] bytes = ascii.toString().getBytes(StandardCharsets.UTF_8);
+        out.write(bytes, 0, bytes.length);
+    }
+}

@@ -1,0 +1,425 @@
+package dev.valjean.delivery;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * A bounded set of kept-alive SMTP sessions to one relay. Each submission borrows a session,
+ * runs one mail transaction on it, and gives it back. With PIPELINING (RFC 2920) the envelope
+ * (MAIL, RCPT, DATA) goes in one write and the content with its final dot in the next, so a
+ * message costs two writes and two reads however many lines it has. Blocking I/O: callers run
+ * submissions on their own threads, one session each.
+ */
+public final class SmtpRelay implements AutoCloseable {
+
+    /** A reply the relay gave instead of accepting the message. */
+    public static final class Rejected extends Exception {
+        final int code;
+
+        Rejected(Reply reply) {
+            super(reply.text().replace('\n', ' '), null, false, false);
+            this.code = reply.code;
+        }
+
+        public boolean permanent() {
+            return code >= 500;
+        }
+    }
+
+    /** One SMTP reply: its code and its lines, joined by newlines. */
+    record Reply(int code, String text) {
+        boolean positive() {
+            return code >= 200 && code < 300;
+        }
+    }
+
+    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** Sessions idle longer than this are closed rather than reused: relays drop idle clients. */
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final String host;
+    private final int port;
+    private final SmtpConfig.Tls tls;
+    private final String username;
+    private final String password;
+    private final String heloName;
+    private final int readTimeoutMillis;
+    private final Semaphore permits;
+    private final LinkedBlockingDeque<Session> idle = new LinkedBlockingDeque<>();
+    private volatile boolean closed;
+
+    public SmtpRelay(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
+            int connections, Duration readTimeout) {
+        this.host = host;
+        this.port = port;
+        this.tls = tls;
+        this.username = username;
+        this.password = password;
+        this.heloName = heloName;
+        this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
+        this.permits = new Semaphore(Math.max(1, connections));
+    }
+
+    public String address() {
+        return host + ":" + port;
+    }
+
+    /**
+     * Submits one message and returns the relay's acceptance ("250 ..."). A reused session that
+     * turns out to be dead before any content went out is replaced once, transparently.
+     *
+     * @param message the encoded message with CRLF line ends, not dot-stuffed
+     * @throws Rejected the relay refused the message (4xx: try later, 5xx: do not)
+     * @throws IOException the relay could not be reached or the connection broke
+     */
+    public String submit(String from, String to, byte[] message) throws Rejected, IOException, InterruptedException {
+        requireAddress(from);
+        requireAddress(to);
+        if (!permits.tryAcquire(readTimeoutMillis, TimeUnit.MILLISECONDS)) {
+            throw new SocketTimeoutException("no SMTP connection free within " + readTimeoutMillis + " ms");
+        }
+        try {
+            Session session = reusable();
+            if (session != null) {
+                try {
+                    return run(session, from, to, message);
+                } catch (IOException | Rejected e) {
+                    if (session.contentSent || e instanceof Rejected r && r.code != 421) {
+                        throw e;
+                    }
+                    // A kept-alive session the relay had dropped, found before any content went out: once more on a new one.
+                }
+            }
+            return run(open(), from, to, message);
+        } finally {
+            permits.release();
+        }
+    }
+
+    private String run(Session session, String from, String to, byte[] message) throws Rejected, IOException {
+        try {
+            String accepted = session.transaction(from, to, message);
+            keep(session);
+            return accepted;
+        } catch (Rejected e) {
+            if (session.usable) {
+                keep(session);
+            } else {
+                session.close();
+            }
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** Opens a session (greeting, EHLO, TLS, AUTH) and ends it with QUIT: a relay check that sends nothing. */
+    public void probe() throws IOException {
+        Session session = open();
+        session.quit();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Session s;
+        while ((s = idle.poll()) != null) {
+            s.quit();
+        }
+    }
+
+    private Session reusable() {
+        Session s;
+        while ((s = idle.pollFirst()) != null) {
+            if (System.nanoTime() - s.lastUsed < IDLE_NANOS) {
+                return s;
+            }
+            s.quit();
+        }
+        return null;
+    }
+
+    private void keep(Session session) {
+        session.lastUsed = System.nanoTime();
+        if (closed) {
+            session.quit();
+        } else {
+            idle.offerFirst(session);
+        }
+    }
+
+    private static void requireAddress(String address) {
+        if (address == null || address.isEmpty() || address.length() > 320) {
+            throw new IllegalArgumentException("no usable address");
+        }
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (c <= ' ' || c >= 127 || c == '<' || c == '>') {
+                throw new IllegalArgumentException("address with characters SMTP cannot carry: " + address);
+            }
+        }
+    }
+
+    private Session open() throws IOException {
+        Socket socket = tls == SmtpConfig.Tls.IMPLICIT ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+        try {
+            socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
+            socket.setSoTimeout(readTimeoutMillis);
+            socket.setTcpNoDelay(true);
+            if (socket instanceof SSLSocket ssl) {
+                ssl.startHandshake();
+            }
+            Session session = new Session(socket);
+            session.start();
+            return session;
+        } catch (Rejected e) {
+            // A refused greeting, TLS or login is the relay's set-up, not this message: retry later.
+            socket.close();
+            throw new IOException("the relay refused the session: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** One connection to the relay; used by one thread at a time. */
+    private final class Session {
+        private Socket socket;
+        private InputStream in;
+        private OutputStream out;
+        private boolean pipelining;
+        private boolean size;
+        private final List<String> authMechanisms = new ArrayList<>();
+        boolean usable = true;
+        boolean contentSent;
+        long lastUsed = System.nanoTime();
+
+        Session(Socket socket) throws IOException {
+            attach(socket);
+        }
+
+        private void attach(Socket s) throws IOException {
+            socket = s;
+            in = new BufferedInputStream(s.getInputStream(), 4096);
+            out = new BufferedOutputStream(s.getOutputStream(), 32 * 1024);
+        }
+
+        void start() throws Rejected, IOException {
+            expect(read(), 220);
+            boolean startTls = hello();
+            if (tls == SmtpConfig.Tls.REQUIRED && !startTls) {
+                throw new IOException("the relay does not offer STARTTLS, and valjean.smtp.tls is REQUIRED");
+            }
+            if (startTls && (tls == SmtpConfig.Tls.REQUIRED || tls == SmtpConfig.Tls.OPTIONAL)) {
+                expect(command("STARTTLS"), 220);
+                SSLSocket ssl = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(socket, host, port, true);
+                ssl.setUseClientMode(true);
+                ssl.startHandshake();
+                attach(ssl);
+                hello();
+            }
+            if (username != null) {
+                authenticate();
+            }
+        }
+
+        /** EHLO (HELO if refused); returns whether STARTTLS is offered. */
+        private boolean hello() throws Rejected, IOException {
+            Reply ehlo = command("EHLO " + heloName);
+            pipelining = false;
+            size = false;
+            authMechanisms.clear();
+            if (!ehlo.positive()) {
+                expect(command("HELO " + heloName), 250);
+                return false;
+            }
+            boolean startTls = false;
+            for (String line : ehlo.text().split("\n")) {
+                String capability = line.length() > 4 ? line.substring(4).strip().toUpperCase(Locale.ROOT) : "";
+                pipelining |= capability.equals("PIPELINING");
+                size |= capability.equals("SIZE") || capability.startsWith("SIZE ");
+                startTls |= capability.equals("STARTTLS");
+                if (capability.startsWith("AUTH ") || capability.startsWith("AUTH=")) {
+                    authMechanisms.addAll(List.of(capability.substring(5).strip().split(" +")));
+                }
+            }
+            return startTls;
+        }
+
+        private void authenticate() throws Rejected, IOException {
+            String secret = password == null ? "" : password;
+            Base64.Encoder b64 = Base64.getEncoder();
+            if (authMechanisms.contains("PLAIN") || !authMechanisms.contains("LOGIN")) {
+                String token = b64.encodeToString(("\0" + username + "\0" + secret).getBytes(StandardCharsets.UTF_8));
+                expect(command("AUTH PLAIN " + token), 235);
+            } else {
+                expect(command("AUTH LOGIN"), 334);
+                expect(command(b64.encodeToString(username.getBytes(StandardCharsets.UTF_8))), 334);
+                expect(command(b64.encodeToString(secret.getBytes(StandardCharsets.UTF_8))), 235);
+            }
+        }
+
+        String transaction(String from, String to, byte[] message) throws Rejected, IOException {
+            contentSent = false;
+            String mailFrom = "MAIL FROM:<" + from + ">" + (size ? " SIZE=" + message.length : "");
+            String rcptTo = "RCPT TO:<" + to + ">";
+            Reply mail;
+            Reply rcpt;
+            Reply data;
+            if (pipelining) {
+                ascii(mailFrom + "\r\n" + rcptTo + "\r\nDATA\r\n");
+                out.flush();
+                mail = read();
+                rcpt = read();
+                data = read();
+            } else {
+                mail = command(mailFrom);
+                rcpt = mail.positive() ? command(rcptTo) : null;
+                data = rcpt != null && rcpt.positive() ? command("DATA") : null;
+            }
+            Reply refusal = !mail.positive() ? mail : !rcpt.positive() ? rcpt : data.code == 354 ? null : data;
+            if (refusal != null) {
+                if (data != null && data.code == 354) {
+                    // A relay that opened DATA despite a refused envelope gets an empty message, which it must not deliver.
+                    ascii(".\r\n");
+                    out.flush();
+                    read();
+                }
+                reset();
+                throw new Rejected(refusal);
+            }
+            contentSent = true;
+            writeDotStuffed(message);
+            ascii(".\r\n");
+            out.flush();
+            Reply end = read();
+            if (end.code != 250) {
+                usable = end.code != 421;
+                throw new Rejected(end);
+            }
+            return end.text();
+        }
+
+        private void reset() throws IOException {
+            try {
+                usable = command("RSET").code == 250;
+            } catch (Rejected e) {
+                usable = false;
+            }
+        }
+
+        /** The message as DATA content: a dot starting a line is doubled (RFC 5321 4.5.2); ends with CRLF. */
+        private void writeDotStuffed(byte[] m) throws IOException {
+            int start = 0;
+            for (int i = 0; i < m.length; i++) {
+                if (m[i] == '.' && (i == 0 || i >= 2 && m[i - 1] == '\n' && m[i - 2] == '\r')) {
+                    out.write(m, start, i - start);
+                    out.write('.');
+                    start = i;
+                }
+            }
+            out.write(m, start, m.length - start);
+            if (m.length < 2 || m[m.length - 2] != '\r' || m[m.length - 1] != '\n') {
+                ascii("\r\n");
+            }
+        }
+
+        private Reply command(String line) throws Rejected, IOException {
+            ascii(line + "\r\n");
+            out.flush();
+            return read();
+        }
+
+        private void ascii(String s) throws IOException {
+            out.write(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Reads one reply, all of its lines ("250-...", then "250 ..."). */
+        private Reply read() throws Rejected, IOException {
+            StringBuilder text = new StringBuilder();
+            while (true) {
+                String line = readLine();
+                if (line.length() < 3 || !Character.isDigit(line.charAt(0))) {
+                    usable = false;
+                    throw new IOException("not an SMTP reply: " + line);
+                }
+                if (text.length() > 0) {
+                    text.append('\n');
+                }
+                text.append(line);
+                if (line.length() == 3 || line.charAt(3) != '-') {
+                    int code = Integer.parseInt(line.substring(0, 3));
+                    if (code == 421) {
+                        usable = false;
+                        throw new Rejected(new Reply(code, text.toString()));
+                    }
+                    return new Reply(code, text.toString());
+                }
+            }
+        }
+
+        private String readLine() throws IOException {
+            StringBuilder sb = new StringBuilder(64);
+            int c;
+            while ((c = in.read()) != -1) {
+                if (c == '\n') {
+                    int n = sb.length();
+                    return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
+                }
+                if (sb.length() < 2048) {
+                    sb.append((char) c);
+                }
+            }
+            usable = false;
+            throw new IOException("the relay closed the connection");
+        }
+
+        private void expect(Reply reply, int code) throws Rejected {
+            if (reply.code != code) {
+                usable = false;
+                throw new Rejected(reply);
+            }
+        }
+
+        void quit() {
+            try {
+                if (usable) {
+                    ascii("QUIT\r\n");
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // closing anyway
+            } finally {
+                close();
+            }
+        }
+
+        void close() {
+            usable = false;
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.valjean.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+
+import org.apache.james.jdkim.DKIMVerifier;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The encoded message, read back by an independent MIME parser (Jakarta Mail) and DKIM verifier (Apache jDKIM). */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class MimeEncoderTest {
+
+    private static final String LONG_LINE = "Short, useful and expected. ".repeat(32).strip();
+
+    @Test
+    void plain_ascii_text_with_paragraph_long_lines_goes_as_7bit_and_reads_back_unchanged() throws Exception {
+        String text = LONG_LINE + "\n\n.a line that starts with a dot\nend";
+        byte[] raw = MimeEncoder.encode(mail("Weekly notes", "Valjean News <news@valjean.test>", text, "<p>" + LONG_LINE + "</p>"));
+        MimeMessage parsed = parse(raw);
+        MimeMultipart parts = (MimeMultipart) parsed.getContent();
+        assertEquals(2, parts.getCount());
+        assertTrue(parts.getBodyPart(0).isMimeType("text/plain"));
+        assertTrue(parts.getBodyPart(1).isMimeType("text/html"));
+        assertEquals("7bit", parts.getBodyPart(0).getHeader("Content-Transfer-Encoding")[0]);
+        assertEquals(text, lf((String) parts.getBodyPart(0).getContent()));
+        assertEquals("<p>" + LONG_LINE + "</p>", lf((String) parts.getBodyPart(1).getContent()));
+        assertEveryLineEndsInCrlfAndFits(raw, MimeEncoder.MAX_LINE);
+    }
+
+    @Test
+    void text_outside_ascii_or_with_over_long_lines_goes_quoted_printable_and_decodes_back() throws Exception {
+        String text = "Grüße aus Köln — “quotes”, 5 € = 5 EUR  \n" + "x".repeat(1500) + "\nTabs\tand trailing tab\t\nlast";
+        byte[] raw = MimeEncoder.encode(mail("Notes", "news@valjean.test", text, "<p>Zoë</p>"));
+        MimeMultipart parts = (MimeMultipart) parse(raw).getContent();
+        assertEquals("quoted-printable", parts.getBodyPart(0).getHeader("Content-Transfer-Encoding")[0]);
+        assertEquals(text, lf((String) parts.getBodyPart(0).getContent()));
+        assertEquals("<p>Zoë</p>", lf((String) parts.getBodyPart(1).getContent()));
+        int header = new String(raw, StandardCharsets.UTF_8).indexOf("\r\n\r\n");
+        assertEveryLineEndsInCrlfAndFits(java.util.Arrays.copyOfRange(raw, header + 4, raw.length), 76);
+    }
+
+    @Test
+    void subject_and_sender_name_outside_ascii_become_encoded_words_that_decode_to_the_same_text() throws Exception {
+        String subject = "Été : trois nouveautés qui comptent vraiment, et une réduction de 30 % à ne pas manquer…";
+        MimeMessage parsed = parse(MimeEncoder.encode(mail(subject, "Zoë Ünlü <zoe@valjean.test>", "hello", "<p>hello</p>")));
+        assertEquals(subject, parsed.getSubject());
+        InternetAddress from = (InternetAddress) parsed.getFrom()[0];
+        assertEquals("Zoë Ünlü", from.getPersonal());
+        assertEquals("zoe@valjean.test", from.getAddress());
+    }
+
+    @Test
+    void a_long_ascii_subject_folds_within_78_characters_and_unfolds_to_the_same_text() throws Exception {
+        String subject = "Three things that changed this week in the product, the pricing and the roadmap for the next quarter";
+        byte[] raw = MimeEncoder.encode(mail(subject, "\"Valjean, the News\" <news@valjean.test>", "hi", "<p>hi</p>"));
+        String head = new String(raw, StandardCharsets.US_ASCII).substring(0, new String(raw, StandardCharsets.US_ASCII).indexOf("\r\n\r\n"));
+        for (String line : head.split("\r\n")) {
+            assertTrue(line.length() <= 78 || !line.contains(" "), line);
+        }
+        MimeMessage parsed = parse(raw);
+        assertEquals(subject, parsed.getSubject());
+        assertEquals("Valjean, the News", ((InternetAddress) parsed.getFrom()[0]).getPersonal());
+    }
+
+    @Test
+    void a_signed_message_with_encoded_words_folding_and_quoted_printable_verifies() throws Exception {
+        DkimSigner signer = new DkimSigner(DkimSigner.readKey(Path.of("src/test/resources/dkim/test-dkim-private.pem")),
+                "valjean.test", "test");
+        String subject = "Été : trois nouveautés qui comptent vraiment, et une réduction de 30 % à ne pas manquer…";
+        byte[] signed = signer.sign(MimeEncoder.encode(mail(subject, "Zoë <zoe@valjean.test>",
+                "Grüße  with   spaces  \n\n\n" + "y".repeat(1200) + "\n\n\n", "<p>Grüße</p>\n\n")), Instant.now());
+        DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) -> List.of(publicKeyRecord()));
+        assertEquals(1, verifier.verify(new ByteArrayInputStream(signed)).size());
+
+        byte[] tampered = new String(signed, StandardCharsets.UTF_8).replace("yyyy", "yyyz").getBytes(StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.james.jdkim.exceptions.FailException.class,
+                () -> verifier.verify(new ByteArrayInputStream(tampered)));
+    }
+
+    static OutgoingMail mail(String subject, String from, String text, String html) {
+        return new OutgoingMail(from, "reader@example.com", null, subject, text, html, List.of(
+                new OutgoingMail.Header("Message-ID", "<m1@valjean.test>"),
+                new OutgoingMail.Header("Date", "Mon, 23 Nov 2026 10:00:00 GMT")));
+    }
+
+    private static MimeMessage parse(byte[] raw) throws Exception {
+        return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(raw));
+    }
+
+    private static String lf(String s) {
+        return s.replace("\r\n", "\n");
+    }
+
+    private static void assertEveryLineEndsInCrlfAndFits(byte[] raw, int max) {
+        String s = new String(raw, StandardCharsets.UTF_8);
+        assertTrue(s.endsWith("\r\n"));
+        for (String line : s.split("\r\n", -1)) {
+            assertTrue(line.indexOf('\n') < 0 && line.indexOf('\r') < 0, "bare line break in: " + line);
+            assertTrue(line.length() <= max, line.length() + " characters: " + line);
+        }
+    }
+
+    private static String publicKeyRecord() {
+        try {
+            String pem = Files.readString(Path.of("src/test/resources/dkim/test-dkim-public.pem"));
+            return "v=DKIM1; k=rsa; p=" + pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

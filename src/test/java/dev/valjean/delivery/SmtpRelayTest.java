@@ -1,0 +1,118 @@
+package dev.valjean.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetupTest;
+
+import dev.valjean.support.ScriptedSmtpServer;
+
+/** The SMTP client against real servers: GreenMail (no PIPELINING) and the scripted relay (PIPELINING). */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class SmtpRelayTest {
+
+    private GreenMail greenMail;
+    private ScriptedSmtpServer scripted;
+    private final List<SmtpRelay> relays = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        greenMail = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+        greenMail.start();
+        scripted = new ScriptedSmtpServer();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        relays.forEach(SmtpRelay::close);
+        greenMail.stop();
+        scripted.close();
+    }
+
+    @Test
+    void lines_starting_with_a_dot_and_text_outside_ascii_arrive_exactly_as_written() throws Exception {
+        String text = ".one dot\n..two dots\n.\nGrüße\nlast";
+        byte[] message = MimeEncoder.encode(MimeEncoderTest.mail("Dots", "news@valjean.test", text, "<p>.</p>\n.<br>"));
+        String reply = relay(greenMail.getSmtp().getPort(), 1).submit("news@valjean.test", "reader@example.com", message);
+
+        assertTrue(reply.startsWith("250"), reply);
+        MimeMessage received = greenMail.getReceivedMessages()[0];
+        MimeMultipart parts = (MimeMultipart) received.getContent();
+        assertEquals(text, ((String) parts.getBodyPart(0).getContent()).replace("\r\n", "\n"));
+        assertEquals("<p>.</p>\n.<br>", ((String) parts.getBodyPart(1).getContent()).replace("\r\n", "\n"));
+    }
+
+    @Test
+    void many_messages_share_one_kept_alive_connection_with_a_pipelined_envelope() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        for (int i = 0; i < 20; i++) {
+            relay.submit("news@valjean.test", "reader" + i + "@example.com", message());
+        }
+        assertEquals(20, scripted.accepted.size());
+        assertEquals(1, scripted.connections.get(), "one connection for all twenty");
+    }
+
+    @Test
+    void a_kept_alive_connection_the_relay_dropped_is_replaced_without_losing_the_message() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        relay.submit("news@valjean.test", "first@example.com", message());
+        scripted.dropConnections();
+        Thread.sleep(50);
+
+        relay.submit("news@valjean.test", "second@example.com", message());
+
+        assertEquals(List.of("first@example.com", "second@example.com"), scripted.accepted);
+        assertEquals(2, scripted.connections.get());
+    }
+
+    @Test
+    void refused_recipients_are_reported_with_the_reply_and_the_connection_stays_usable() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        SmtpRelay.Rejected rejected = assertThrows(SmtpRelay.Rejected.class,
+                () -> relay.submit("news@valjean.test", "reject-me@example.com", message()));
+        assertTrue(rejected.permanent());
+        assertTrue(rejected.getMessage().startsWith("550 5.1.1 <reject-me@example.com>"), rejected.getMessage());
+        SmtpRelay.Rejected greylisted = assertThrows(SmtpRelay.Rejected.class,
+                () -> relay.submit("news@valjean.test", "greylist-me@example.com", message()));
+        assertTrue(!greylisted.permanent() && greylisted.getMessage().startsWith("451"), greylisted.getMessage());
+
+        relay.submit("news@valjean.test", "greylist-me@example.com", message());
+
+        assertEquals(List.of("greylist-me@example.com"), scripted.accepted, "nothing delivered for a refused envelope");
+        assertEquals(1, scripted.connections.get());
+    }
+
+    @Test
+    void an_address_smtp_cannot_carry_is_refused_before_anything_is_sent() {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        assertThrows(IllegalArgumentException.class, () -> relay.submit("news@valjean.test", "a>b@example.com", message()));
+        assertThrows(IllegalArgumentException.class, () -> relay.submit("news@valjean.test", "a\r\nRSET@example.com", message()));
+        assertEquals(0, scripted.connections.get());
+    }
+
+    private static byte[] message() {
+        return MimeEncoder.encode(MimeEncoderTest.mail("Hello", "news@valjean.test", "hello", "<p>hello</p>"));
+    }
+
+    private SmtpRelay relay(int port, int connections) {
+        SmtpRelay relay = new SmtpRelay("127.0.0.1", port, SmtpConfig.Tls.DISABLED, null, null, "valjean.test", connections,
+                Duration.ofSeconds(10));
+        relays.add(relay);
+        return relay;
+    }
+}
