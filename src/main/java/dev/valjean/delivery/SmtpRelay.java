@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -62,12 +63,21 @@ public final class SmtpRelay implements AutoCloseable {
     private final String password;
     private final String heloName;
     private final int readTimeoutMillis;
+    private final SSLSocketFactory tlsSockets;
     private final Semaphore permits;
     private final LinkedBlockingDeque<Session> idle = new LinkedBlockingDeque<>();
     private volatile boolean closed;
 
     public SmtpRelay(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
             int connections, Duration readTimeout) {
+        this(host, port, tls, username, password, heloName, connections, readTimeout,
+                (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /** With the TLS socket factory to use (the JVM's default trusts its CA store; tests bring their own). */
+    SmtpRelay(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
+            int connections, Duration readTimeout, SSLSocketFactory tlsSockets) {
+        this.tlsSockets = tlsSockets;
         this.host = host;
         this.port = port;
         this.tls = tls;
@@ -180,12 +190,13 @@ public final class SmtpRelay implements AutoCloseable {
     }
 
     private Session open() throws IOException {
-        Socket socket = tls == SmtpConfig.Tls.IMPLICIT ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+        Socket socket = tls == SmtpConfig.Tls.IMPLICIT ? tlsSockets.createSocket() : new Socket();
         try {
             socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
             socket.setSoTimeout(readTimeoutMillis);
             socket.setTcpNoDelay(true);
             if (socket instanceof SSLSocket ssl) {
+                verifyHostName(ssl);
                 ssl.startHandshake();
             }
             Session session = new Session(socket);
@@ -199,6 +210,13 @@ public final class SmtpRelay implements AutoCloseable {
             socket.close();
             throw e;
         }
+    }
+
+    /** The relay's certificate must name the host we connect to, not just chain to a trusted CA. */
+    private static void verifyHostName(SSLSocket ssl) {
+        SSLParameters parameters = ssl.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(parameters);
     }
 
     /** One connection to the relay; used by one thread at a time. */
@@ -231,8 +249,9 @@ public final class SmtpRelay implements AutoCloseable {
             }
             if (startTls && (tls == SmtpConfig.Tls.REQUIRED || tls == SmtpConfig.Tls.OPTIONAL)) {
                 expect(command("STARTTLS"), 220);
-                SSLSocket ssl = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(socket, host, port, true);
+                SSLSocket ssl = (SSLSocket) tlsSockets.createSocket(socket, host, port, true);
                 ssl.setUseClientMode(true);
+                verifyHostName(ssl);
                 ssl.startHandshake();
                 attach(ssl);
                 hello();

@@ -4,9 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -16,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
@@ -105,13 +114,57 @@ class SmtpRelayTest {
         assertEquals(0, scripted.connections.get());
     }
 
+    @Test
+    void over_tls_the_relay_is_used_only_with_a_certificate_the_client_trusts(@TempDir Path dir) throws Exception {
+        Path keystore = dir.resolve("relay.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "relay", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        assertEquals(0, keytool.waitFor(), new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        System.setProperty("greenmail.tls.keystore.file", keystore.toString());
+        System.setProperty("greenmail.tls.keystore.password", "changeit");
+        GreenMail tlsRelay = new GreenMail(ServerSetupTest.SMTPS.dynamicPort());
+        try {
+            tlsRelay.start();
+            int port = tlsRelay.getSmtps().getPort();
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(keystore)) {
+                trusted.load(in, "changeit".toCharArray());
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            SmtpRelay relay = new SmtpRelay("127.0.0.1", port, SmtpConfig.Tls.IMPLICIT, null, null, "valjean.test", 1,
+                    Duration.ofSeconds(10), context.getSocketFactory());
+            relays.add(relay);
+
+            assertTrue(relay.submit("news@valjean.test", "reader@example.com", message()).startsWith("250"));
+            assertEquals(1, tlsRelay.getReceivedMessages().length);
+
+            SmtpRelay untrusting = relay(port, 1, SmtpConfig.Tls.IMPLICIT);
+            assertThrows(IOException.class, () -> untrusting.submit("news@valjean.test", "reader@example.com", message()),
+                    "the JVM's CA store does not know this certificate");
+            assertEquals(1, tlsRelay.getReceivedMessages().length);
+        } finally {
+            tlsRelay.stop();
+            System.clearProperty("greenmail.tls.keystore.file");
+            System.clearProperty("greenmail.tls.keystore.password");
+        }
+    }
+
     private static byte[] message() {
         return MimeEncoder.encode(MimeEncoderTest.mail("Hello", "news@valjean.test", "hello", "<p>hello</p>"));
     }
 
     private SmtpRelay relay(int port, int connections) {
-        SmtpRelay relay = new SmtpRelay("127.0.0.1", port, SmtpConfig.Tls.DISABLED, null, null, "valjean.test", connections,
-                Duration.ofSeconds(10));
+        return relay(port, connections, SmtpConfig.Tls.DISABLED);
+    }
+
+    private SmtpRelay relay(int port, int connections, SmtpConfig.Tls tls) {
+        SmtpRelay relay = new SmtpRelay("127.0.0.1", port, tls, null, null, "valjean.test", connections, Duration.ofSeconds(10));
         relays.add(relay);
         return relay;
     }
