@@ -24,11 +24,6 @@ public final class MimeEncoder {
     public static byte[] encode(OutgoingMail mail) {
         String boundary = boundary();
         StringBuilder head = new StringBuilder(1024);
-        for (OutgoingMail.Header h : mail.headers()) {
-            if (h.name().equalsIgnoreCase("Date")) {
-                header(head, "Date", h.value());
-            }
-        }
         header(head, "From", mailbox(mail.from()));
         header(head, "To", mailbox(mail.to()));
         if (mail.replyTo() != null) {
@@ -36,9 +31,7 @@ public final class MimeEncoder {
         }
         header(head, "Subject", unstructured(mail.subject() == null ? "" : mail.subject(), "Subject".length()));
         for (OutgoingMail.Header h : mail.headers()) {
-            if (!h.name().equalsIgnoreCase("Date")) {
-                header(head, h.name(), unstructured(h.value(), h.name().length()));
-            }
+            header(head, h.name(), unstructured(h.value(), h.name().length()));
         }
         header(head, "MIME-Version", "1.0");
         header(head, "Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");

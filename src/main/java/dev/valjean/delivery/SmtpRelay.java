@@ -142,12 +142,6 @@ public final class SmtpRelay implements AutoCloseable {
         }
     }
 
-    /** Opens a session (greeting, EHLO, TLS, AUTH) and ends it with QUIT: a relay check that sends nothing. */
-    public void probe() throws IOException {
-        Session session = open();
-        session.quit();
-    }
-
     @Override
     public void close() {
         closed = true;

@@ -133,10 +133,15 @@ public class SmtpSubmitter {
             // An address SMTP cannot carry: retrying will not help.
             return new Result(Kind.PERMANENT, "invalid address: " + trim(cause.getMessage()), latency);
         }
-        String what = cause instanceof ConnectException ? "connection refused"
-                : cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException ? "timed out"
-                        : cause instanceof IOException ? "connection failed" : "submission failed";
-        if (what.equals("submission failed")) {
+        String what;
+        if (cause instanceof ConnectException) {
+            what = "connection refused";
+        } else if (cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException) {
+            what = "timed out";
+        } else if (cause instanceof IOException) {
+            what = "connection failed";
+        } else {
+            what = "submission failed";
             Log.errorf(cause, "Submission failed unexpectedly");
         }
         return new Result(Kind.TRANSIENT, what + ": " + trim(String.valueOf(cause.getMessage())), latency);
