@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
+import dev.valjean.common.ClientAddress;
 import dev.valjean.common.ValjeanException;
 
 /**
@@ -41,7 +42,7 @@ public class RequestLimiter {
                 INSERT INTO request_window (key, window_start, hits) VALUES (?1, ?2, 1)
                 ON CONFLICT (key, window_start) DO UPDATE SET hits = request_window.hits + 1
                 RETURNING hits""")
-                .setParameter(1, "ip:" + ip).setParameter(2, window).getSingleResult();
+                .setParameter(1, "ip:" + ClientAddress.bucketOf(ip)).setParameter(2, window).getSingleResult();
         if (hits.intValue() > limit) {
             long retryAfter = Math.max(1, Duration.between(now, window.plusSeconds(60)).toSeconds());
             throw new TooManyRequests(retryAfter);

@@ -13,6 +13,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import io.quarkus.logging.Log;
 
@@ -49,12 +50,39 @@ public class ProblemMapper {
                 "The body is not valid JSON for this endpoint" + location(e) + "."));
     }
 
+    /** A property the endpoint does not know: refused, so nobody believes it took effect. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> unknownField(UnrecognizedPropertyException e) {
+        String field = pathOf(e);
+        return respond(Problem.of(422, "UNKNOWN_FIELD", "Unknown field",
+                "This endpoint has no field '" + field + "'; nothing was changed.")
+                .withErrors(List.of(new Problem.FieldError(field, "unknown field"))));
+    }
+
+    /** A control character in a text value, or a line break in a one-line field. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> forbiddenCharacter(StrictJson.ForbiddenCharacter e) {
+        String field = pathOf(e);
+        return respond(Problem.of(422, "VALIDATION_FAILED", "Invalid request", field + ": " + e.getOriginalMessage())
+                .withErrors(List.of(new Problem.FieldError(field, e.getOriginalMessage()))));
+    }
+
+    private static String pathOf(MismatchedInputException e) {
+        StringBuilder path = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "(body)" : path.toString();
+    }
+
     /** Wrong types and unknown enum values; more specific than the mapper above, so it needs its own. */
     @ServerExceptionMapper
     public RestResponse<Problem> mismatched(MismatchedInputException e) {
-        String field = e.getPath().stream()
-                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                .reduce((a, b) -> a + "." + b).orElse(null);
+        String field = e.getPath().isEmpty() ? null : pathOf(e);
         String detail = field == null ? "The body does not have the shape this endpoint expects."
                 : "The value of '" + field + "' is not of the expected type or one of the allowed values.";
         Problem problem = Problem.of(400, "MALFORMED_JSON", "Malformed request body", detail);
@@ -89,6 +117,19 @@ public class ProblemMapper {
             Log.errorf(e, "Request failed with status %d", status);
         }
         return respond(Problem.of(status, code, title, detail));
+    }
+
+    /** A form-encoded body that does not decode ("email=%%%%"): the client's fault, not ours. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> illegalArgument(IllegalArgumentException e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getClassName().equals("java.net.URLDecoder")
+                    || frame.getClassName().endsWith("FormUrlEncodedProvider")) {
+                return respond(Problem.of(400, "MALFORMED_FORM", "Malformed request body",
+                        "The body is not valid application/x-www-form-urlencoded data."));
+            }
+        }
+        return unexpected(e);
     }
 
     @ServerExceptionMapper

@@ -27,6 +27,17 @@ public class ValjeanException extends RuntimeException {
         return null;
     }
 
+    /** A 422 about one field, with the field in the problem's {@code errors}. */
+    public static ValjeanException field(String code, String field, String message) {
+        java.util.List<Problem.FieldError> errors = java.util.List.of(new Problem.FieldError(field, message));
+        return new ValjeanException(422, code, "Invalid request", field + ": " + message) {
+            @Override
+            public java.util.List<Problem.FieldError> errors() {
+                return errors;
+            }
+        };
+    }
+
     public static ValjeanException notFound(String what) {
         return new ValjeanException(404, "NOT_FOUND", "Not found", what + " does not exist.");
     }

@@ -29,7 +29,7 @@ import dev.valjean.common.ValjeanException;
 @Authorized({ Role.ADMIN, Role.SALES })
 public class CrmResource {
 
-    static final String EXTERNAL_ID = "[A-Za-z0-9._:-]{1,200}";
+    public static final String EXTERNAL_ID = "[A-Za-z0-9._:-]{1,200}";
 
     public record AccountRequest(@NotBlank @Size(max = 200) String name, @NotNull Boolean customer, LocalDate customerSince,
             @Size(max = 100) String industry, @Min(0) @Max(10_000_000) Integer employeeCount,
@@ -80,7 +80,7 @@ public class CrmResource {
         return crm.opportunity(externalId).orElseThrow(() -> ValjeanException.notFound("Opportunity '" + externalId + "'"));
     }
 
-    static CrmService.OpportunityData opportunityData(OpportunityRequest r) {
+    public static CrmService.OpportunityData opportunityData(OpportunityRequest r) {
         List<CrmService.Member> members = r.contacts() == null ? List.of()
                 : r.contacts().stream().map(m -> new CrmService.Member(m.email(), m.name(), m.role(), m.timeZone())).toList();
         return new CrmService.OpportunityData(r.account(), r.name(), r.stage(), r.status(), r.owner(), members);

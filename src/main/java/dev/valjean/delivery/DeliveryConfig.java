@@ -26,16 +26,16 @@ public interface DeliveryConfig {
     @WithDefault("200")
     int batchSize();
 
-    /** How long a claim holds its rows; a crashed instance's rows go back to the queue after it. */
+    /**
+     * How long a claim holds its rows (on the database's clock); renewed while submissions are in
+     * flight, so a crashed instance's rows go back to the queue at most this long after it died.
+     */
     @WithDefault("5m")
     Duration lease();
 
-    /**
-     * A relay that has not given its final answer to one message by then counts as a transient
-     * failure, and the message is retried. Must stay well below the lease.
-     */
-    @WithDefault("2m")
-    Duration submitTimeout();
+    /** On shutdown, how long submissions in flight may take to finish and be recorded. */
+    @WithDefault("30s")
+    Duration drainTimeout();
 
     /** Attempts before a transiently failing message becomes FAILED. */
     @WithDefault("8")

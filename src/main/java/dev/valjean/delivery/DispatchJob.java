@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
@@ -19,8 +20,8 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Runs the dispatcher in this instance: every poll interval, {@code workers} loops drain the
- * outbox in parallel, each under its own lease owner name. On shutdown the loops finish the batch
- * in hand and record it.
+ * outbox in parallel, each under its own lease owner name. On shutdown the loops stop claiming,
+ * finish the submissions in flight and record them.
  */
 @ApplicationScoped
 public class DispatchJob {
@@ -83,8 +84,25 @@ public class DispatchJob {
         metrics.sending.set(counts.getOrDefault(OutboxStatus.SENDING, 0L));
     }
 
+    /**
+     * SIGTERM: stop claiming, let the submissions in flight finish and be recorded (up to
+     * {@code valjean.delivery.drain-timeout}), and give claimed rows that did not start back to the
+     * queue. What is still in flight after the limit returns to the queue when its lease ends.
+     */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        dispatcher.stop();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                Log.warnf("Submissions still in flight after %s; their rows return to the queue when the lease ends",
+                        config.drainTimeout());
+            } else {
+                Log.info("Dispatch stopped: every submission in flight was recorded");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @PreDestroy

@@ -6,24 +6,33 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.valjean.delivery.OutboxRepository.Claimed;
 import dev.valjean.delivery.OutboxRepository.Outcome;
 import io.quarkus.logging.Log;
-import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
 
 /**
- * Drains the outbox one batch at a time: claim due rows under a lease (FOR UPDATE SKIP LOCKED),
- * ask the consent gate about each right before sending, submit the allowed ones concurrently over
- * pooled SMTP connections, and record every result in one batched update. Several dispatchers,
- * in one instance or many, share the outbox without sending a row twice.
+ * Drains the outbox one batch at a time: claim due rows under a lease (FOR UPDATE SKIP LOCKED,
+ * leases on the database's clock), ask the consent gate about each right before sending, submit
+ * the allowed ones concurrently over pooled SMTP connections, and record each result as it comes
+ * (results that finish together share one statement). A crash or a database outage can therefore
+ * repeat only the submissions in flight at that moment. Several dispatchers, in one instance or
+ * many, share the outbox without sending a row twice.
  */
 @ApplicationScoped
 public class Dispatcher {
+
+    /** How long a released row or one this instance could not compose waits before another try. */
+    private static final Duration NOT_READY_DELAY = Duration.ofSeconds(30);
 
     private final OutboxRepository outbox;
     private final ConsentGate gate;
@@ -32,11 +41,13 @@ public class Dispatcher {
     private final SendRateLimiter rateLimiter;
     private final DeliveryMetrics metrics;
     private final DeliveryConfig config;
+    private final ComposeReadiness readiness;
     private final Clock clock;
-    private final int concurrency;
+    private volatile boolean stopping;
 
     public Dispatcher(OutboxRepository outbox, ConsentGate gate, MailComposer composer, SmtpSubmitter submitter,
-            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, Clock clock, SmtpConfig smtp) {
+            SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, ComposeReadiness readiness,
+            Clock clock) {
         this.outbox = outbox;
         this.gate = gate;
         this.composer = composer;
@@ -44,8 +55,16 @@ public class Dispatcher {
         this.rateLimiter = rateLimiter;
         this.metrics = metrics;
         this.config = config;
+        this.readiness = readiness;
         this.clock = clock;
-        this.concurrency = Math.max(1, smtp.connections());
+    }
+
+    /**
+     * Stops claiming and starting submissions: those in flight finish and are recorded, claimed
+     * rows not yet started go back to the queue at once.
+     */
+    public void stop() {
+        stopping = true;
     }
 
     /** Sends batches until nothing is due; returns how many rows were handled. */
@@ -65,56 +84,143 @@ public class Dispatcher {
 
     /** The same through another relay connection (tests use it to put a failing relay behind the same code). */
     public int dispatchBatch(String owner, SmtpSubmitter via) {
+        if (stopping) {
+            return 0;
+        }
         Instant now = clock.instant();
         int requeued = outbox.requeueExpiredLeases(now);
         if (requeued > 0) {
             Log.warnf("Returned %d rows with expired leases to the queue", requeued);
         }
+        Optional<String> notReady = readiness.problem();
+        if (notReady.isPresent()) {
+            Log.warnf("Not claiming mail: this instance cannot compose it (%s)", notReady.get());
+            return 0;
+        }
         int permits = rateLimiter.acquire(config.batchSize());
         if (permits == 0) {
             return 0;
         }
-        List<Claimed> rows = outbox.claim(owner, now, now.plus(config.lease()), permits);
+        long claimedAt = System.nanoTime();
+        List<Claimed> rows = outbox.claim(owner, now, config.lease(), permits);
         rateLimiter.refund(permits - rows.size());
         if (rows.isEmpty()) {
             return 0;
         }
+        Lease lease = new Lease(owner, claimedAt);
         Map<Long, ConsentGate.Decision> decisions = gate.decide(rows.stream().map(Claimed::candidate).toList());
-        List<Outcome> outcomes = new ArrayList<>(rows.size());
+        List<Outcome> skipped = new ArrayList<>();
         List<Claimed> allowed = new ArrayList<>(rows.size());
         for (Claimed row : rows) {
             ConsentGate.Decision decision = decisions.get(row.id());
             if (decision.send()) {
                 allowed.add(row);
             } else {
-                outcomes.add(new Outcome(row.id(), OutboxStatus.SKIPPED, decision.reason(), null, null, null));
+                skipped.add(new Outcome(row.id(), OutboxStatus.SKIPPED, decision.reason(), null, null, null));
             }
         }
+        lease.record(skipped);
         if (!allowed.isEmpty()) {
-            // At most as many submissions in flight as the relay has pooled connections: nothing
-            // piles up in the SMTP client, and memory stays bounded by the batch.
-            Duration budget = config.lease().multipliedBy(8).dividedBy(10);
-            try {
-                outcomes.addAll(Multi.createFrom().iterable(allowed)
-                        .onItem().transformToUni(row -> submit(row, via)).merge(concurrency)
-                        .collect().asList()
-                        .await().atMost(budget));
-            } catch (RuntimeException e) {
-                // Rows without a result stay SENDING and return to the queue when their lease ends.
-                Log.errorf(e, "A batch of %d submissions did not finish within %s", allowed.size(), budget);
-            }
+            submitAll(allowed, via, lease);
         }
-        int recorded = outbox.record(owner, outcomes, clock.instant());
-        if (recorded < outcomes.size()) {
-            Log.warnf("%d of %d results were not recorded: their lease was taken over", outcomes.size() - recorded,
-                    outcomes.size());
-        }
-        logSummary(owner, outcomes);
         return rows.size();
     }
 
-    private Uni<Outcome> submit(Claimed row, SmtpSubmitter via) {
-        return via.submit(() -> composer.compose(row)).map(result -> outcomeOf(row, result));
+    /**
+     * Hands every row to the submitter (at most as many in flight as it has connections) and
+     * records results as they arrive, renewing the lease on the rest while they are in flight.
+     */
+    private void submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
+        BlockingQueue<Outcome> done = new LinkedBlockingQueue<>();
+        Set<Long> unfinished = ConcurrentHashMap.newKeySet();
+        for (Claimed row : allowed) {
+            unfinished.add(row.id());
+            via.submit(() -> !stopping, () -> composer.compose(row), result -> done.add(outcomeOf(row, result)));
+        }
+        long renewEvery = Math.max(1, config.lease().toNanos() / 3);
+        long nextRenewal = System.nanoTime() + renewEvery;
+        int pending = allowed.size();
+        List<Outcome> group = new ArrayList<>();
+        while (pending > 0) {
+            Outcome first;
+            try {
+                first = done.poll(Math.max(1, nextRenewal - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                Log.warnf("%s: interrupted with %d submissions in flight; their rows return after the lease", lease.owner,
+                        pending);
+                return;
+            }
+            if (first != null) {
+                group.add(first);
+                done.drainTo(group);
+                lease.record(group);
+                for (Outcome o : group) {
+                    unfinished.remove(o.id());
+                }
+                pending -= group.size();
+                logSummary(lease.owner, group);
+                group.clear();
+            }
+            if (pending > 0 && System.nanoTime() >= nextRenewal) {
+                lease.renew(List.copyOf(unfinished));
+                nextRenewal = System.nanoTime() + renewEvery;
+            }
+        }
+    }
+
+    /** One claim's lease: records results, retrying through a database outage while the lease lasts. */
+    private final class Lease {
+        final String owner;
+        /** System.nanoTime() after which the rows may belong to someone else. */
+        long validUntil;
+
+        Lease(String owner, long claimedAt) {
+            this.owner = owner;
+            this.validUntil = claimedAt + config.lease().toNanos();
+        }
+
+        void renew(List<Long> ids) {
+            long at = System.nanoTime();
+            try {
+                outbox.renew(owner, ids, config.lease());
+                validUntil = at + config.lease().toNanos();
+            } catch (RuntimeException e) {
+                Log.warnf("%s: could not renew the lease of %d rows in flight: %s", owner, ids.size(), e.getMessage());
+            }
+        }
+
+        void record(List<Outcome> outcomes) {
+            if (outcomes.isEmpty()) {
+                return;
+            }
+            long delayMillis = 50;
+            while (true) {
+                try {
+                    int recorded = outbox.record(owner, outcomes, clock.instant());
+                    if (recorded < outcomes.size()) {
+                        Log.warnf("%d of %d results were not recorded: their lease was taken over",
+                                outcomes.size() - recorded, outcomes.size());
+                    }
+                    return;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis) >= validUntil) {
+                        Log.errorf("%s: gave up recording %d results, the lease has run out: %s", owner, outcomes.size(),
+                                e.getMessage());
+                        return;
+                    }
+                    Log.warnf("%s: could not record %d results, trying again in %d ms: %s", owner, outcomes.size(),
+                            delayMillis, e.getMessage());
+                    try {
+                        Thread.sleep(delayMillis);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    delayMillis = Math.min(delayMillis * 2, 2000);
+                }
+            }
+        }
     }
 
     private Outcome outcomeOf(Claimed row, SmtpSubmitter.Result result) {
@@ -123,6 +229,14 @@ public class Dispatcher {
             case ACCEPTED -> {
                 metrics.sent(row.purpose(), result.latency());
                 return new Outcome(row.id(), OutboxStatus.SENT, null, result.reply(), null, now);
+            }
+            case NOT_STARTED -> {
+                return new Outcome(row.id(), OutboxStatus.QUEUED, "RELEASED", null, now, null, false);
+            }
+            case NOT_READY -> {
+                Log.warnf("Outbox %d goes back to the queue: %s", row.id(), result.reply());
+                return new Outcome(row.id(), OutboxStatus.QUEUED, "INSTANCE_NOT_READY", result.reply(),
+                        now.plus(NOT_READY_DELAY), null, false);
             }
             case NOT_COMPOSED -> {
                 metrics.failed(row.purpose(), "COMPOSE_FAILED");

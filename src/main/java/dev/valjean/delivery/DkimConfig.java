@@ -1,5 +1,6 @@
 package dev.valjean.delivery;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -19,4 +20,14 @@ public interface DkimConfig {
 
     /** The selector (s=); the public key is published at selector._domainkey.domain. */
     Optional<String> selector();
+
+    /**
+     * Headers to sign, in order; default From, To, Subject, Reply-To, List-Unsubscribe,
+     * List-Unsubscribe-Post, List-Id, MIME-Version, Content-Type. Date and Message-ID are left
+     * out because relays such as Amazon SES rewrite them.
+     */
+    Optional<List<String>> signedHeaders();
+
+    /** Headers named once more than they occur, so none can be added after signing; default From, To, Subject. */
+    Optional<List<String>> oversignedHeaders();
 }

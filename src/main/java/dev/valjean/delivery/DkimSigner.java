@@ -26,17 +26,35 @@ import java.util.Optional;
 public final class DkimSigner {
 
     public static final int MIN_KEY_BITS = 2048;
-    static final List<String> SIGNED_HEADERS = List.of("From", "To", "Subject", "Date", "Message-ID", "Reply-To",
-            "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "MIME-Version", "Content-Type");
+    /**
+     * Signed by default: not Date and Message-ID, which relays such as Amazon SES rewrite (a
+     * signature over them fails after the relay).
+     */
+    public static final List<String> SIGNED_HEADERS = List.of("From", "To", "Subject", "Reply-To", "List-Unsubscribe",
+            "List-Unsubscribe-Post", "List-Id", "MIME-Version", "Content-Type");
+    /** Over-signed by default (named once more than they occur), so nobody can add a second one after signing. */
+    public static final List<String> OVERSIGNED_HEADERS = List.of("From", "To", "Subject");
 
     private final PrivateKey key;
     private final String domain;
     private final String selector;
+    private final List<String> signedHeaders;
+    private final List<String> oversignedHeaders;
 
     public DkimSigner(PrivateKey key, String domain, String selector) {
+        this(key, domain, selector, SIGNED_HEADERS, OVERSIGNED_HEADERS);
+    }
+
+    public DkimSigner(PrivateKey key, String domain, String selector, List<String> signedHeaders,
+            List<String> oversignedHeaders) {
         this.key = key;
         this.domain = domain;
         this.selector = selector;
+        this.signedHeaders = List.copyOf(signedHeaders);
+        this.oversignedHeaders = List.copyOf(oversignedHeaders);
+        if (signedHeaders.stream().noneMatch("From"::equalsIgnoreCase)) {
+            throw new IllegalStateException("DKIM: valjean.dkim.signed-headers must include From (RFC 6376 5.4)");
+        }
     }
 
     /** The signer the configuration asks for, or empty when no key file is set. Refuses incomplete settings and weak keys. */
@@ -50,7 +68,8 @@ public final class DkimSigner {
             throw new IllegalStateException("DKIM: valjean.dkim.key-file is set, so valjean.dkim.domain "
                     + "(VALJEAN_DKIM_DOMAIN) and valjean.dkim.selector (VALJEAN_DKIM_SELECTOR) are required too");
         }
-        return Optional.of(new DkimSigner(readKey(Path.of(config.keyFile().get().strip())), domain.strip(), selector.strip()));
+        return Optional.of(new DkimSigner(readKey(Path.of(config.keyFile().get().strip())), domain.strip(), selector.strip(),
+                config.signedHeaders().orElse(SIGNED_HEADERS), config.oversignedHeaders().orElse(OVERSIGNED_HEADERS)));
     }
 
     /** Reads a PKCS#8 PEM RSA key of at least 2048 bits. */
@@ -91,12 +110,16 @@ public final class DkimSigner {
         List<String> fields = fields(head);
         List<String> names = new ArrayList<>();
         StringBuilder signed = new StringBuilder(1024);
-        for (String wanted : SIGNED_HEADERS) {
+        for (String wanted : signedHeaders) {
             String field = last(fields, wanted);
             if (field != null) {
                 names.add(wanted);
                 signed.append(canonicalHeader(field)).append("\r\n");
             }
+        }
+        for (String over : oversignedHeaders) {
+            // One name more than instances: a header of that name added later breaks the signature (RFC 6376 8.15).
+            names.add(over);
         }
         String bodyHash = Base64.getEncoder().encodeToString(sha256(canonicalBody(message, Math.min(message.length, split + 2))));
         String unsigned = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + domain + "; s=" + selector + "; t="

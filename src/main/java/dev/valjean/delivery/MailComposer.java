@@ -9,6 +9,9 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.valjean.common.EmailAddress;
+import dev.valjean.common.ValjeanException;
+
 /**
  * Builds the standard message for a claimed row: multipart/alternative with a text and an HTML
  * part, Message-ID (stable across retries), Date, From, optional Reply-To, and for list mail
@@ -62,8 +65,18 @@ public class MailComposer {
         if (row.purpose() == Purpose.NURTURE) {
             headers.add(new OutgoingMail.Header("Auto-Submitted", "auto-generated"));
         }
-        return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(row.email()),
+        // To the address as the person typed it (the domain in ASCII): the identity's lower case is not theirs.
+        String to = deliverable(row.email());
+        return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(to),
                 replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers);
+    }
+
+    private static String deliverable(String typed) {
+        try {
+            return EmailAddress.parse(typed).deliverable();
+        } catch (ValjeanException e) {
+            throw new IllegalArgumentException("the stored address cannot be delivered: " + e.getMessage());
+        }
     }
 
     /** Values were checked on the way in; this is the last guard against header injection. */

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -37,9 +38,16 @@ public class OutboxRepository {
         }
     }
 
-    /** The result of one claimed row. */
+    /**
+     * The result of one claimed row. {@code attempted} is false when nothing reached the relay
+     * (released at shutdown, or this instance could not compose it): the attempt is given back.
+     */
     public record Outcome(long id, OutboxStatus status, String reason, String reply, Instant nextAttemptAt,
-            Instant sentAt) {
+            Instant sentAt, boolean attempted) {
+
+        public Outcome(long id, OutboxStatus status, String reason, String reply, Instant nextAttemptAt, Instant sentAt) {
+            this(id, status, reason, reply, nextAttemptAt, sentAt, true);
+        }
     }
 
     private final DataSource dataSource;
@@ -115,17 +123,19 @@ public class OutboxRepository {
                 ON CONFLICT (idempotency_key) DO NOTHING""", all);
     }
 
-    /** Puts rows whose lease ran out (their instance died or hung) back in the queue. */
+    /**
+     * Puts rows whose lease ran out (their instance died or hung) back in the queue. Leases are
+     * judged by the database's clock, so instances whose clocks disagree still agree on them.
+     */
     public int requeueExpiredLeases(Instant now) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
                         UPDATE outbox SET status = 'QUEUED', status_reason = 'lease of ' || lease_owner || ' expired',
                             lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ?
-                        WHERE status = 'SENDING' AND lease_until < ?""")) {
+                        WHERE status = 'SENDING' AND lease_until < clock_timestamp()""")) {
             OffsetDateTime at = utc(now);
             s.setObject(1, at);
             s.setObject(2, at);
-            s.setObject(3, at);
             return s.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("Could not requeue expired leases", e);
@@ -133,10 +143,10 @@ public class OutboxRepository {
     }
 
     /**
-     * Claims up to {@code limit} due rows for {@code owner} until {@code leaseUntil}. Concurrent
-     * claimers skip each other's locked rows, so no row is claimed twice.
+     * Claims up to {@code limit} due rows for {@code owner} for {@code lease} (from the database's
+     * clock). Concurrent claimers skip each other's locked rows, so no row is claimed twice.
      */
-    public List<Claimed> claim(String owner, Instant now, Instant leaseUntil, int limit) {
+    public List<Claimed> claim(String owner, Instant now, Duration lease, int limit) {
         List<Claimed> claimed = new ArrayList<>(limit);
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
@@ -147,15 +157,16 @@ public class OutboxRepository {
                             LIMIT ?
                             FOR UPDATE SKIP LOCKED)
                         UPDATE outbox o
-                        SET status = 'SENDING', lease_owner = ?, lease_until = ?, attempts = o.attempts + 1, updated_at = ?
+                        SET status = 'SENDING', lease_owner = ?, lease_until = clock_timestamp() + ? * interval '1 millisecond',
+                            attempts = o.attempts + 1, updated_at = ?
                         FROM due, contact ct
                         WHERE o.id = due.id AND ct.id = o.contact_id
-                        RETURNING o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, ct.email_normalized, ct.name, o.sender,
+                        RETURNING o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, ct.email, ct.name, o.sender,
                             o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id, o.content_ref""")) {
             s.setObject(1, utc(now));
             s.setInt(2, limit);
             s.setString(3, owner);
-            s.setObject(4, utc(leaseUntil));
+            s.setLong(4, lease.toMillis());
             s.setObject(5, utc(now));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -173,7 +184,27 @@ public class OutboxRepository {
     }
 
     /**
-     * Records a batch's outcomes in one statement. Only rows still leased by {@code owner} change:
+     * Extends {@code owner}'s lease on rows still being submitted; returns how many it still holds.
+     */
+    public int renew(String owner, List<Long> ids, Duration lease) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("""
+                        UPDATE outbox SET lease_until = clock_timestamp() + ? * interval '1 millisecond'
+                        WHERE id = ANY(?) AND status = 'SENDING' AND lease_owner = ?""")) {
+            s.setLong(1, lease.toMillis());
+            s.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+            s.setString(3, owner);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not renew the lease", e);
+        }
+    }
+
+    /**
+     * Records outcomes in one statement. Only rows still leased by {@code owner} change:
      * a row whose lease was lost to another instance keeps that instance's result.
      *
      * @return the number of rows updated
@@ -189,6 +220,7 @@ public class OutboxRepository {
         String[] replies = new String[n];
         String[] nextAttempts = new String[n];
         String[] sentAts = new String[n];
+        Integer[] refunds = new Integer[n];
         for (int i = 0; i < n; i++) {
             Outcome o = outcomes.get(i);
             ids[i] = o.id();
@@ -197,15 +229,17 @@ public class OutboxRepository {
             replies[i] = o.reply();
             nextAttempts[i] = o.nextAttemptAt() == null ? null : o.nextAttemptAt().toString();
             sentAts[i] = o.sentAt() == null ? null : o.sentAt().toString();
+            refunds[i] = o.attempted() ? 0 : 1;
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
                         UPDATE outbox o
                         SET status = v.status, status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
                             next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
-                            sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL, updated_at = ?
-                        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-                            AS v(id, status, reason, reply, next_at, sent_at)
+                            sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL,
+                            attempts = o.attempts - v.refund, updated_at = ?
+                        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
+                            AS v(id, status, reason, reply, next_at, sent_at, refund)
                         WHERE o.id = v.id AND o.status = 'SENDING' AND o.lease_owner = ?""")) {
             s.setObject(1, utc(now));
             s.setArray(2, c.createArrayOf("bigint", ids));
@@ -214,7 +248,8 @@ public class OutboxRepository {
             s.setArray(5, c.createArrayOf("text", replies));
             s.setArray(6, c.createArrayOf("text", nextAttempts));
             s.setArray(7, c.createArrayOf("text", sentAts));
-            s.setString(8, owner);
+            s.setArray(8, c.createArrayOf("integer", refunds));
+            s.setString(9, owner);
             return s.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("Could not record outbox results", e);

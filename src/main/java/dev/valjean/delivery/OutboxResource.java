@@ -69,7 +69,16 @@ public class OutboxResource {
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
         OutboxMessage m = outbox.find(id).orElseThrow(() -> ValjeanException.notFound("Outbox message " + id));
-        return new OutboxDetail(OutboxView.of(m), m.sender, m.listId, m.unsubscribeUrl, m.bodyText, m.bodyHtml);
+        return new OutboxDetail(OutboxView.of(m), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
+                redacted(m.bodyHtml));
+    }
+
+    /** Single-use links (a confirmation token) act for the person: whoever reads the outbox must not be able to click them. */
+    private static final java.util.regex.Pattern SECRET_LINK = java.util.regex.Pattern.compile(
+            "(/(?:confirm|invitation|password-reset)/)[A-Za-z0-9_-]{16,}");
+
+    static String redacted(String body) {
+        return body == null ? null : SECRET_LINK.matcher(body).replaceAll("$1[redacted]");
     }
 
     /** Sends one TRANSACTIONAL message to the given address through the outbox, to check the relay. */

@@ -34,7 +34,7 @@ public class SmtpHealthCheck implements HealthCheck {
     public SmtpHealthCheck(SmtpConfig smtp, DkimConfig dkim) {
         this.host = smtp.host();
         this.port = smtp.port();
-        this.implicitTls = smtp.tls() == SmtpConfig.Tls.IMPLICIT;
+        this.implicitTls = smtp.effectiveTls() == SmtpConfig.Tls.IMPLICIT;
         this.logOnly = smtp.logOnly();
         this.dkim = dkim.keyFile().isPresent()
                 ? "signing as " + dkim.selector().orElse("?") + "._domainkey." + dkim.domain().orElse("?")

@@ -52,7 +52,31 @@ public final class SmtpRelay implements AutoCloseable {
         }
     }
 
-    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /**
+     * Where the relay is and how to talk to it. Timeouts live on the socket: {@code connect} for
+     * the TCP (and TLS) set-up, {@code reply} for the greeting and every command's reply,
+     * {@code finalReply} for the reply after the content's final dot (RFC 5321 4.5.3.2.6 suggests
+     * 10 minutes). A submission therefore ends by itself; nothing outside it needs a timer.
+     */
+    public record Settings(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
+            int connections, Duration connect, Duration reply, Duration finalReply, boolean allowPlainAuth) {
+
+        /** A relay without credentials, for tests and tools. */
+        public static Settings plain(String host, int port, SmtpConfig.Tls tls, int connections, Duration timeout) {
+            return new Settings(host, port, tls, null, null, "valjean.test", connections, timeout, timeout, timeout, false);
+        }
+
+        public Settings withTimeouts(Duration reply, Duration finalReply) {
+            return new Settings(host, port, tls, username, password, heloName, connections, connect, reply, finalReply,
+                    allowPlainAuth);
+        }
+
+        public Settings withCredentials(String username, String password) {
+            return new Settings(host, port, tls, username, password, heloName, connections, connect, reply, finalReply,
+                    allowPlainAuth);
+        }
+    }
+
     /** Sessions idle longer than this are closed rather than reused: relays drop idle clients. */
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -62,30 +86,37 @@ public final class SmtpRelay implements AutoCloseable {
     private final String username;
     private final String password;
     private final String heloName;
-    private final int readTimeoutMillis;
+    private final boolean allowPlainAuth;
+    private final int connectTimeoutMillis;
+    private final int replyTimeoutMillis;
+    private final int finalReplyTimeoutMillis;
     private final SSLSocketFactory tlsSockets;
     private final Semaphore permits;
     private final LinkedBlockingDeque<Session> idle = new LinkedBlockingDeque<>();
     private volatile boolean closed;
 
-    public SmtpRelay(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
-            int connections, Duration readTimeout) {
-        this(host, port, tls, username, password, heloName, connections, readTimeout,
-                (SSLSocketFactory) SSLSocketFactory.getDefault());
+    public SmtpRelay(Settings settings) {
+        this(settings, (SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 
     /** With the TLS socket factory to use (the JVM's default trusts its CA store; tests bring their own). */
-    SmtpRelay(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
-            int connections, Duration readTimeout, SSLSocketFactory tlsSockets) {
+    SmtpRelay(Settings settings, SSLSocketFactory tlsSockets) {
         this.tlsSockets = tlsSockets;
-        this.host = host;
-        this.port = port;
-        this.tls = tls;
-        this.username = username;
-        this.password = password;
-        this.heloName = heloName;
-        this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
-        this.permits = new Semaphore(Math.max(1, connections));
+        this.host = settings.host();
+        this.port = settings.port();
+        this.tls = settings.tls();
+        this.username = settings.username();
+        this.password = settings.password();
+        this.heloName = settings.heloName();
+        this.allowPlainAuth = settings.allowPlainAuth();
+        this.connectTimeoutMillis = millis(settings.connect());
+        this.replyTimeoutMillis = millis(settings.reply());
+        this.finalReplyTimeoutMillis = millis(settings.finalReply());
+        this.permits = new Semaphore(Math.max(1, settings.connections()));
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
     }
 
     public String address() {
@@ -103,8 +134,8 @@ public final class SmtpRelay implements AutoCloseable {
     public String submit(String from, String to, byte[] message) throws Rejected, IOException, InterruptedException {
         requireAddress(from);
         requireAddress(to);
-        if (!permits.tryAcquire(readTimeoutMillis, TimeUnit.MILLISECONDS)) {
-            throw new SocketTimeoutException("no SMTP connection free within " + readTimeoutMillis + " ms");
+        if (!permits.tryAcquire(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
+            throw new SocketTimeoutException("no SMTP connection free within " + replyTimeoutMillis + " ms");
         }
         try {
             Session session = reusable();
@@ -186,8 +217,9 @@ public final class SmtpRelay implements AutoCloseable {
     private Session open() throws IOException {
         Socket socket = tls == SmtpConfig.Tls.IMPLICIT ? tlsSockets.createSocket() : new Socket();
         try {
-            socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
-            socket.setSoTimeout(readTimeoutMillis);
+            socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+            // The TLS handshake and the greeting must come within the connect timeout too.
+            socket.setSoTimeout(connectTimeoutMillis);
             socket.setTcpNoDelay(true);
             if (socket instanceof SSLSocket ssl) {
                 verifyHostName(ssl);
@@ -195,6 +227,7 @@ public final class SmtpRelay implements AutoCloseable {
             }
             Session session = new Session(socket);
             session.start();
+            socket.setSoTimeout(replyTimeoutMillis);
             return session;
         } catch (Rejected e) {
             // A refused greeting, TLS or login is the relay's set-up, not this message: retry later.
@@ -251,6 +284,11 @@ public final class SmtpRelay implements AutoCloseable {
                 hello();
             }
             if (username != null) {
+                if (!(socket instanceof SSLSocket) && !allowPlainAuth) {
+                    // A network that strips STARTTLS must not get the password: no AUTH on a plain session.
+                    throw new IOException("the session is not encrypted, and valjean.smtp.allow-plain-auth is off:"
+                            + " not sending the relay credentials");
+                }
                 authenticate();
             }
         }
@@ -324,7 +362,13 @@ public final class SmtpRelay implements AutoCloseable {
             writeDotStuffed(message);
             ascii(".\r\n");
             out.flush();
-            Reply end = read();
+            Reply end;
+            socket.setSoTimeout(finalReplyTimeoutMillis);
+            try {
+                end = read();
+            } finally {
+                socket.setSoTimeout(replyTimeoutMillis);
+            }
             if (end.code != 250) {
                 usable = end.code != 421;
                 throw new Rejected(end);

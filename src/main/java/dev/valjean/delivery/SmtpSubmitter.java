@@ -7,8 +7,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
@@ -17,7 +18,6 @@ import jakarta.inject.Inject;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
-import io.smallrye.mutiny.Uni;
 
 /**
  * The only class that hands mail to SMTP. It encodes a composed message, signs it when DKIM is
@@ -34,7 +34,11 @@ public class SmtpSubmitter {
     public enum Kind {
         ACCEPTED, TRANSIENT, PERMANENT,
         /** The message could not be built (a broken template, a missing link): sending again will not help. */
-        NOT_COMPOSED
+        NOT_COMPOSED,
+        /** This instance's own configuration cannot compose it (see {@link InstanceNotReady}): another instance may. */
+        NOT_READY,
+        /** Not started because the dispatcher is shutting down: nothing reached the relay. */
+        NOT_STARTED
     }
 
     /** The relay's verdict on one message. */
@@ -45,24 +49,18 @@ public class SmtpSubmitter {
     private final Optional<DkimSigner> signer;
     private final boolean logOnly;
     private final Clock clock;
-    /** A relay that has not answered by then is treated as a transient failure (the message is retried). */
-    private final Duration timeout;
     private final ExecutorService threads;
 
     @Inject
-    public SmtpSubmitter(SmtpConfig smtp, DkimConfig dkim, DeliveryConfig delivery, Clock clock) {
-        this(new SmtpRelay(smtp.host(), smtp.port(), smtp.tls(), smtp.username().orElse(null), smtp.password().orElse(null),
-                smtp.heloName().orElseGet(() -> heloFrom(smtp.from())), smtp.connections(), delivery.submitTimeout()),
-                DkimSigner.of(dkim), smtp.logOnly(), clock, delivery.submitTimeout(), smtp.connections());
+    public SmtpSubmitter(SmtpConfig smtp, DkimConfig dkim, Clock clock) {
+        this(new SmtpRelay(smtp.relaySettings()), DkimSigner.of(dkim), smtp.logOnly(), clock, smtp.connections());
     }
 
-    public SmtpSubmitter(SmtpRelay relay, Optional<DkimSigner> signer, boolean logOnly, Clock clock, Duration timeout,
-            int connections) {
+    public SmtpSubmitter(SmtpRelay relay, Optional<DkimSigner> signer, boolean logOnly, Clock clock, int connections) {
         this.relay = relay;
         this.signer = signer;
         this.logOnly = logOnly;
         this.clock = clock;
-        this.timeout = timeout;
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(Math.max(1, connections), r -> {
             Thread t = new Thread(r, "valjean-smtp-" + n.incrementAndGet());
@@ -71,20 +69,39 @@ public class SmtpSubmitter {
         });
     }
 
-    /** Composes the message on a submission thread, then submits it. */
-    public Uni<Result> submit(Supplier<OutgoingMail> compose) {
-        long start = System.nanoTime();
-        return Uni.createFrom().item(() -> send(compose)).runSubscriptionOn(threads)
-                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no final reply within " + timeout))
-                .onItem().transform(reply -> new Result(Kind.ACCEPTED, reply, since(start)))
-                .onFailure().recoverWithItem(failure -> classify(failure, since(start)));
+    /**
+     * Queues one submission on a submission thread: when its turn comes and {@code mayStart} still
+     * holds, the message is composed and submitted, and {@code done} gets the result. Every
+     * submission ends by itself (the relay's socket timeouts), so {@code done} is always called.
+     */
+    public void submit(BooleanSupplier mayStart, Supplier<OutgoingMail> compose, Consumer<Result> done) {
+        threads.execute(() -> {
+            long start = System.nanoTime();
+            Result result;
+            if (!mayStart.getAsBoolean()) {
+                result = new Result(Kind.NOT_STARTED, "not started: shutting down", Duration.ZERO);
+            } else {
+                try {
+                    result = new Result(Kind.ACCEPTED, send(compose), since(start));
+                } catch (RuntimeException e) {
+                    result = classify(e, since(start));
+                }
+            }
+            done.accept(result);
+        });
     }
 
     private String send(Supplier<OutgoingMail> compose) {
         OutgoingMail mail;
         try {
             mail = compose.get();
+        } catch (InstanceNotReady e) {
+            throw e;
         } catch (RuntimeException e) {
+            if (causedByDatabase(e)) {
+                // The database was unreachable while rendering: the message is fine, try again later.
+                throw new Failure(e);
+            }
             throw new NotComposed(e);
         }
         try {
@@ -106,6 +123,15 @@ public class SmtpSubmitter {
         }
     }
 
+    private static boolean causedByDatabase(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Carries a checked failure out of the submission thread. */
     private static final class Failure extends RuntimeException {
         Failure(Exception cause) {
@@ -121,6 +147,9 @@ public class SmtpSubmitter {
     }
 
     static Result classify(Throwable failure, Duration latency) {
+        if (failure instanceof InstanceNotReady) {
+            return new Result(Kind.NOT_READY, "instance not ready: " + trim(failure.getMessage()), latency);
+        }
         if (failure instanceof NotComposed) {
             Log.debugf(failure.getCause(), "A message could not be composed");
             return new Result(Kind.NOT_COMPOSED, "not composed: " + trim(String.valueOf(failure.getMessage())), latency);
@@ -136,10 +165,12 @@ public class SmtpSubmitter {
         String what;
         if (cause instanceof ConnectException) {
             what = "connection refused";
-        } else if (cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException) {
+        } else if (cause instanceof java.net.SocketTimeoutException) {
             what = "timed out";
         } else if (cause instanceof IOException) {
             what = "connection failed";
+        } else if (causedByDatabase(cause)) {
+            what = "database unavailable while composing";
         } else {
             what = "submission failed";
             Log.errorf(cause, "Submission failed unexpectedly");
@@ -153,7 +184,7 @@ public class SmtpSubmitter {
         relay.close();
     }
 
-    private static String heloFrom(String from) {
+    static String heloFrom(String from) {
         String address = MimeEncoder.addressOf(from);
         int at = address.lastIndexOf('@');
         return at >= 0 && at + 1 < address.length() ? address.substring(at + 1) : "localhost";

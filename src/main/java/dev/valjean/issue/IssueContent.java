@@ -1,5 +1,7 @@
 package dev.valjean.issue;
 
+import dev.valjean.common.MultiLine;
+
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +21,7 @@ import io.quarkus.qute.RawString;
 public final class IssueContent {
 
     /** One item as an author writes it. */
-    public record Item(String title, String body, String url) {
+    public record Item(String title, @MultiLine String body, String url) {
     }
 
     static final int MAX_ITEMS = 3;

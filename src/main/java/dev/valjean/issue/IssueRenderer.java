@@ -5,7 +5,9 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.valjean.common.ValjeanException;
 import dev.valjean.delivery.ContentRenderer;
+import dev.valjean.delivery.InstanceNotReady;
 import dev.valjean.delivery.OutboxRepository;
 import dev.valjean.newsletter.Newsletter;
 import dev.valjean.subscription.Links;
@@ -55,7 +57,15 @@ public class IssueRenderer implements ContentRenderer {
         long issueId = Long.parseLong(contentRef.substring(contentRef.indexOf(':') + 1));
         Prepared p = prepared.get(issueId);
         if (p == null) {
-            p = QuarkusTransaction.requiringNew().call(() -> prepare(issueId));
+            try {
+                p = QuarkusTransaction.requiringNew().call(() -> prepare(issueId));
+            } catch (ValjeanException e) {
+                if ("LAYOUT_NOT_FOUND".equals(e.code)) {
+                    // Checked when the issue was saved, so it is this instance's layouts folder that lacks it.
+                    throw new InstanceNotReady(e.getMessage());
+                }
+                throw e;
+            }
             prepared.put(issueId, p);
         }
         String unsubscribe = links.unsubscribe(row.basisId());

@@ -1,5 +1,7 @@
 package dev.valjean.newsletter;
 
+import dev.valjean.common.MultiLine;
+
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -33,28 +35,28 @@ public class NewsletterResource {
     public record CreateNewsletter(
             @NotBlank @Pattern(regexp = SLUG, message = "lower-case letters, digits and dashes, up to 63") String slug,
             @NotBlank @Size(max = 120) @Pattern(regexp = ONE_LINE, message = "one line") String name,
-            @Size(max = 1000) String description,
+            @Size(max = 1000) @MultiLine String description,
             @NotNull Cadence cadence,
             @NotBlank @Size(max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
             @NotBlank @Size(max = 254) String senderAddress,
-            @NotBlank @Size(max = 2000) String consentText,
+            @NotBlank @Size(max = 2000) @MultiLine String consentText,
             @Min(10) @Max(200) Integer subjectMax,
             @Min(10) @Max(300) Integer titleMax,
             @Min(50) @Max(3000) Integer bodyMax,
-            @Size(max = 500) String postalAddress) {
+            @Size(max = 500) @MultiLine String postalAddress) {
     }
 
     public record ChangeNewsletter(
             @Size(min = 1, max = 120) @Pattern(regexp = ONE_LINE, message = "one line") String name,
-            @Size(max = 1000) String description,
+            @Size(max = 1000) @MultiLine String description,
             Cadence cadence,
             @Size(min = 1, max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
             @Size(min = 1, max = 254) String senderAddress,
-            @Size(min = 1, max = 2000) String consentText,
+            @Size(min = 1, max = 2000) @MultiLine String consentText,
             @Min(10) @Max(200) Integer subjectMax,
             @Min(10) @Max(300) Integer titleMax,
             @Min(50) @Max(3000) Integer bodyMax,
-            @Size(max = 500) String postalAddress) {
+            @Size(max = 500) @MultiLine String postalAddress) {
     }
 
     public record NewsletterView(String slug, String name, String description, Cadence cadence, String senderName,

@@ -46,7 +46,7 @@ public class NewsletterService {
         newsletter.description = fields.description();
         newsletter.cadence = fields.cadence();
         newsletter.senderName = fields.senderName().strip();
-        newsletter.senderAddress = EmailAddress.parse(fields.senderAddress()).normalized();
+        newsletter.senderAddress = EmailAddress.parse(fields.senderAddress()).deliverable();
         applyLimits(newsletter, fields);
         newsletter.createdAt = now;
         newsletter.updatedAt = now;
@@ -70,7 +70,7 @@ public class NewsletterService {
             newsletter.senderName = change.senderName().strip();
         }
         if (change.senderAddress() != null) {
-            newsletter.senderAddress = EmailAddress.parse(change.senderAddress()).normalized();
+            newsletter.senderAddress = EmailAddress.parse(change.senderAddress()).deliverable();
         }
         applyLimits(newsletter, change);
         Instant now = clock.instant();

@@ -1,5 +1,7 @@
 package dev.valjean.nurture;
 
+import dev.valjean.common.MultiLine;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -43,7 +45,7 @@ public class NurtureService {
      * the enrollment), then send {@code subject} with the layout {@code template} from
      * {@code templates/nurture/} (default "default"), which shows the Markdown {@code body}.
      */
-    public record Step(Integer delayHours, Integer delayBusinessDays, String subject, String template, String body) {
+    public record Step(Integer delayHours, Integer delayBusinessDays, String subject, String template, @MultiLine String body) {
 
         String layout() {
             return template == null ? "default" : template;

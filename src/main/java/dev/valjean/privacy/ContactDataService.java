@@ -89,6 +89,13 @@ public class ContactDataService {
                 SELECT q.name AS sequence, q.purpose, e.status, e.ended_reason AS "endedReason", e.created_at AS "createdAt",
                        e.ended_at AS "endedAt" FROM enrollment e JOIN sequence q ON q.id = e.sequence_id
                 WHERE e.contact_id = ? ORDER BY e.id""", contact.id));
+        export.put("formSubmissions", sql.rows("""
+                SELECT f.name AS form, f.kind, s.fields::text AS fields, s.ip, s.user_agent AS "userAgent", s.created_at AS "createdAt"
+                FROM form_submission s JOIN form f ON f.id = s.form_id WHERE s.contact_id = ? ORDER BY s.id""", contact.id));
+        export.put("salesRequests", sql.rows("""
+                SELECT r.kind, r.qualified, r.fit_reasons AS "fitReasons", r.webhook_status AS "webhookStatus",
+                       r.created_at AS "createdAt", r.posted_at AS "postedAt"
+                FROM sales_request r WHERE r.contact_id = ? ORDER BY r.id""", contact.id));
         export.put("nurtureOptOut", sql.rows("SELECT created_at AS \"createdAt\" FROM nurture_opt_out WHERE email_hash = ?",
                 contact.emailHash).stream().findFirst().map(r -> r.get("createdAt")).orElse(null));
         export.put("exportedAt", clock.instant());
@@ -127,6 +134,9 @@ public class ContactDataService {
         // Sequences end, and the person leaves the CRM's buying committees here (the CRM keeps its own records).
         nurture.endAllOf(contact.id, "ERASED");
         sql.update("DELETE FROM opportunity_contact WHERE contact_id = ?", contact.id);
+        // What they typed into forms (fields, IP, user agent) and the sales requests made of it.
+        sql.update("DELETE FROM sales_request WHERE contact_id = ?", contact.id);
+        sql.update("DELETE FROM form_submission WHERE contact_id = ?", contact.id);
         sql.update("UPDATE contact SET time_zone = NULL WHERE id = ?", contact.id);
         contact.email = null;
         contact.emailNormalized = null;

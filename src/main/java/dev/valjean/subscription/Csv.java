@@ -1,54 +1,44 @@
 package dev.valjean.subscription;
 
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** RFC 4180 CSV: comma-separated, double-quoted fields may hold commas, quotes ("") and line breaks. */
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+import dev.valjean.common.ValjeanException;
+
+/**
+ * RFC 4180 CSV read by Apache Commons CSV: comma-separated, double-quoted fields may hold commas,
+ * quotes ("") and line breaks. A malformed file (a quote never closed, text after a closing quote)
+ * is refused whole with 422 CSV_MALFORMED naming the line, never read past or patched up.
+ */
 final class Csv {
+
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
 
     private Csv() {
     }
 
     static List<List<String>> parse(String text) {
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         List<List<String>> rows = new ArrayList<>();
-        List<String> row = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        boolean any = false;
-        int start = text.startsWith("\uFEFF") ? 1 : 0;
-        for (int i = start; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            any = true;
-            if (quoted) {
-                if (ch == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == '"' && field.isEmpty()) {
-                quoted = true;
-            } else if (ch == ',') {
-                row.add(field.toString());
-                field.setLength(0);
-            } else if (ch == '\n' || ch == '\r') {
-                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                row.add(field.toString());
-                field.setLength(0);
-                rows.add(row);
-                row = new ArrayList<>();
-                any = false;
-            } else {
-                field.append(ch);
+        try (CSVParser parser = FORMAT.parse(new StringReader(body))) {
+            for (CSVRecord record : parser) {
+                rows.add(record.toList());
             }
-        }
-        if (any || !field.isEmpty() || !row.isEmpty()) {
-            row.add(field.toString());
-            rows.add(row);
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            String reason = e.getMessage() == null ? "" : e.getMessage();
+            String what = reason.contains("EOF") ? "a quoted field is never closed"
+                    : reason.contains("between encapsulated token and delimiter") ? "text follows a closing quote"
+                    : "the file is not RFC 4180 CSV";
+            String line = reason.replaceAll("(?s).*\\(line (\\d+)\\).*", "$1");
+            throw ValjeanException.invalid("CSV_MALFORMED", "The CSV is malformed: " + what
+                    + (line.matches("\\d+") ? " (line " + line + ")" : "") + ". Nothing was imported.");
         }
         return rows;
     }

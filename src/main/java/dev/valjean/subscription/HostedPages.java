@@ -24,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.common.ClientAddress;
 import dev.valjean.common.PersonalPage;
+import dev.valjean.common.RequestHygiene;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.newsletter.ConsentText;
@@ -92,6 +93,7 @@ public class HostedPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response subscribe(@PathParam("slug") String slug, MultivaluedMap<String, String> form,
             @Context HttpHeaders headers, @Context HttpServerRequest http) {
+        RequestHygiene.checkForm(form);
         Optional<Newsletter> newsletter = Newsletter.findBySlug(slug);
         if (newsletter.isEmpty()) {
             return notFound();
@@ -184,6 +186,7 @@ public class HostedPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response leave(@PathParam("token") String token, MultivaluedMap<String, String> form, @Context HttpHeaders headers,
             @Context HttpServerRequest http) {
+        RequestHygiene.checkForm(form);
         Optional<Contact> contact = preferences.contactOf(token);
         if (contact.isEmpty()) {
             return notFound();

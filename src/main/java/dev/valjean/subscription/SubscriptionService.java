@@ -118,7 +118,9 @@ public class SubscriptionService {
     public void request(Signup s, List<Chosen> chosen) {
         EmailAddress address = EmailAddress.parse(s.email());
         String name = s.name() == null || s.name().isBlank() ? null : s.name().strip();
-        Contact contact = contacts.findOrCreate(address, name);
+        // The name given with an anonymous request applies only when the request is confirmed: a
+        // stranger must not rename a subscriber (the name appears in mail signed as ours).
+        Contact contact = contacts.findOrCreate(address, null);
         // One sign-up per person at a time: the row lock serializes concurrent requests for one address.
         sql.rows("SELECT id FROM contact WHERE id = ? FOR UPDATE", contact.id);
         Contact.getEntityManager().refresh(contact);
@@ -137,13 +139,11 @@ public class SubscriptionService {
             return;
         }
         if (contact.email == null || contact.isErased()) {
-            // The person comes back after erasure or expiry: they asked again, explicitly.
+            // The person comes back after erasure or expiry: the address they typed is needed to send the
+            // confirmation (nothing else of theirs is restored; if they never confirm, retention removes it).
             contact.email = address.typed();
             contact.emailNormalized = address.normalized();
             contact.erasedAt = null;
-        }
-        if (name != null) {
-            contact.name = name;
         }
         Contact.getEntityManager().flush(); // the consent gate reads the contact with plain SQL
 
@@ -209,6 +209,9 @@ public class SubscriptionService {
         Instant now = clock.instant();
         request.confirmedAt = now;
         Contact contact = Contact.findById(request.contactId);
+        if (request.name != null) {
+            contact.name = request.name; // the person confirmed from their own mailbox
+        }
         for (var item : sql.rows("SELECT newsletter_id, consent_text_id FROM subscription_request_item WHERE request_id = ?",
                 request.id)) {
             long newsletterId = ((Number) item.get("newsletter_id")).longValue();

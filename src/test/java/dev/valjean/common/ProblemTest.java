@@ -69,7 +69,7 @@ class ProblemTest {
                 .post("/api/v1/outbox/test").then(), 422, "INVALID_EMAIL");
         problem(given().auth().oauth2(TestData.ADMIN).contentType(ContentType.JSON)
                 .body("{\"to\": \"a@example.com\\r\\nBcc: victim@example.com\"}")
-                .post("/api/v1/outbox/test").then(), 422, "INVALID_EMAIL");
+                .post("/api/v1/outbox/test").then(), 422, "VALIDATION_FAILED").body("errors[0].field", equalTo("to"));
     }
 
     private static ValidatableResponse problem(ValidatableResponse response, int status, String code) {

@@ -46,12 +46,31 @@ class DispatcherTest {
     MutableClock clock;
     @Inject
     DeliveryConfig config;
+    @Inject
+    ConsentGate gate;
+    @Inject
+    MailComposer composer;
+    @Inject
+    SmtpSubmitter submitter;
+    @Inject
+    SendRateLimiter rateLimiter;
+    @Inject
+    DeliveryMetrics metrics;
+    @Inject
+    ComposeReadiness readiness;
+
+    /** A second dispatcher of this instance's parts, which a test may stop (as SIGTERM does) or misconfigure. */
+    private Dispatcher another(ComposeReadiness withReadiness) {
+        return new Dispatcher(repository, gate, composer, submitter, rateLimiter, metrics, config, withReadiness, clock);
+    }
 
     /** The same submitter code in front of another relay: the scripted one, or a port nobody listens on. */
     private SmtpSubmitter via(int port) {
-        SmtpRelay relay = new SmtpRelay("127.0.0.1", port, SmtpConfig.Tls.DISABLED, null, null, "valjean.test", 2,
-                config.submitTimeout());
-        return new SmtpSubmitter(relay, Optional.empty(), false, clock, config.submitTimeout(), 2);
+        return via(SmtpRelay.Settings.plain("127.0.0.1", port, SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(15)));
+    }
+
+    private SmtpSubmitter via(SmtpRelay.Settings settings) {
+        return new SmtpSubmitter(new SmtpRelay(settings), Optional.empty(), false, clock, settings.connections());
     }
 
     @BeforeEach
@@ -100,7 +119,7 @@ class DispatcherTest {
             data.enqueue("orphan" + i + "@example.com", i, "orphan:" + i);
         }
         Instant now = clock.instant();
-        List<OutboxRepository.Claimed> claimed = repository.claim("crashed", now, now.plus(config.lease()), 100);
+        List<OutboxRepository.Claimed> claimed = repository.claim("crashed", now, config.lease(), 100);
         assertEquals(10, claimed.size());
         // "crashed" never sends nor records anything.
 
@@ -108,6 +127,9 @@ class DispatcherTest {
         assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
 
         clock.advance(config.lease().plusSeconds(1));
+        assertEquals(0, dispatcher.drain("survivor"), "leases run on the database's clock, not this instance's");
+        // The database's clock passes the lease's end.
+        data.execute("UPDATE outbox SET lease_until = clock_timestamp() - interval '1 second' WHERE lease_owner = 'crashed'");
         assertEquals(10, dispatcher.drain("survivor"));
 
         assertEquals(10, SmtpServers.greenMail.getReceivedMessages().length);
@@ -194,6 +216,131 @@ class DispatcherTest {
             recipients.add(m.getHeader("To", null));
         }
         assertEquals(List.of("fine@example.com"), recipients);
+    }
+
+    @Test
+    void a_relay_slow_to_answer_the_end_of_data_delivers_once_and_records_sent() throws Exception {
+        // Replies to commands must come within 1 s, the reply after the content within 10 s; the relay takes 2 s.
+        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
+                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        OutboxMessage queued = data.enqueue("slow-1@example.com", 1, "slow:1");
+
+        assertEquals(1, dispatcher.dispatchBatch("t", viaSlow));
+
+        OutboxMessage sent = data.reload(queued.id);
+        assertEquals(OutboxStatus.SENT, sent.status, "reason " + sent.statusReason + ", reply " + sent.lastReply);
+        assertEquals(1, sent.attempts);
+        clock.advance(Duration.ofDays(1));
+        assertEquals(0, dispatcher.dispatchBatch("t", viaSlow));
+        assertEquals(List.of("slow-1@example.com"), SmtpServers.scripted.accepted, "delivered once");
+    }
+
+    @Test
+    void a_relay_silent_after_the_content_past_the_final_reply_timeout_is_a_transient_failure() throws Exception {
+        SmtpServers.scripted.slowMillis = 3000;
+        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
+                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        OutboxMessage queued = data.enqueue("slow-2@example.com", 1, "slow:2");
+
+        assertEquals(1, dispatcher.dispatchBatch("t", viaSlow));
+
+        OutboxMessage retrying = data.reload(queued.id);
+        assertEquals(OutboxStatus.QUEUED, retrying.status);
+        assertEquals("RETRY", retrying.statusReason);
+        assertTrue(retrying.lastReply.startsWith("timed out"), retrying.lastReply);
+    }
+
+    @Test
+    void a_failure_of_the_recording_statement_does_not_send_the_batch_again() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            data.enqueue("recorded" + i + "@example.com", i, "recorded:" + i);
+        }
+        // The first two attempts to record a result fail, as during a database restart.
+        data.execute("CREATE SEQUENCE record_failures");
+        data.execute("""
+                CREATE FUNCTION fail_recording() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF OLD.status = 'SENDING' AND NEW.status <> 'SENDING' AND nextval('record_failures') <= 2 THEN
+                        RAISE EXCEPTION 'injected: the database went away';
+                    END IF;
+                    RETURN NEW;
+                END $$""");
+        data.execute("CREATE TRIGGER fail_recording BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_recording()");
+        try {
+            assertEquals(50, dispatcher.drain("t"));
+        } finally {
+            data.execute("DROP TRIGGER fail_recording ON outbox");
+            data.execute("DROP FUNCTION fail_recording()");
+            data.execute("DROP SEQUENCE record_failures");
+        }
+        assertEquals(50L, count("status = 'SENT'"), "every result recorded once the database is back");
+        // Whatever a lease could still return to the queue is sent by nobody.
+        data.execute("UPDATE outbox SET lease_until = clock_timestamp() - interval '1 second' WHERE status = 'SENDING'");
+        clock.advance(Duration.ofDays(1));
+        assertEquals(0, dispatcher.drain("another"));
+        assertEquals(50, SmtpServers.greenMail.getReceivedMessages().length, "each message delivered once");
+    }
+
+    @Test
+    void stopping_mid_send_records_what_was_in_flight_and_returns_the_rest_to_the_queue_unsent() throws Exception {
+        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
+                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(5)));
+        SmtpServers.scripted.slowMillis = 500;
+        for (int i = 0; i < 20; i++) {
+            data.enqueue("slow-stop" + i + "@example.com", i, "stop:" + i);
+        }
+        Dispatcher stopped = another(readiness);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Future<Integer> run = pool.submit(() -> stopped.dispatchBatch("stopping", viaSlow));
+        Thread.sleep(1200);
+        stopped.stop();
+        assertEquals(20, run.get());
+        pool.shutdown();
+
+        long sent = count("status = 'SENT'");
+        assertTrue(sent >= 2 && sent < 20, "some were sent before the stop: " + sent);
+        assertEquals(0L, count("status = 'SENDING'"), "nothing left leased");
+        assertEquals(20 - sent, count("status = 'QUEUED' AND status_reason = 'RELEASED' AND attempts = 0"),
+                "the rest is back in the queue, with its attempt given back");
+        assertEquals(sent, SmtpServers.scripted.accepted.size(), "what the relay accepted is what is recorded SENT");
+
+        assertEquals(20 - sent, dispatcher.drain("after-restart"));
+        assertEquals(20L, count("status = 'SENT'"));
+        assertEquals(20, SmtpServers.greenMail.getReceivedMessages().length + SmtpServers.scripted.accepted.size(),
+                "nobody got a message twice, nobody none");
+        Set<String> everyone = new HashSet<>(SmtpServers.scripted.accepted);
+        for (MimeMessage m : SmtpServers.greenMail.getReceivedMessages()) {
+            assertTrue(everyone.add(m.getHeader("To", null)), "twice: " + m.getHeader("To", null));
+        }
+    }
+
+    @Test
+    void a_replica_that_cannot_compose_claims_nothing_and_fails_nothing() throws Exception {
+        OutboxMessage queued = data.enqueue("waiting@example.com", 1, "waiting:1");
+        ComposePrerequisite noLayouts = () -> java.util.Optional.of("the layouts folder /nowhere does not exist");
+        Dispatcher misconfigured = another(new ComposeReadiness(List.of(noLayouts)));
+
+        assertEquals(0, misconfigured.drain("misconfigured"));
+
+        OutboxMessage untouched = data.reload(queued.id);
+        assertEquals(OutboxStatus.QUEUED, untouched.status);
+        assertEquals(0, untouched.attempts);
+        assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
+        assertEquals(1, dispatcher.drain("healthy"), "a healthy instance sends it");
+    }
+
+    @Test
+    void a_layout_missing_on_this_instance_puts_the_row_back_for_another_instance() throws Exception {
+        OutboxMessage broken = data.enqueue("layout-gone@example.com", 1, "layout-gone:1");
+        data.execute("UPDATE outbox SET content_ref = 'not-ready:1' WHERE id = " + broken.id);
+
+        assertEquals(1, dispatcher.dispatchBatch("t"));
+
+        OutboxMessage back = data.reload(broken.id);
+        assertEquals(OutboxStatus.QUEUED, back.status, back.statusReason + " " + back.lastReply);
+        assertEquals("INSTANCE_NOT_READY", back.statusReason);
+        assertEquals(0, back.attempts, "not counted as an attempt");
+        assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
     }
 
     @Test

@@ -92,6 +92,36 @@ class MimeEncoderTest {
                 () -> verifier.verify(new ByteArrayInputStream(tampered)));
     }
 
+    @Test
+    void a_signature_survives_a_relay_that_rewrites_message_id_and_date() throws Exception {
+        DkimSigner signer = new DkimSigner(DkimSigner.readKey(Path.of("src/test/resources/dkim/test-dkim-private.pem")),
+                "valjean.test", "test");
+        byte[] signed = signer.sign(MimeEncoder.encode(mail("Relayed", "news@valjean.test", "hi", "<p>hi</p>")), Instant.now());
+        // What Amazon SES does: its own Message-ID and Date replace ours.
+        String relayed = new String(signed, StandardCharsets.UTF_8)
+                .replace("Message-ID: <m1@valjean.test>", "Message-ID: <0100018f-ses-rewritten@email.amazonses.com>")
+                .replace("Date: Mon, 23 Nov 2026 10:00:00 GMT", "Date: Tue, 24 Nov 2026 11:11:11 +0000");
+        assertTrue(relayed.contains("amazonses.com"), "the rewrite happened");
+        DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) -> List.of(publicKeyRecord()));
+
+        assertEquals(1, verifier.verify(new ByteArrayInputStream(relayed.getBytes(StandardCharsets.UTF_8))).size());
+    }
+
+    @Test
+    void a_from_or_subject_added_after_signing_breaks_the_signature() throws Exception {
+        DkimSigner signer = new DkimSigner(DkimSigner.readKey(Path.of("src/test/resources/dkim/test-dkim-private.pem")),
+                "valjean.test", "test");
+        String signed = new String(signer.sign(MimeEncoder.encode(mail("Honest", "news@valjean.test", "hi", "<p>hi</p>")),
+                Instant.now()), StandardCharsets.UTF_8);
+        DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) -> List.of(publicKeyRecord()));
+        for (String added : List.of("Subject: Urgent: your account", "From: ceo@valjean.test")) {
+            int bodyStart = signed.indexOf("\r\n\r\n");
+            String forged = signed.substring(0, bodyStart) + "\r\n" + added + signed.substring(bodyStart);
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.james.jdkim.exceptions.FailException.class,
+                    () -> verifier.verify(new ByteArrayInputStream(forged.getBytes(StandardCharsets.UTF_8))), added);
+        }
+    }
+
     static OutgoingMail mail(String subject, String from, String text, String html) {
         return new OutgoingMail(from, "reader@example.com", null, subject, text, html, List.of(
                 new OutgoingMail.Header("Message-ID", "<m1@valjean.test>"),

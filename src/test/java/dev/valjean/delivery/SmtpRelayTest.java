@@ -137,8 +137,8 @@ class SmtpRelayTest {
             trust.init(trusted);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trust.getTrustManagers(), null);
-            SmtpRelay relay = new SmtpRelay("127.0.0.1", port, SmtpConfig.Tls.IMPLICIT, null, null, "valjean.test", 1,
-                    Duration.ofSeconds(10), context.getSocketFactory());
+            SmtpRelay relay = new SmtpRelay(SmtpRelay.Settings.plain("127.0.0.1", port, SmtpConfig.Tls.IMPLICIT, 1,
+                    Duration.ofSeconds(10)), context.getSocketFactory());
             relays.add(relay);
 
             assertTrue(relay.submit("news@valjean.test", "reader@example.com", message()).startsWith("250"));
@@ -155,6 +155,46 @@ class SmtpRelayTest {
         }
     }
 
+    @Test
+    void a_network_that_strips_starttls_never_sees_the_relay_password() throws Exception {
+        // The scripted relay offers AUTH but no STARTTLS, as a relay does behind a STARTTLS-stripping network.
+        SmtpRelay.Settings plain = SmtpRelay.Settings.plain("127.0.0.1", scripted.port(), SmtpConfig.Tls.OPTIONAL, 1,
+                Duration.ofSeconds(5)).withCredentials("valjean", "s3cret-password");
+        SmtpRelay relay = new SmtpRelay(plain);
+        relays.add(relay);
+
+        IOException refused = assertThrows(IOException.class,
+                () -> relay.submit("news@valjean.test", "reader@example.com", message()));
+
+        assertTrue(refused.getMessage().contains("not encrypted"), refused.getMessage());
+        assertTrue(scripted.commands.stream().noneMatch(c -> c.toUpperCase().startsWith("AUTH")),
+                "no AUTH on a plain session: " + scripted.commands);
+        assertTrue(scripted.accepted.isEmpty());
+    }
+
+    @Test
+    void credentials_make_tls_required_unless_the_operator_chose_otherwise() {
+        assertEquals(SmtpConfig.Tls.REQUIRED, tlsOf(java.util.Optional.empty(), java.util.Optional.of("user")));
+        assertEquals(SmtpConfig.Tls.OPTIONAL, tlsOf(java.util.Optional.empty(), java.util.Optional.empty()));
+        assertEquals(SmtpConfig.Tls.DISABLED, tlsOf(java.util.Optional.of(SmtpConfig.Tls.DISABLED), java.util.Optional.of("user")));
+    }
+
+    private static SmtpConfig.Tls tlsOf(java.util.Optional<SmtpConfig.Tls> tls, java.util.Optional<String> username) {
+        return SmtpConfig.effectiveTls(tls, username);
+    }
+
+    @Test
+    void an_explicit_setting_allows_auth_on_a_plain_session_to_a_local_relay() throws Exception {
+        SmtpRelay.Settings s = SmtpRelay.Settings.plain("127.0.0.1", scripted.port(), SmtpConfig.Tls.OPTIONAL, 1,
+                Duration.ofSeconds(5)).withCredentials("valjean", "local");
+        SmtpRelay relay = new SmtpRelay(new SmtpRelay.Settings(s.host(), s.port(), s.tls(), s.username(), s.password(),
+                s.heloName(), 1, s.connect(), s.reply(), s.finalReply(), true));
+        relays.add(relay);
+
+        assertTrue(relay.submit("news@valjean.test", "reader@example.com", message()).startsWith("250"));
+        assertTrue(scripted.commands.stream().anyMatch(c -> c.startsWith("AUTH PLAIN")), scripted.commands.toString());
+    }
+
     private static byte[] message() {
         return MimeEncoder.encode(MimeEncoderTest.mail("Hello", "news@valjean.test", "hello", "<p>hello</p>"));
     }
@@ -164,7 +204,7 @@ class SmtpRelayTest {
     }
 
     private SmtpRelay relay(int port, int connections, SmtpConfig.Tls tls) {
-        SmtpRelay relay = new SmtpRelay("127.0.0.1", port, tls, null, null, "valjean.test", connections, Duration.ofSeconds(10));
+        SmtpRelay relay = new SmtpRelay(SmtpRelay.Settings.plain("127.0.0.1", port, tls, connections, Duration.ofSeconds(10)));
         relays.add(relay);
         return relay;
     }

@@ -25,6 +25,10 @@ public class ScriptedSmtpServer implements AutoCloseable {
 
     public final List<String> accepted = new CopyOnWriteArrayList<>();
     public final List<String> replies = new CopyOnWriteArrayList<>();
+    /** Every command line received (not message content). */
+    public final List<String> commands = new CopyOnWriteArrayList<>();
+    /** How long the final reply to a message for a "slow..." recipient is held back. */
+    public volatile long slowMillis = 2000;
     /** Connections accepted since the last reset. */
     public final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -49,7 +53,9 @@ public class ScriptedSmtpServer implements AutoCloseable {
         accepted.clear();
         replies.clear();
         greylisted.clear();
+        commands.clear();
         connections.set(0);
+        slowMillis = 2000;
     }
 
     /** Closes every client connection, as a relay does with idle clients. */
@@ -80,9 +86,13 @@ public class ScriptedSmtpServer implements AutoCloseable {
             String recipient = null;
             String line;
             while ((line = in.readLine()) != null) {
+                commands.add(line);
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
-                    reply(out, "250-scripted\r\n250 PIPELINING");
+                    // Offers AUTH but not STARTTLS: what a client sees when a network strips STARTTLS.
+                    reply(out, "250-scripted\r\n250-AUTH PLAIN LOGIN\r\n250 PIPELINING");
+                } else if (upper.startsWith("AUTH")) {
+                    reply(out, "235 2.7.0 authenticated");
                 } else if (upper.startsWith("MAIL FROM")) {
                     recipient = null;
                     reply(out, "250 2.1.0 ok");
@@ -104,6 +114,13 @@ public class ScriptedSmtpServer implements AutoCloseable {
                         // message content is not needed here
                     }
                     accepted.add(recipient);
+                    if (recipient.startsWith("slow")) {
+                        try {
+                            Thread.sleep(slowMillis);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
                     reply(out, "250 2.0.0 queued");
                 } else if (upper.startsWith("RSET") || upper.startsWith("NOOP")) {
                     reply(out, "250 ok");

@@ -59,6 +59,8 @@ public class TestData {
         }
         clock.reset();
         copyLayouts("nurture");
+        copyLayouts("newsletter");
+        io.quarkus.arc.Arc.container().instance(dev.valjean.delivery.ComposeReadiness.class).get().recheck();
         io.quarkus.arc.Arc.container().instance(dev.valjean.issue.IssueRenderer.class).get().clear();
         TestBasis.reset();
         SmtpServers.greenMail.purgeEmailFromAllMailboxes();

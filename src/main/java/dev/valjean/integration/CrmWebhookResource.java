@@ -1,4 +1,4 @@
-package dev.valjean.crm;
+package dev.valjean.integration;
 
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.Signing;
+import dev.valjean.crm.CrmConfig;
+import dev.valjean.crm.CrmResource;
+import dev.valjean.crm.CrmService;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.nurture.NurtureService;
 
@@ -45,12 +48,12 @@ public class CrmWebhookResource {
     private final Validator validator;
     private final Clock clock;
 
-    public CrmWebhookResource(CrmConfig config, CrmService crm, NurtureService nurture, ObjectMapper json, Validator validator,
+    public CrmWebhookResource(CrmConfig config, CrmService crm, NurtureService nurture, dev.valjean.common.StrictJson strictJson, Validator validator,
             Clock clock) {
         this.config = config;
         this.crm = crm;
         this.nurture = nurture;
-        this.json = json;
+        this.json = strictJson.mapper();
         this.validator = validator;
         this.clock = clock;
     }
@@ -112,11 +115,20 @@ public class CrmWebhookResource {
         }
     }
 
+    /** The event's data as the API's request body: its {@code externalId} is the path of the API, not a field. */
     private <T> T read(JsonNode data, Class<T> type) {
+        if (!data.isObject()) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "data must be an object.");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode fields = ((com.fasterxml.jackson.databind.node.ObjectNode) data).deepCopy();
+        fields.remove("externalId");
         try {
-            return json.treeToValue(data, type);
+            return json.treeToValue(fields, type);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw ValjeanException.invalid("UNKNOWN_FIELD", "data has no field '" + e.getPropertyName() + "' for this event type.");
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-            throw ValjeanException.invalid("VALIDATION_FAILED", "data does not fit the event type (a field has the wrong type or value).");
+            throw ValjeanException.invalid("VALIDATION_FAILED", "data does not fit the event type (a field has the wrong type,"
+                    + " value or characters).");
         }
     }
 
@@ -138,8 +150,8 @@ public class CrmWebhookResource {
     }
 
     private static String text(JsonNode data, String field, int max) {
-        String value = data.path(field).asText("");
-        if (value.isBlank() || value.length() > max) {
+        String value = data.path(field).isTextual() ? data.path(field).asText() : "";
+        if (value.isBlank() || value.length() > max || dev.valjean.common.StrictJson.forbidden(value, false) >= 0) {
             throw ValjeanException.invalid("VALIDATION_FAILED", "data." + field + " is required (at most " + max + " characters).");
         }
         return value;
