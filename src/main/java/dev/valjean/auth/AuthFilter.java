@@ -10,15 +10,15 @@ import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.valjean.common.ValjeanException;
+import io.quarkus.logging.Log;
 
 /**
- * Every /api/v1 endpoint needs {@code Authorization: Bearer <token>} unless marked
- * {@link PublicEndpoint}; the token's role must be among the endpoint's {@link Authorized} roles
- * (admin only when unannotated). No token: 401. Wrong role: 403.
+ * Authorization by annotation, wherever the resource lives: every resource method (or its class)
+ * declares its roles with {@link Authorized} or is marked {@link PublicEndpoint}. One that
+ * declares neither is denied to everyone (403), so a new endpoint is closed until someone opens
+ * it on purpose. No token: 401. Wrong role: 403.
  */
 public class AuthFilter {
-
-    static final String API_PREFIX = "api/v1/";
 
     private final ApiTokenService tokens;
     private final Caller caller;
@@ -30,13 +30,9 @@ public class AuthFilter {
 
     @ServerRequestFilter
     public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
-        String path = request.getUriInfo().getPath();
-        if (path.startsWith("/")) {
-            path = path.substring(1);
-        }
         Method method = resource.getResourceMethod();
         Class<?> type = resource.getResourceClass();
-        if (!path.startsWith(API_PREFIX) || method == null) {
+        if (method == null) {
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
@@ -47,8 +43,12 @@ public class AuthFilter {
             }
             return;
         }
-        ApiToken token = verify(header);
         Role[] allowed = allowedRoles(method, type);
+        if (allowed == null) {
+            Log.errorf("%s.%s declares neither @Authorized nor @PublicEndpoint: denied", type.getSimpleName(), method.getName());
+            throw ValjeanException.forbidden("This endpoint is not open to anyone.");
+        }
+        ApiToken token = verify(header);
         if (Arrays.stream(allowed).noneMatch(r -> r == token.role)) {
             throw ValjeanException.forbidden("This endpoint needs the role " + Arrays.toString(allowed)
                     + "; the token has " + token.role + ".");
@@ -68,12 +68,12 @@ public class AuthFilter {
         return method.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class);
     }
 
-    /** The roles an /api/v1 endpoint admits: the method's annotation, else the class's, else admin only. */
-    public static Role[] allowedRoles(Method method, Class<?> type) {
+    /** The roles an endpoint admits: the method's annotation, else the class's; null when it declares none. */
+    static Role[] allowedRoles(Method method, Class<?> type) {
         Authorized annotation = method.getAnnotation(Authorized.class);
         if (annotation == null) {
             annotation = type.getAnnotation(Authorized.class);
         }
-        return annotation == null ? new Role[] { Role.ADMIN } : annotation.value();
+        return annotation == null ? null : annotation.value();
     }
 }

@@ -6,8 +6,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The roles allowed on an /api/v1 resource method or class. Without it an /api/v1 endpoint is
- * admin-only: access is denied unless granted.
+ * The roles allowed on a resource method or class. An endpoint with neither this nor
+ * {@link PublicEndpoint} is denied to everyone.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ ElementType.TYPE, ElementType.METHOD })

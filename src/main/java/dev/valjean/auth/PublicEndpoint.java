@@ -5,7 +5,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Marks an /api/v1 endpoint that needs no token (public sign-up forms and their challenge). */
+/** Marks an endpoint that needs no token: public pages, sign-up forms and their challenge, signed webhooks. */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ ElementType.TYPE, ElementType.METHOD })
 public @interface PublicEndpoint {

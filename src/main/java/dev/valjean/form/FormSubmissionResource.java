@@ -1,6 +1,7 @@
 package dev.valjean.form;
 
 import java.util.HashMap;
+import dev.valjean.auth.PublicEndpoint;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
@@ -19,6 +20,7 @@ import dev.valjean.common.ValjeanException;
 import io.vertx.core.http.HttpServerRequest;
 
 /** Public form submissions (JSON): the same answer for every accepted submission. */
+@PublicEndpoint
 @Path("/forms/{id}")
 public class FormSubmissionResource {
 

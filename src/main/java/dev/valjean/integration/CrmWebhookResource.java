@@ -1,6 +1,7 @@
 package dev.valjean.integration;
 
 import java.security.MessageDigest;
+import dev.valjean.auth.PublicEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
@@ -36,6 +37,7 @@ import dev.valjean.nurture.NurtureService;
  * {@code contact.replied} ({@code email}) and {@code enrollment.requested} ({@code sequence},
  * {@code email}, {@code opportunity}): the same rules as the API, one event at a time.
  */
+@PublicEndpoint
 @Path("/webhooks/crm")
 public class CrmWebhookResource {
 

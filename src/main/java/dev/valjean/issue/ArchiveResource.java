@@ -1,6 +1,7 @@
 package dev.valjean.issue;
 
 import java.io.StringWriter;
+import dev.valjean.auth.PublicEndpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import io.quarkus.qute.Template;
  * The open archive: every issue that went out, readable without an address, and an Atom feed.
  * Nothing here is personal: pages are rendered from the issue alone, never from a subscriber's copy.
  */
+@PublicEndpoint
 @Path("/archive")
 public class ArchiveResource {
 

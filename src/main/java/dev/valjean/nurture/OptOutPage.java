@@ -1,6 +1,7 @@
 package dev.valjean.nurture;
 
 import java.util.List;
+import dev.valjean.auth.PublicEndpoint;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -21,6 +22,7 @@ import io.quarkus.qute.Template;
  * scanners open links); any POST, as RFC 8058 one-click sends it, opts the person out of every
  * sequence. Their newsletter subscriptions stay as they are.
  */
+@PublicEndpoint
 @Path("/nurture/opt-out")
 @Produces(MediaType.TEXT_HTML)
 public class OptOutPage {

@@ -18,6 +18,7 @@ import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 
 /** One person: data rights for operators (admin only: consent proof, export, erasure), and the reply event. */
+@Authorized(Role.ADMIN)
 @Path("/api/v1/contacts/{email}")
 public class ContactResource {
 

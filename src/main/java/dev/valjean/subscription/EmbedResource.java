@@ -1,6 +1,7 @@
 package dev.valjean.subscription;
 
 import java.util.LinkedHashMap;
+import dev.valjean.auth.PublicEndpoint;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,6 +22,7 @@ import dev.valjean.newsletter.Newsletter;
  * where the script (or an element with {@code data-valjean="{slug}"}) sits, solves the challenge
  * and posts to the JSON API, which answers only the configured origins.
  */
+@PublicEndpoint
 @Path("/embed")
 public class EmbedResource {
 

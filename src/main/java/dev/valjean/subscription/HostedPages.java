@@ -1,6 +1,7 @@
 package dev.valjean.subscription;
 
 import java.io.IOException;
+import dev.valjean.auth.PublicEndpoint;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ import io.vertx.core.http.HttpServerRequest;
  * page, one-click unsubscribe and the preference centre. No cookies, no login: the links carry
  * the proof. A GET never changes anything, so link scanners confirm and unsubscribe nothing.
  */
+@PublicEndpoint
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class HostedPages {

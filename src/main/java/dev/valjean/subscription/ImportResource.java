@@ -1,6 +1,8 @@
 package dev.valjean.subscription;
 
 import jakarta.ws.rs.Consumes;
+import dev.valjean.auth.Authorized;
+import dev.valjean.auth.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -10,6 +12,7 @@ import jakarta.ws.rs.core.Response;
  * Import of an existing list, CSV with evidence per row (admin only). Columns: email,
  * consented_at, consent_source, consent_text, confirmed_at; optional name, ip.
  */
+@Authorized(Role.ADMIN)
 @Path("/api/v1/newsletters/{slug}/imports")
 public class ImportResource {
 
