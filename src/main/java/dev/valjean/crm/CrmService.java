@@ -71,19 +71,32 @@ public class CrmService {
 
     @Transactional
     public Upserted putAccount(String externalId, AccountData a) {
+        return putAccount(externalId, a, clock.instant());
+    }
+
+    /**
+     * The account as it was at {@code asOf} (when the CRM says the change happened); 409
+     * STALE_EVENT, changing nothing, when what is stored is newer.
+     */
+    @Transactional
+    public Upserted putAccount(String externalId, AccountData a, Instant asOf) {
         Instant now = clock.instant();
         if (!a.customer() && a.customerSince() != null) {
             throw ValjeanException.invalid("CUSTOMER_SINCE_WITHOUT_CUSTOMER", "customerSince is only for customers.");
         }
         Map<String, Object> row = sql.rows("""
-                INSERT INTO account (external_id, name, customer, customer_since, industry, employee_count, country, created_at, updated_at)
-                VALUES (?, ?, ?, ?::date, ?, ?, ?, ?, ?)
+                INSERT INTO account (external_id, name, customer, customer_since, industry, employee_count, country, created_at,
+                                     updated_at, crm_event_at)
+                VALUES (?, ?, ?, ?::date, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, customer = EXCLUDED.customer,
                     customer_since = EXCLUDED.customer_since, industry = EXCLUDED.industry,
-                    employee_count = EXCLUDED.employee_count, country = EXCLUDED.country, updated_at = EXCLUDED.updated_at
+                    employee_count = EXCLUDED.employee_count, country = EXCLUDED.country, updated_at = EXCLUDED.updated_at,
+                    crm_event_at = EXCLUDED.crm_event_at
+                    WHERE account.crm_event_at IS NULL OR account.crm_event_at <= EXCLUDED.crm_event_at
                 RETURNING id, (xmax = 0) AS created""",
                 externalId, a.name().strip(), a.customer(), a.customerSince() == null ? null : a.customerSince().toString(),
-                a.industry(), a.employeeCount(), a.country(), now, now).get(0);
+                a.industry(), a.employeeCount(), a.country(), now, now, asOf).stream().findFirst()
+                .orElseThrow(() -> stale("account", externalId));
         long id = ((Number) row.get("id")).longValue();
         changed.fire(new Changed(null, id));
         return new Upserted(id, (Boolean) row.get("created"));
@@ -91,21 +104,30 @@ public class CrmService {
 
     @Transactional
     public Upserted putOpportunity(String externalId, OpportunityData o) {
+        return putOpportunity(externalId, o, clock.instant());
+    }
+
+    /** The opportunity as it was at {@code asOf}; 409 STALE_EVENT, changing nothing, when what is stored is newer. */
+    @Transactional
+    public Upserted putOpportunity(String externalId, OpportunityData o, Instant asOf) {
         Long accountId = sql.firstLong("SELECT id FROM account WHERE external_id = ?", o.account())
                 .orElseThrow(() -> ValjeanException.invalid("UNKNOWN_ACCOUNT", "There is no account '" + o.account()
                         + "'; PUT it to /api/v1/accounts/{externalId} first."));
         Instant now = clock.instant();
         // closed_at keeps the moment the deal first closed; reopening clears it.
         Map<String, Object> row = sql.rows("""
-                INSERT INTO opportunity (external_id, account_id, name, stage, status, owner, closed_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'OPEN' THEN NULL ELSE ?::timestamptz END, ?, ?)
+                INSERT INTO opportunity (external_id, account_id, name, stage, status, owner, closed_at, created_at, updated_at,
+                                         crm_event_at)
+                VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'OPEN' THEN NULL ELSE ?::timestamptz END, ?, ?, ?)
                 ON CONFLICT (external_id) DO UPDATE SET account_id = EXCLUDED.account_id, name = EXCLUDED.name,
                     stage = EXCLUDED.stage, status = EXCLUDED.status, owner = EXCLUDED.owner,
                     closed_at = CASE WHEN EXCLUDED.status = 'OPEN' THEN NULL
                                      ELSE COALESCE(opportunity.closed_at, EXCLUDED.closed_at) END,
-                    updated_at = EXCLUDED.updated_at
+                    updated_at = EXCLUDED.updated_at, crm_event_at = EXCLUDED.crm_event_at
+                    WHERE opportunity.crm_event_at IS NULL OR opportunity.crm_event_at <= EXCLUDED.crm_event_at
                 RETURNING id, (xmax = 0) AS created""",
-                externalId, accountId, o.name().strip(), o.stage(), o.status(), o.owner(), o.status().name(), now, now, now).get(0);
+                externalId, accountId, o.name().strip(), o.stage(), o.status(), o.owner(), o.status().name(), now, now, now, asOf)
+                .stream().findFirst().orElseThrow(() -> stale("opportunity", externalId));
         long id = ((Number) row.get("id")).longValue();
         List<Member> members = o.contacts() == null ? List.of() : o.contacts();
         Map<Long, String> committee = new LinkedHashMap<>();
@@ -127,6 +149,11 @@ public class CrmService {
         }
         changed.fire(new Changed(id, accountId));
         return new Upserted(id, (Boolean) row.get("created"));
+    }
+
+    private static ValjeanException stale(String what, String externalId) {
+        return ValjeanException.conflict("STALE_EVENT", "The " + what + " '" + externalId
+                + "' has a newer change already; this older one was not applied.");
     }
 
     private static String timeZone(Member m) {

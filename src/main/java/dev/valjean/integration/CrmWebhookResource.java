@@ -4,6 +4,8 @@ import java.security.MessageDigest;
 import dev.valjean.auth.PublicEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -23,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.Signing;
+import dev.valjean.common.StrictJson;
 import dev.valjean.crm.CrmConfig;
 import dev.valjean.crm.CrmResource;
 import dev.valjean.crm.CrmService;
@@ -47,15 +50,18 @@ public class CrmWebhookResource {
     private final CrmService crm;
     private final NurtureService nurture;
     private final ObjectMapper json;
+    private final CrmEvents events;
     private final Validator validator;
     private final Clock clock;
 
-    public CrmWebhookResource(CrmConfig config, CrmService crm, NurtureService nurture, dev.valjean.common.StrictJson strictJson, Validator validator,
+    public CrmWebhookResource(CrmConfig config, CrmService crm, NurtureService nurture, CrmEvents events,
+            dev.valjean.common.StrictJson strictJson, Validator validator,
             Clock clock) {
         this.config = config;
         this.crm = crm;
         this.nurture = nurture;
         this.json = strictJson.mapper();
+        this.events = events;
         this.validator = validator;
         this.clock = clock;
     }
@@ -65,27 +71,48 @@ public class CrmWebhookResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response receive(@HeaderParam("Valjean-Signature") String signature, String body) {
         String secret = config.webhookSecret().orElseThrow(() -> ValjeanException.notFound("The CRM webhook"));
-        verify(secret, signature, body);
+        long signedAt = verify(secret, signature, body);
         JsonNode event;
         try {
             event = json.readTree(body);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ValjeanException(400, "MALFORMED_JSON", "Bad request", "The body is not JSON.");
         }
+        if (!event.isObject()) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "The body is an object {id, type, data, occurredAt?}.");
+        }
+        event.fieldNames().forEachRemaining(name -> {
+            if (!List.of("id", "type", "data", "occurredAt").contains(name)) {
+                throw ValjeanException.field("UNKNOWN_FIELD", name, "unknown field");
+            }
+        });
         String type = event.path("type").asText("");
-        JsonNode data = event.path("data");
+        String eventId = event.path("id").isTextual() ? event.path("id").asText() : "";
+        if (eventId.isBlank() || eventId.length() > 200 || StrictJson.forbidden(eventId, false) >= 0) {
+            throw ValjeanException.field("EVENT_ID_REQUIRED", "id", "each event has a unique id (1 to 200 characters)");
+        }
+        if (events.seen(eventId)) {
+            throw ValjeanException.conflict("EVENT_REPLAYED", "The event '" + eventId + "' was received before; nothing changed.");
+        }
+        Instant occurredAt = occurredAt(event, signedAt);
+        Response answer = handle(type, event.path("data"), occurredAt);
+        events.record(eventId, type);
+        return answer;
+    }
+
+    private Response handle(String type, JsonNode data, Instant occurredAt) {
         switch (type) {
             case "account.upserted" -> {
                 CrmResource.AccountRequest r = valid(read(data, CrmResource.AccountRequest.class));
                 String id = externalId(data);
                 CrmService.Upserted u = crm.putAccount(id, new CrmService.AccountData(r.name(), r.customer(), r.customerSince(),
-                        r.industry(), r.employeeCount(), r.country()));
+                        r.industry(), r.employeeCount(), r.country()), occurredAt);
                 return Response.ok(Map.of("type", type, "id", id, "created", u.created())).build();
             }
             case "opportunity.upserted" -> {
                 CrmResource.OpportunityRequest r = valid(read(data, CrmResource.OpportunityRequest.class));
                 String id = externalId(data);
-                CrmService.Upserted u = crm.putOpportunity(id, CrmResource.opportunityData(r));
+                CrmService.Upserted u = crm.putOpportunity(id, CrmResource.opportunityData(r), occurredAt);
                 return Response.ok(Map.of("type", type, "id", id, "created", u.created())).build();
             }
             case "contact.replied" -> {
@@ -102,7 +129,24 @@ public class CrmWebhookResource {
         }
     }
 
-    private void verify(String secret, String header, String body) {
+    /** When the change happened at the CRM: its occurredAt, else when it signed the event. */
+    private Instant occurredAt(JsonNode event, long signedAt) {
+        if (!event.has("occurredAt")) {
+            return Instant.ofEpochSecond(signedAt);
+        }
+        try {
+            Instant at = Instant.parse(event.path("occurredAt").asText());
+            if (at.isAfter(clock.instant().plus(config.webhookTolerance()))) {
+                throw ValjeanException.field("VALIDATION_FAILED", "occurredAt", "is in the future");
+            }
+            return at;
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ValjeanException.field("VALIDATION_FAILED", "occurredAt", "an ISO-8601 instant such as 2026-03-01T10:00:00Z");
+        }
+    }
+
+    /** Checks the signature and its age; returns the signed time (unix seconds). */
+    private long verify(String secret, String header, String body) {
         Matcher m = header == null ? null : SIGNATURE.matcher(header.strip());
         if (m == null || !m.matches()) {
             throw ValjeanException.unauthorized("Sign the body: Valjean-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">.");
@@ -115,6 +159,7 @@ public class CrmWebhookResource {
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), m.group(2).getBytes(StandardCharsets.US_ASCII))) {
             throw ValjeanException.unauthorized("The signature does not match the body.");
         }
+        return t;
     }
 
     /** The event's data as the API's request body: its {@code externalId} is the path of the API, not a field. */
@@ -153,7 +198,7 @@ public class CrmWebhookResource {
 
     private static String text(JsonNode data, String field, int max) {
         String value = data.path(field).isTextual() ? data.path(field).asText() : "";
-        if (value.isBlank() || value.length() > max || dev.valjean.common.StrictJson.forbidden(value, false) >= 0) {
+        if (value.isBlank() || value.length() > max || StrictJson.forbidden(value, false) >= 0) {
             throw ValjeanException.invalid("VALIDATION_FAILED", "data." + field + " is required (at most " + max + " characters).");
         }
         return value;
