@@ -129,7 +129,8 @@ public class ContactDataService {
         sql.update("""
                 UPDATE outbox SET status = CASE WHEN status = 'QUEUED' THEN 'SKIPPED' ELSE status END,
                     status_reason = CASE WHEN status = 'QUEUED' THEN 'ERASED' ELSE status_reason END,
-                    subject = NULL, body_text = NULL, body_html = NULL, content_ref = 'erased', updated_at = ?
+                    subject = NULL, body_text = NULL, body_html = NULL, last_reply = NULL, content_ref = 'erased',
+                    updated_at = ?
                 WHERE contact_id = ? AND status <> 'SENDING'""", now, contact.id);
         // Sequences end, and the person leaves the CRM's buying committees here (the CRM keeps its own records).
         nurture.endAllOf(contact.id, "ERASED");
