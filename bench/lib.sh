@@ -63,7 +63,7 @@ drain() {
     PEAK_HEAP=0
     deadline=$(( $(date +%s) + TIME_LIMIT ))
     while :; do
-        heap=$(curl -fs "localhost:$HTTP_PORT/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
+        heap=$(curl -fs -H "Authorization: Bearer bench-admin-token" "localhost:$HTTP_PORT/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
         [ "${heap:-0}" -gt "$PEAK_HEAP" ] && PEAK_HEAP=$heap
         left=$(psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SELECT count(*) FROM $schema.outbox WHERE status IN ('QUEUED', 'SENDING')")
         [ "$left" -eq 0 ] && break

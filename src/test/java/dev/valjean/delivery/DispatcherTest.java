@@ -256,8 +256,8 @@ class DispatcherTest {
             data.enqueue("recorded" + i + "@example.com", i, "recorded:" + i);
         }
         // The first two attempts to record a result fail, as during a database restart.
-        data.execute("CREATE SEQUENCE record_failures");
-        data.execute("""
+        data.executeAsOwner("CREATE SEQUENCE record_failures");
+        data.executeAsOwner("""
                 CREATE FUNCTION fail_recording() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF OLD.status = 'SENDING' AND NEW.status <> 'SENDING' AND nextval('record_failures') <= 2 THEN
@@ -265,13 +265,13 @@ class DispatcherTest {
                     END IF;
                     RETURN NEW;
                 END $$""");
-        data.execute("CREATE TRIGGER fail_recording BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_recording()");
+        data.executeAsOwner("CREATE TRIGGER fail_recording BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_recording()");
         try {
             assertEquals(50, dispatcher.drain("t"));
         } finally {
-            data.execute("DROP TRIGGER fail_recording ON outbox");
-            data.execute("DROP FUNCTION fail_recording()");
-            data.execute("DROP SEQUENCE record_failures");
+            data.executeAsOwner("DROP TRIGGER fail_recording ON outbox");
+            data.executeAsOwner("DROP FUNCTION fail_recording()");
+            data.executeAsOwner("DROP SEQUENCE record_failures");
         }
         assertEquals(50L, count("status = 'SENT'"), "every result recorded once the database is back");
         // Whatever a lease could still return to the queue is sent by nobody.

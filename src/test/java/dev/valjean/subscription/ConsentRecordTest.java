@@ -49,12 +49,12 @@ class ConsentRecordTest {
         confirmedSubscriber("gil@example.com");
         long events = data.count("SELECT count(*) FROM consent_event");
         assertEquals(2L, events);
-        SQLException update = assertThrows(SQLException.class, () -> data.execute("UPDATE consent_event SET event = 'CONFIRMED'"));
+        SQLException update = assertThrows(SQLException.class, () -> data.executeAsOwner("UPDATE consent_event SET event = 'CONFIRMED'"));
         assertTrue(update.getMessage().contains("append-only"), update.getMessage());
-        assertThrows(SQLException.class, () -> data.execute("UPDATE consent_event SET occurred_at = now() - interval '1 year'"));
-        SQLException delete = assertThrows(SQLException.class, () -> data.execute("DELETE FROM consent_event"));
+        assertThrows(SQLException.class, () -> data.executeAsOwner("UPDATE consent_event SET occurred_at = now() - interval '1 year'"));
+        SQLException delete = assertThrows(SQLException.class, () -> data.executeAsOwner("DELETE FROM consent_event"));
         assertTrue(delete.getMessage().contains("append-only"), delete.getMessage());
-        assertThrows(SQLException.class, () -> data.execute("TRUNCATE consent_event CASCADE"));
+        assertThrows(SQLException.class, () -> data.executeAsOwner("TRUNCATE consent_event CASCADE"));
         assertEquals(events, data.count("SELECT count(*) FROM consent_event"));
         assertEquals(1L, data.count("SELECT count(*) FROM consent_event WHERE event = 'REQUESTED'"));
     }

@@ -45,7 +45,7 @@ public class TestData {
     }
 
     public void reset() throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = owner(); Statement s = c.createStatement()) {
             // The ledger refuses TRUNCATE too; only the test reset lifts that, for the moment of the reset.
             s.execute("ALTER TABLE consent_event DISABLE TRIGGER consent_event_no_truncate");
             s.execute("TRUNCATE crm_webhook_event, enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
@@ -132,6 +132,26 @@ public class TestData {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /**
+     * A connection as the schema's owner (what Flyway migrates as), for what the application's own
+     * role may not do: the reset's TRUNCATE, and tests that install triggers to inject faults.
+     */
+    public static Connection owner() throws SQLException {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String url = config.getOptionalValue("quarkus.flyway.jdbc-url", String.class)
+                .orElse(config.getValue("quarkus.datasource.jdbc.url", String.class));
+        String user = config.getValue("quarkus.flyway.username", String.class);
+        String password = config.getOptionalValue("quarkus.flyway.password", String.class).orElse("");
+        return java.sql.DriverManager.getConnection(url, user, password);
+    }
+
+    /** Runs a statement as the schema's owner. */
+    public void executeAsOwner(String sql) throws SQLException {
+        try (Connection c = owner(); Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 
