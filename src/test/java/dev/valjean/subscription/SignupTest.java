@@ -296,6 +296,27 @@ class SignupTest {
     }
 
     @Test
+    void the_per_ip_limit_holds_under_concurrent_requests_and_counts_ipv6_by_its_64_bit_prefix() throws Exception {
+        clock.freeze(java.time.Instant.parse("2026-06-01T10:00:10Z")); // all inside one minute's window
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            // Every request from a different address of one /64: one household, one allowance.
+            Visitor v = new Visitor("2001:db8:7:7::" + Integer.toHexString(i + 1));
+            answers.add(pool.submit(() -> v.request().contentType(ContentType.JSON).body(Map.of("email", "x@example.com"))
+                    .post("/api/v1/subscriptions").statusCode()));
+        }
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (Future<Integer> answer : answers) {
+            counts.merge(answer.get(), 1, Integer::sum);
+        }
+        pool.shutdown();
+        assertEquals(Map.of(422, 10, 429, 14), counts, "exactly the allowance of 10 got through, counted in the database");
+        new Visitor("2001:db8:7:8::1").request().contentType(ContentType.JSON).body(Map.of("email", "x@example.com"))
+                .post("/api/v1/subscriptions").then().statusCode(422);
+    }
+
+    @Test
     void an_authenticated_caller_skips_the_challenge_but_never_the_confirmation() throws Exception {
         String server = data.token(dev.valjean.auth.Role.ADMIN);
         io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON)
