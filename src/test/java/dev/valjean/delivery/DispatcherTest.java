@@ -58,6 +58,8 @@ class DispatcherTest {
     DeliveryMetrics metrics;
     @Inject
     ComposeReadiness readiness;
+    @Inject
+    javax.sql.DataSource dataSource;
 
     /** A second dispatcher of this instance's parts, which a test may stop (as SIGTERM does) or misconfigure. */
     private Dispatcher another(ComposeReadiness withReadiness) {
@@ -341,6 +343,31 @@ class DispatcherTest {
         assertEquals("INSTANCE_NOT_READY", back.statusReason);
         assertEquals(0, back.attempts, "not counted as an attempt");
         assertEquals(0, SmtpServers.greenMail.getReceivedMessages().length);
+    }
+
+    @Test
+    void the_cluster_send_rate_holds_for_dispatchers_sharing_the_database() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            data.enqueue("paced" + i + "@example.com", i, "paced:" + i);
+        }
+        Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // the database keeps microseconds
+        clock.freeze(start);
+        data.execute("UPDATE send_rate SET tokens = 0, refilled_at = '" + start + "'::timestamptz");
+        DeliveryConfig tenPerSecond = (DeliveryConfig) java.lang.reflect.Proxy.newProxyInstance(DeliveryConfig.class.getClassLoader(),
+                new Class<?>[] { DeliveryConfig.class },
+                (proxy, method, args) -> method.getName().equals("rateLimit") ? 10.0 : method.invoke(config, args));
+        SendRateLimiter limiter = new SendRateLimiter(dataSource, clock, tenPerSecond);
+        Dispatcher a = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, clock);
+        Dispatcher b = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, clock);
+
+        assertEquals(0, a.dispatchBatch("a"), "no budget before time passes");
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(10, a.dispatchBatch("a"), "one second's worth");
+        assertEquals(0, b.dispatchBatch("b"), "the other dispatcher draws from the same, empty bucket");
+        clock.advance(Duration.ofMillis(500));
+        assertEquals(5, b.dispatchBatch("b"));
+        assertEquals(15L, count("status = 'SENT'"));
+        assertEquals(15L, count("status = 'QUEUED'"));
     }
 
     @Test

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Fault injection: does Valjean lose or repeat mail when it is killed, when its database restarts,
+# when its relay misbehaves, and when one of two instances dies? Each scenario sends one newsletter
+# issue to N confirmed subscribers through a counting SMTP sink (bench/faultsink.py) and prints:
+# messages, lost (subscribers the sink never accepted a message for), duplicates (messages the sink
+# accepted twice or more for one subscriber), and the submissions in flight at each fault (the
+# sink's transactions between DATA and its reply at that moment; the client allows at most
+# valjean.smtp.connections = 16 per instance).
+#
+#   bench/chaos.sh [scenario=all] [subscribers=20000]
+#   scenarios: kill (kill -9 four times), database (PostgreSQL restarted mid-send),
+#              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed)
+#
+# Loopback only. Needs the local PostgreSQL (127.0.0.1:5432, user postgres, run as root for the
+# restart) and python3. Uses the schema valjean_chaos of the database postgres, dropped and
+# recreated per scenario. Bounded: every wait has a time limit, the sink stops itself, and every
+# process started here is stopped by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCENARIO=${1:-all}
+N=${2:-20000}
+SCHEMA=valjean_chaos
+SINK_PORT=${SINK_PORT:-2526}
+CONTROL_PORT=${CONTROL_PORT:-2527}
+PORT_A=${PORT_A:-8091}
+PORT_B=${PORT_B:-8092}
+LEASE=${LEASE:-20s}
+TIME_LIMIT=${TIME_LIMIT:-600}
+PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
+WORK=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for port in $SINK_PORT $CONTROL_PORT $PORT_A $PORT_B; do
+    if ss -ltn "sport = :$port" | grep -q LISTEN; then echo "port $port is in use"; exit 1; fi
+done
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -z "${SKIP_BUILD:-}" ]; then
+    echo "== building the application"
+    ./mvnw -B -q package -DskipTests
+fi
+
+sink_start() { # sink_start [faultsink options]
+    python3 bench/faultsink.py --port "$SINK_PORT" --control "$CONTROL_PORT" --max-seconds "$TIME_LIMIT" "$@" \
+        > "$WORK/sink.log" 2>&1 &
+    SINK=$!
+    pids+=($SINK)
+    for _ in $(seq 1 50); do stats >/dev/null 2>&1 && return; sleep 0.1; done
+    echo "the sink did not start"; cat "$WORK/sink.log"; exit 1
+}
+sink_stop() { kill "$SINK" 2>/dev/null || true; wait "$SINK" 2>/dev/null || true; }
+stats() { python3 - "$CONTROL_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"STATS\n")
+print(s.makefile().readline().strip())
+PY
+}
+stat() { stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+# app_start NAME PORT [ENV=VALUE...]: one instance on the chaos schema; sets PID_<NAME>.
+app_start() {
+    local name=$1 port=$2
+    shift 2
+    env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$SCHEMA" \
+        QUARKUS_FLYWAY_SCHEMAS=$SCHEMA QUARKUS_FLYWAY_PASSWORD=trust-authentication QUARKUS_HTTP_PORT=$port \
+        VALJEAN_SMTP_HOST=127.0.0.1 VALJEAN_SMTP_PORT=$SINK_PORT VALJEAN_SMTP_TLS=DISABLED \
+        VALJEAN_SMTP_FROM="Valjean Chaos <chaos@valjean.test>" VALJEAN_PUBLIC_URL=https://news.valjean.test \
+        VALJEAN_ADMIN_TOKEN=chaos-admin-token VALJEAN_SIGNING_KEY=chaos-signing-key-0123456789abcdef-0123456789 \
+        VALJEAN_DELIVERY_RATE_LIMIT=0 VALJEAN_DELIVERY_LEASE=$LEASE VALJEAN_DELIVERY_RETRY_BASE=1s \
+        VALJEAN_DELIVERY_RETRY_MAX=5s VALJEAN_DELIVERY_MAX_ATTEMPTS=30 \
+        VALJEAN_ISSUES_POSTAL_ADDRESS="Valjean Chaos, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s \
+        "$@" java -Xmx256m -jar target/quarkus-app/quarkus-run.jar >> "$WORK/app-$name.log" 2>&1 &
+    local pid=$!
+    pids+=($pid)
+    eval "PID_$name=$pid"
+    for _ in $(seq 1 120); do
+        curl -fs "localhost:$port/q/health/ready" >/dev/null 2>&1 && return
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    tail -50 "$WORK/app-$name.log"; echo "instance $name did not become ready"; exit 1
+}
+
+sent_count() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'"; }
+
+# wait_sent COUNT: until at least COUNT rows are SENT (bounded).
+wait_sent() {
+    local deadline=$(( $(date +%s) + TIME_LIMIT ))
+    while [ "$(sent_count)" -lt "$1" ]; do
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for $1 sent"; exit 1; }
+        sleep 0.05
+    done
+}
+
+# wait_done: until nothing is queued or sending (bounded).
+wait_done() {
+    local deadline=$(( $(date +%s) + TIME_LIMIT )) left
+    while :; do
+        left=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status IN ('QUEUED', 'SENDING')")
+        [ "$left" -eq 0 ] && break
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit reached with $left messages left"; exit 1; }
+        sleep 0.5
+    done
+}
+
+# prepare_issue PORT: a newsletter with N confirmed subscribers and one issue; prints the issue id.
+prepare_issue() {
+    local port=$1
+    local api=(-fsS -H "Authorization: Bearer chaos-admin-token" -H "Content-Type: application/json")
+    curl "${api[@]}" -o /dev/null "localhost:$port/api/v1/newsletters" -d '{"slug":"weekly","name":"The Chaos Weekly",
+      "description":"Three short things a week.","cadence":"WEEKLY","senderName":"Chaos News","senderAddress":"news@valjean.test",
+      "consentText":"Yes, send me the Chaos Weekly once a week."}'
+    $PSQL >/dev/null <<SQL
+INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, name, created_at)
+SELECT 'reader' || i || '@chaos.example', 'reader' || i || '@chaos.example', md5('reader' || i), 'Reader ' || i, now()
+FROM generate_series(1, $N) i;
+INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, source, requested_at, confirmed_at, updated_at)
+SELECT c.id, n.id, 'CONFIRMED', 'IMPORT', now(), now(), now() FROM $SCHEMA.contact c, $SCHEMA.newsletter n;
+ANALYZE $SCHEMA.contact;
+SQL
+    local item='{"title":"T","body":"A short paragraph that says one useful thing.","url":"https://example.com/T"}'
+    curl "${api[@]}" "localhost:$port/api/v1/newsletters/weekly/issues" \
+        -d "{\"subject\":\"Three short things\",\"layout\":\"default\",\"items\":[$item,$item,$item]}" \
+        | sed -E 's/.*"id":([0-9]+).*/\1/'
+}
+
+send_issue() { # send_issue PORT ID
+    curl -fsS -o /dev/null -H "Authorization: Bearer chaos-admin-token" -H "Content-Type: application/json" \
+        -X POST "localhost:$1/api/v1/issues/$2/send" -d '{}'
+}
+
+reset_schema() { $PSQL -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null; }
+
+RESULTS=()
+report() { # report NAME FAULTS_DESCRIPTION
+    local s lost dup accepted distinct failed
+    s=$(stats)
+    accepted=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['accepted'])")
+    distinct=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['distinct'])")
+    dup=$((accepted - distinct))
+    lost=$((N - distinct))
+    failed=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status <> 'SENT'")
+    local line
+    line=$(printf '%-9s messages %d  lost %d  duplicates %d  not SENT in outbox %d  sink %s  faults: %s' \
+        "$1" "$N" "$lost" "$dup" "$failed" "$s" "$2")
+    echo "$line"
+    RESULTS+=("$line")
+}
+
+scenario_kill() {
+    echo "== kill: kill -9 four times during a $N-message issue"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    local id faults="" at
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id"
+    for k in 1 2 3 4; do
+        at=$(( N * k / 5 ))
+        wait_sent "$at"
+        local inflight
+        inflight=$(stat in_flight)
+        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+        faults="$faults kill$k@$at:in_flight=$inflight"
+        app_start A $PORT_A
+    done
+    wait_done
+    report kill "$faults"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
+scenario_database() {
+    echo "== database: PostgreSQL restarted mid-send"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    local id inflight version
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id"
+    wait_sent $(( N / 3 ))
+    inflight=$(stat in_flight)
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+    for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+    wait_done
+    report database "restart@$((N / 3)):in_flight=$inflight"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
+scenario_relay() {
+    echo "== relay: 451 to 20 %, connection dropped after DATA for 5 %"
+    reset_schema; sink_start --p451 0.2 --pdrop 0.05
+    app_start A $PORT_A
+    local id
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id"
+    wait_done
+    local s
+    s=$(stats)
+    report relay "451=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['faults_451'])") drops=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['faults_drop'])")"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
+scenario_pair() {
+    echo "== pair: two instances on one database, one killed mid-send"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    app_start B $PORT_B
+    local id inflight
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id"
+    wait_sent $(( N / 2 ))
+    inflight=$(stat in_flight)
+    kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null || true
+    wait_done
+    report pair "kill B@$((N / 2)):in_flight(both)=$inflight"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
+case "$SCENARIO" in
+    all) scenario_kill; scenario_database; scenario_relay; scenario_pair ;;
+    kill|database|relay|pair) "scenario_$SCENARIO" ;;
+    *) echo "unknown scenario $SCENARIO"; exit 2 ;;
+esac
+reset_schema
+echo
+echo "== results ($N messages each; goals: lost 0, duplicates at most the in-flight count at each fault, 0 for the database)"
+printf '%s\n' "${RESULTS[@]}"
