@@ -5,10 +5,12 @@
 # messages, lost (subscribers the sink never accepted a message for), duplicates (messages the sink
 # accepted twice or more for one subscriber), and the submissions in flight at each fault (the
 # sink's transactions between DATA and its reply at that moment; the client allows at most
-# valjean.smtp.connections = 16 per instance).
+# valjean.smtp.connections = 16 per instance), with the duplicates each fault caused (by the epoch
+# in which the repeated message was first accepted: epoch k started at fault k).
 #
 #   bench/chaos.sh [scenario=all] [subscribers=20000]
-#   scenarios: kill (kill -9 four times), database (PostgreSQL restarted mid-send),
+#   scenarios: kill (kill -9 four times), term (SIGTERM twice, as deploys do),
+#              database (PostgreSQL restarted mid-send),
 #              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed)
 #
 # Loopback only. Needs the local PostgreSQL (127.0.0.1:5432, user postgres, run as root for the
@@ -53,13 +55,15 @@ sink_start() { # sink_start [faultsink options]
     echo "the sink did not start"; cat "$WORK/sink.log"; exit 1
 }
 sink_stop() { kill "$SINK" 2>/dev/null || true; wait "$SINK" 2>/dev/null || true; }
-stats() { python3 - "$CONTROL_PORT" <<'PY'
+stats() { python3 - "$CONTROL_PORT" "${1:-STATS}" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
-s.sendall(b"STATS\n")
+s.sendall(sys.argv[2].encode() + b"\n")
 print(s.makefile().readline().strip())
 PY
 }
+# mark: the in-flight count now, and a new epoch in the sink (duplicates are attributed per fault).
+mark() { stats MARK | python3 -c "import json,sys; print(json.load(sys.stdin)['in_flight'])"; }
 stat() { stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 # app_start NAME PORT [ENV=VALUE...]: one instance on the chaos schema; sets PID_<NAME>.
@@ -163,7 +167,7 @@ scenario_kill() {
         at=$(( N * k / 5 ))
         wait_sent "$at"
         local inflight
-        inflight=$(stat in_flight)
+        inflight=$(mark)
         kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
         faults="$faults kill$k@$at:in_flight=$inflight"
         app_start A $PORT_A
@@ -182,7 +186,7 @@ scenario_database() {
     id=$(prepare_issue $PORT_A)
     send_issue $PORT_A "$id"
     wait_sent $(( N / 3 ))
-    inflight=$(stat in_flight)
+    inflight=$(mark)
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
     pg_ctlcluster --skip-systemctl-redirect "$version" main restart
     for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
@@ -207,6 +211,27 @@ scenario_relay() {
     sink_stop
 }
 
+scenario_term() {
+    echo "== term: SIGTERM (a deploy) twice mid-send, then a new instance"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    local id faults="" at inflight
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id"
+    for k in 1 2; do
+        at=$(( N * k / 3 ))
+        wait_sent "$at"
+        inflight=$(mark)
+        kill -TERM "$PID_A"; wait "$PID_A" 2>/dev/null || true
+        faults="$faults term$k@$at:in_flight=$inflight"
+        app_start A $PORT_A
+    done
+    wait_done
+    report term "$faults"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
 scenario_pair() {
     echo "== pair: two instances on one database, one killed mid-send"
     reset_schema; sink_start
@@ -216,7 +241,7 @@ scenario_pair() {
     id=$(prepare_issue $PORT_A)
     send_issue $PORT_A "$id"
     wait_sent $(( N / 2 ))
-    inflight=$(stat in_flight)
+    inflight=$(mark)
     kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null || true
     wait_done
     report pair "kill B@$((N / 2)):in_flight(both)=$inflight"
@@ -225,11 +250,11 @@ scenario_pair() {
 }
 
 case "$SCENARIO" in
-    all) scenario_kill; scenario_database; scenario_relay; scenario_pair ;;
-    kill|database|relay|pair) "scenario_$SCENARIO" ;;
+    all) scenario_kill; scenario_term; scenario_database; scenario_relay; scenario_pair ;;
+    kill|term|database|relay|pair) "scenario_$SCENARIO" ;;
     *) echo "unknown scenario $SCENARIO"; exit 2 ;;
 esac
 reset_schema
 echo
-echo "== results ($N messages each; goals: lost 0, duplicates at most the in-flight count at each fault, 0 for the database)"
+echo "== results ($N messages each; goals: lost 0, duplicates at most the in-flight count at each fault (16 per instance), 0 for SIGTERM and the database)"
 printf '%s\n' "${RESULTS[@]}"

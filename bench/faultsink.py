@@ -5,8 +5,10 @@ Accepts mail over SMTP with PIPELINING and counts every accepted message by its 
 script can tell lost and duplicated messages apart. Faults, each drawn per message:
   --p451 P    answer the content with "451 4.3.0 try again later" (not accepted)
   --pdrop P   close the connection after the content without answering (not accepted)
-A control port answers one line, STATS, with JSON: accepted, distinct, duplicates, in_flight
-(transactions whose content is being received or awaits its reply), faults.
+A control port answers one line, STATS (or MARK, which also starts a new epoch: call it at each
+fault), with JSON: accepted, distinct, duplicates, in_flight (transactions whose content is being
+received or awaits its reply), faults, and duplicates_by_epoch (repeats, by the epoch in which the
+message was first accepted: the duplicates each fault caused).
 Stops by itself after --max-seconds.
 """
 import argparse
@@ -18,7 +20,8 @@ import sys
 from collections import Counter
 
 accepted = Counter()
-state = {"in_flight": 0, "f451": 0, "fdrop": 0, "connections": 0}
+first_epoch = {}
+state = {"in_flight": 0, "f451": 0, "fdrop": 0, "connections": 0, "epoch": 0}
 
 
 async def session(reader, writer, p451, pdrop, rng):
@@ -64,6 +67,7 @@ async def session(reader, writer, p451, pdrop, rng):
                         writer.write(b"451 4.3.0 try again later\r\n")
                     else:
                         accepted[recipient] += 1
+                        first_epoch.setdefault(recipient, state["epoch"])
                         writer.write(b"250 2.0.0 queued\r\n")
                 finally:
                     state["in_flight"] -= 1
@@ -87,7 +91,12 @@ async def session(reader, writer, p451, pdrop, rng):
 
 def stats():
     total = sum(accepted.values())
+    by_epoch = Counter()
+    for recipient, n in accepted.items():
+        if n > 1:
+            by_epoch[first_epoch[recipient]] += n - 1
     return {
+        "duplicates_by_epoch": {str(k): v for k, v in sorted(by_epoch.items())},
         "accepted": total,
         "distinct": len(accepted),
         "duplicates": total - len(accepted),
@@ -99,7 +108,10 @@ def stats():
 
 
 async def control(reader, writer):
-    await reader.readline()
+    line = await reader.readline()
+    if line.strip() == b"MARK":
+        # A fault happens now: later first acceptances belong to the next epoch.
+        state["epoch"] += 1
     writer.write((json.dumps(stats()) + "\n").encode())
     await writer.drain()
     writer.close()
