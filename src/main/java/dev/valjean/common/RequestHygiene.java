@@ -16,35 +16,28 @@ public class RequestHygiene {
 
     @ServerRequestFilter(preMatching = true)
     public void check(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath(true);
-        if (StrictJson.forbidden(path, false) >= 0) {
+        if (StrictJson.forbidden(request.getUriInfo().getPath(true), false) >= 0) {
             throw invalid("The address holds a character that is not allowed.");
         }
-        MultivaluedMap<String, String> query = request.getUriInfo().getQueryParameters(true);
-        for (Map.Entry<String, List<String>> e : query.entrySet()) {
-            if (StrictJson.forbidden(e.getKey(), false) >= 0) {
-                throw invalid("A query parameter's name holds a character that is not allowed.");
-            }
-            for (String value : e.getValue()) {
-                if (value != null && StrictJson.forbidden(value, false) >= 0) {
-                    throw invalid("The query parameter '" + e.getKey() + "' holds a character that is not allowed.");
-                }
-            }
-        }
+        checkAll(request.getUriInfo().getQueryParameters(true), "query parameter");
     }
 
     /** Form-encoded bodies: every value one line and free of control characters, or 400 naming the field. */
     public static void checkForm(MultivaluedMap<String, String> form) {
-        if (form == null) {
+        checkAll(form, "form field");
+    }
+
+    private static void checkAll(MultivaluedMap<String, String> values, String what) {
+        if (values == null) {
             return;
         }
-        for (Map.Entry<String, List<String>> e : form.entrySet()) {
+        for (Map.Entry<String, List<String>> e : values.entrySet()) {
             if (StrictJson.forbidden(e.getKey(), false) >= 0) {
-                throw invalid("A form field's name holds a character that is not allowed.");
+                throw invalid("A " + what + "'s name holds a character that is not allowed.");
             }
             for (String value : e.getValue()) {
                 if (value != null && StrictJson.forbidden(value, false) >= 0) {
-                    throw invalid("The form field '" + e.getKey() + "' holds a character that is not allowed.");
+                    throw invalid("The " + what + " '" + e.getKey() + "' holds a character that is not allowed.");
                 }
             }
         }
