@@ -4,8 +4,12 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Whether this instance can compose mail: every {@link ComposePrerequisite} holds. A replica
@@ -40,6 +44,13 @@ public class ComposeReadiness {
             checked = true;
         }
         return last;
+    }
+
+    /** Says at start what is missing, so an operator reads it in the log before readiness stays down. */
+    void atStart(@Observes StartupEvent event) {
+        problem().ifPresentOrElse(
+                p -> Log.errorf("This instance cannot compose mail and will not claim any: %s. Readiness stays DOWN until it is fixed.", p),
+                () -> Log.debug("Mail composition: everything in place"));
     }
 
     /** Forgets the cached answer (tests change the configuration under a running instance). */
