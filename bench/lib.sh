@@ -39,7 +39,7 @@ start_app() {
     shift 2
     psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "DROP SCHEMA IF EXISTS $schema CASCADE"
     env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$schema" \
-        QUARKUS_FLYWAY_SCHEMAS=$schema \
+        QUARKUS_FLYWAY_SCHEMAS=$schema QUARKUS_FLYWAY_PASSWORD=trust-authentication \
         QUARKUS_HTTP_PORT=$HTTP_PORT \
         VALJEAN_SMTP_HOST=${SINK%:*} VALJEAN_SMTP_PORT=${SINK#*:} VALJEAN_SMTP_TLS=DISABLED \
         VALJEAN_SMTP_CONNECTIONS=$conn \

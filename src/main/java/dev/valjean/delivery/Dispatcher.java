@@ -126,44 +126,50 @@ public class Dispatcher {
         return rows.size();
     }
 
+    /** A finished submission: its outcome, and whether it holds a reservation to release once recorded. */
+    private record Finished(Outcome outcome, boolean reserved) {
+    }
+
     /**
-     * Hands every row to the submitter (at most as many in flight as it has connections) and
-     * records results as they arrive, renewing the lease on the rest while they are in flight.
+     * Hands every row to the submitter and records results as they arrive (those that finish
+     * together share one statement), renewing the lease on the rest meanwhile. A message reaches
+     * the relay only under a reservation that is released once its result is recorded, so at any
+     * moment at most one message per connection is sent but unrecorded: all a crash can repeat.
      */
     private void submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
-        BlockingQueue<Outcome> done = new LinkedBlockingQueue<>();
-        Set<Long> unfinished = ConcurrentHashMap.newKeySet();
+        BlockingQueue<Finished> done = new LinkedBlockingQueue<>();
+        Set<Long> unrecorded = ConcurrentHashMap.newKeySet();
         for (Claimed row : allowed) {
-            unfinished.add(row.id());
-            via.submit(() -> !stopping, () -> composer.compose(row), result -> done.add(outcomeOf(row, result)));
+            unrecorded.add(row.id());
+            via.submit(() -> !stopping, () -> composer.compose(row),
+                    result -> done.add(new Finished(outcomeOf(row, result), result.reserved())));
         }
         long renewEvery = Math.max(1, config.lease().toNanos() / 3);
         long nextRenewal = System.nanoTime() + renewEvery;
-        int pending = allowed.size();
-        List<Outcome> group = new ArrayList<>();
-        while (pending > 0) {
-            Outcome first;
+        int left = allowed.size();
+        List<Finished> finished = new ArrayList<>();
+        while (left > 0) {
+            Finished first;
             try {
                 first = done.poll(Math.max(1, nextRenewal - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                Log.warnf("%s: interrupted with %d submissions in flight; their rows return after the lease", lease.owner,
-                        pending);
+                Log.warnf("%s: interrupted with %d rows unrecorded; they return after the lease", lease.owner, left);
                 return;
             }
             if (first != null) {
-                group.add(first);
-                done.drainTo(group);
+                finished.add(first);
+                done.drainTo(finished);
+                List<Outcome> group = finished.stream().map(Finished::outcome).toList();
                 lease.record(group);
-                for (Outcome o : group) {
-                    unfinished.remove(o.id());
-                }
-                pending -= group.size();
+                via.release((int) finished.stream().filter(Finished::reserved).count());
+                group.forEach(o -> unrecorded.remove(o.id()));
+                left -= group.size();
                 logSummary(lease.owner, group);
-                group.clear();
+                finished.clear();
             }
-            if (pending > 0 && System.nanoTime() >= nextRenewal) {
-                lease.renew(List.copyOf(unfinished));
+            if (left > 0 && System.nanoTime() >= nextRenewal) {
+                lease.renew(List.copyOf(unrecorded));
                 nextRenewal = System.nanoTime() + renewEvery;
             }
         }
@@ -173,7 +179,7 @@ public class Dispatcher {
     private final class Lease {
         final String owner;
         /** System.nanoTime() after which the rows may belong to someone else. */
-        long validUntil;
+        volatile long validUntil;
 
         Lease(String owner, long claimedAt) {
             this.owner = owner;

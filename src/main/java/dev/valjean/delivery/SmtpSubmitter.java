@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -41,15 +42,26 @@ public class SmtpSubmitter {
         NOT_STARTED
     }
 
-    /** The relay's verdict on one message. */
-    public record Result(Kind kind, String reply, Duration latency) {
+    /**
+     * The relay's verdict on one message. {@code reserved}: the message went to the relay under a
+     * reservation that the caller releases ({@link #release}) once the result is recorded.
+     */
+    public record Result(Kind kind, String reply, Duration latency, boolean reserved) {
+        public Result(Kind kind, String reply, Duration latency) {
+            this(kind, reply, latency, false);
+        }
     }
+
+    /** How long a composed message may wait for earlier results to be recorded before it counts as a transient failure. */
+    private static final long RESERVE_MILLIS = 60_000;
 
     private final SmtpRelay relay;
     private final Optional<DkimSigner> signer;
     private final boolean logOnly;
     private final Clock clock;
     private final ExecutorService threads;
+    /** Messages handed to the relay and not yet recorded by the dispatcher: at most one per connection. */
+    private final Semaphore unrecorded;
 
     @Inject
     public SmtpSubmitter(SmtpConfig smtp, DkimConfig dkim, Clock clock) {
@@ -61,12 +73,18 @@ public class SmtpSubmitter {
         this.signer = signer;
         this.logOnly = logOnly;
         this.clock = clock;
+        this.unrecorded = new Semaphore(Math.max(1, connections));
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(Math.max(1, connections), r -> {
             Thread t = new Thread(r, "valjean-smtp-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Releases {@code n} reservations whose results are recorded. */
+    public void release(int n) {
+        unrecorded.release(n);
     }
 
     /**
@@ -77,21 +95,27 @@ public class SmtpSubmitter {
     public void submit(BooleanSupplier mayStart, Supplier<OutgoingMail> compose, Consumer<Result> done) {
         threads.execute(() -> {
             long start = System.nanoTime();
+            boolean[] reserved = { false };
             Result result;
             if (!mayStart.getAsBoolean()) {
                 result = new Result(Kind.NOT_STARTED, "not started: shutting down", Duration.ZERO);
             } else {
                 try {
-                    result = new Result(Kind.ACCEPTED, send(compose), since(start));
+                    result = new Result(Kind.ACCEPTED, send(compose, reserved), since(start));
                 } catch (RuntimeException e) {
                     result = classify(e, since(start));
                 }
             }
-            done.accept(result);
+            done.accept(new Result(result.kind(), result.reply(), result.latency(), reserved[0]));
         });
     }
 
-    private String send(Supplier<OutgoingMail> compose) {
+    /**
+     * Composes, encodes and signs, then waits for a reservation (fewer than one message per
+     * connection sent but not yet recorded) before anything reaches the relay: composing overlaps
+     * the recording of earlier results, and a crash repeats at most one message per connection.
+     */
+    private String send(Supplier<OutgoingMail> compose, boolean[] reserved) {
         OutgoingMail mail;
         try {
             mail = compose.get();
@@ -109,6 +133,10 @@ public class SmtpSubmitter {
             if (signer.isPresent()) {
                 message = signer.get().sign(message, clock.instant());
             }
+            if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new Failure(new java.net.SocketTimeoutException("earlier results were not recorded in time"));
+            }
+            reserved[0] = true;
             if (logOnly) {
                 Log.infof("Mail not relayed (valjean.smtp.log-only), %d bytes%nTo: %s%nSubject: %s%n%n%s", message.length,
                         mail.to(), mail.subject(), mail.text());
