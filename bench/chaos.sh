@@ -77,7 +77,7 @@ app_start() {
         VALJEAN_ADMIN_TOKEN=chaos-admin-token VALJEAN_SIGNING_KEY=chaos-signing-key-0123456789abcdef-0123456789 \
         VALJEAN_DELIVERY_RATE_LIMIT=0 VALJEAN_DELIVERY_LEASE=$LEASE VALJEAN_DELIVERY_RETRY_BASE=1s \
         VALJEAN_DELIVERY_RETRY_MAX=5s VALJEAN_DELIVERY_MAX_ATTEMPTS=30 \
-        VALJEAN_ISSUES_POSTAL_ADDRESS="Valjean Chaos, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s \
+        VALJEAN_MAIL_POSTAL_ADDRESS="Valjean Chaos, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s \
         "$@" java -Xmx256m -jar target/quarkus-app/quarkus-run.jar >> "$WORK/app-$name.log" 2>&1 &
     local pid=$!
     pids+=($pid)

@@ -23,7 +23,7 @@ PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
 prepare
 echo "== starting Valjean with -Xmx$HEAP, $CONN SMTP connections"
 start_app $SCHEMA "$CONN" VALJEAN_PUBLIC_URL=https://news.valjean.test \
-    VALJEAN_ISSUES_POSTAL_ADDRESS="Valjean Bench, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s
+    VALJEAN_MAIL_POSTAL_ADDRESS="Valjean Bench, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s
 API=(-fsS -H "Authorization: Bearer bench-admin-token" -H "Content-Type: application/json")
 
 curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug":"weekly","name":"The Bench Weekly",

@@ -80,12 +80,20 @@ class ArchitectureTest {
     }
 
     @Test
-    void delivery_and_the_shared_rooms_import_no_feature() {
+    void delivery_mail_and_the_shared_rooms_import_no_feature() {
         String[] features = { "dev.valjean.subscription..", "dev.valjean.issue..", "dev.valjean.nurture..",
                 "dev.valjean.crm..", "dev.valjean.form..", "dev.valjean.sales..", "dev.valjean.newsletter..",
                 "dev.valjean.privacy..", "dev.valjean.abuse.." };
-        noClasses().that().resideInAnyPackage("dev.valjean.delivery..", "dev.valjean.common..")
+        noClasses().that().resideInAnyPackage("dev.valjean.delivery..", "dev.valjean.common..", "dev.valjean.mail..",
+                "dev.valjean.auth..", "dev.valjean.contact..", "dev.valjean.consent..")
                 .should().dependOnClassesThat().resideInAnyPackage(features)
+                .check(classes);
+    }
+
+    @Test
+    void nurture_renders_with_the_shared_mail_room_not_with_newsletter_issues() {
+        noClasses().that().resideInAPackage("dev.valjean.nurture..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.valjean.issue..", "dev.valjean.subscription..")
                 .check(classes);
     }
 

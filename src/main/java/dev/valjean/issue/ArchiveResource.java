@@ -19,7 +19,7 @@ import jakarta.ws.rs.core.Response;
 
 import dev.valjean.common.Text;
 import dev.valjean.newsletter.Newsletter;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.RawString;
 import io.quarkus.qute.Template;

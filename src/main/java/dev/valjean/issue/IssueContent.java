@@ -1,5 +1,6 @@
 package dev.valjean.issue;
 
+import dev.valjean.mail.Markdown;
 import dev.valjean.common.MultiLine;
 
 import java.net.URI;

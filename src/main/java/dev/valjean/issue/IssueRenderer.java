@@ -1,5 +1,6 @@
 package dev.valjean.issue;
 
+import dev.valjean.mail.LayoutStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,7 +11,7 @@ import dev.valjean.delivery.ContentRenderer;
 import dev.valjean.delivery.InstanceNotReady;
 import dev.valjean.delivery.OutboxRepository;
 import dev.valjean.newsletter.Newsletter;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**

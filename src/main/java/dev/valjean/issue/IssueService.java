@@ -1,5 +1,7 @@
 package dev.valjean.issue;
 
+import dev.valjean.mail.LayoutStore;
+import dev.valjean.mail.PostalAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -26,7 +28,7 @@ import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
 import dev.valjean.newsletter.Newsletter;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import dev.valjean.subscription.SubscriptionBasis;
 import io.quarkus.logging.Log;
 
@@ -54,15 +56,17 @@ public class IssueService {
     private final LayoutStore layouts;
     private final IssueConfig config;
     private final Links links;
+    private final PostalAddress postalAddress;
     private final OutboxService outbox;
     private final ContactService contacts;
     private final Sql sql;
     private final Clock clock;
 
-    public IssueService(LayoutStore layouts, IssueConfig config, Links links, OutboxService outbox, ContactService contacts,
+    public IssueService(LayoutStore layouts, IssueConfig config, Links links, PostalAddress postalAddress, OutboxService outbox, ContactService contacts,
             Sql sql, Clock clock) {
         this.layouts = layouts;
         this.config = config;
+        this.postalAddress = postalAddress;
         this.links = links;
         this.outbox = outbox;
         this.contacts = contacts;
@@ -320,12 +324,7 @@ public class IssueService {
     }
 
     String postalAddress(Newsletter n) {
-        String address = n.postalAddress != null ? n.postalAddress : config.postalAddress().orElse(null);
-        if (address == null || address.isBlank()) {
-            throw ValjeanException.invalid("POSTAL_ADDRESS_MISSING", "Every issue shows the sender's postal address (CAN-SPAM). "
-                    + "Set the newsletter's postalAddress or valjean.issues.postal-address.");
-        }
-        return address;
+        return postalAddress.resolve(n.postalAddress);
     }
 
     /** RFC 2919 list identifier: the newsletter's slug under the host people reach this server at. */

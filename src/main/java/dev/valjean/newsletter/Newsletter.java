@@ -31,7 +31,7 @@ public class Newsletter extends BaseEntity {
     public int titleMax = 120;
     @Column(name = "body_max")
     public int bodyMax = 600;
-    /** The sender's postal address printed in every issue (CAN-SPAM); falls back to valjean.issues.postal-address. */
+    /** The sender's postal address printed in every issue (CAN-SPAM); falls back to valjean.mail.postal-address. */
     @Column(name = "postal_address")
     public String postalAddress;
     @Column(name = "created_at")

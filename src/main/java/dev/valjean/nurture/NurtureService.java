@@ -1,5 +1,7 @@
 package dev.valjean.nurture;
 
+import dev.valjean.mail.Markdown;
+import dev.valjean.mail.PostalAddress;
 import dev.valjean.common.MultiLine;
 
 import java.time.Clock;
@@ -26,9 +28,8 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
 import dev.valjean.crm.CrmService;
-import dev.valjean.issue.IssueConfig;
-import dev.valjean.issue.LayoutStore;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.LayoutStore;
+import dev.valjean.mail.Links;
 import io.quarkus.logging.Log;
 
 /**
@@ -65,21 +66,21 @@ public class NurtureService {
     private final Sql sql;
     private final Clock clock;
     private final LayoutStore layouts;
-    private final IssueConfig issues;
+    private final PostalAddress postalAddress;
     private final NurtureConfig config;
     private final EnrollmentBasis basis;
     private final Links links;
     private final SendWindow window;
     private final ZoneId defaultZone;
 
-    public NurtureService(ContactService contacts, ObjectMapper json, Sql sql, Clock clock, LayoutStore layouts, IssueConfig issues,
+    public NurtureService(ContactService contacts, ObjectMapper json, Sql sql, Clock clock, LayoutStore layouts, PostalAddress postalAddress,
             NurtureConfig config, EnrollmentBasis basis, Links links) {
         this.contacts = contacts;
         this.json = json;
         this.sql = sql;
         this.clock = clock;
         this.layouts = layouts;
-        this.issues = issues;
+        this.postalAddress = postalAddress;
         this.config = config;
         this.basis = basis;
         this.links = links;
@@ -135,8 +136,8 @@ public class NurtureService {
     Map<String, Object> data(Step step, String contactName, String sequenceName, String reason, String optOutUrl) {
         Map<String, Object> data = new HashMap<>();
         data.put("subject", step.subject());
-        data.put("body", Map.of("html", new io.quarkus.qute.RawString(dev.valjean.issue.Markdown.html(step.body())),
-                "text", dev.valjean.issue.Markdown.text(step.body())));
+        data.put("body", Map.of("html", new io.quarkus.qute.RawString(Markdown.html(step.body())),
+                "text", Markdown.text(step.body())));
         data.put("contact", Map.of("name", contactName == null ? "" : contactName));
         data.put("sequence", Map.of("name", sequenceName));
         data.put("reason", reason);
@@ -146,8 +147,7 @@ public class NurtureService {
     }
 
     String postalAddress() {
-        return issues.postalAddress().filter(a -> !a.isBlank()).orElseThrow(() -> ValjeanException.invalid("POSTAL_ADDRESS_MISSING",
-                "Every nurture email shows the sender's postal address (CAN-SPAM); set valjean.issues.postal-address."));
+        return postalAddress.resolve(null);
     }
 
     List<Step> steps(String stepsJson) {

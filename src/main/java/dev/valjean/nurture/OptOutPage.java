@@ -13,7 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.valjean.common.PersonalPage;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 

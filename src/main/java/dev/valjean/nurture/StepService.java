@@ -19,8 +19,8 @@ import dev.valjean.delivery.OutboxMessage;
 import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
-import dev.valjean.issue.LayoutStore;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.LayoutStore;
+import dev.valjean.mail.Links;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 

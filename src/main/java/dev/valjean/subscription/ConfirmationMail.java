@@ -1,5 +1,6 @@
 package dev.valjean.subscription;
 
+import dev.valjean.mail.Links;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.valjean.subscription;
 
+import dev.valjean.mail.Links;
 import java.io.IOException;
 import dev.valjean.auth.PublicEndpoint;
 import java.io.InputStream;

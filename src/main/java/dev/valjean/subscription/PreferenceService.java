@@ -1,5 +1,6 @@
 package dev.valjean.subscription;
 
+import dev.valjean.mail.Links;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

@@ -35,7 +35,7 @@ import org.w3c.dom.Document;
 import dev.valjean.auth.Role;
 import dev.valjean.delivery.Dispatcher;
 import dev.valjean.newsletter.Newsletter;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;

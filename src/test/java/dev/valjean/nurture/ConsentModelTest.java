@@ -32,7 +32,7 @@ import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.crm.CrmService;
 import dev.valjean.delivery.Dispatcher;
-import dev.valjean.subscription.Links;
+import dev.valjean.mail.Links;
 import dev.valjean.subscription.PreferenceService;
 import dev.valjean.subscription.Source;
 import dev.valjean.subscription.SubscriptionService;

@@ -1,5 +1,6 @@
 package dev.valjean.subscription;
 
+import dev.valjean.mail.Links;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;

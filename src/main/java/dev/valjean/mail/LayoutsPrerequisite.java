@@ -1,4 +1,4 @@
-package dev.valjean.issue;
+package dev.valjean.mail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import dev.valjean.delivery.ComposePrerequisite;
 
 /**
  * Issues are rendered at send time, so an instance needs the layouts folder with its default
- * layouts, and a postal address for every newsletter (its own or {@code valjean.issues.postal-address}).
+ * layouts, and a postal address for every newsletter (its own or {@code valjean.mail.postal-address}).
  */
 @ApplicationScoped
 public class LayoutsPrerequisite implements ComposePrerequisite {
@@ -20,16 +20,16 @@ public class LayoutsPrerequisite implements ComposePrerequisite {
     private final boolean defaultAddress;
     private final Sql sql;
 
-    public LayoutsPrerequisite(IssueConfig config, Sql sql) {
+    public LayoutsPrerequisite(MailConfig config, PostalAddress address, Sql sql) {
         this.dir = Path.of(config.layoutsDir()).toAbsolutePath().normalize();
-        this.defaultAddress = config.postalAddress().filter(a -> !a.isBlank()).isPresent();
+        this.defaultAddress = address.hasDefault();
         this.sql = sql;
     }
 
     @Override
     public Optional<String> problem() {
         if (!Files.isDirectory(dir)) {
-            return Optional.of("the layouts folder " + dir + " (valjean.issues.layouts-dir) does not exist");
+            return Optional.of("the layouts folder " + dir + " (valjean.mail.layouts-dir) does not exist");
         }
         for (String file : new String[] { "newsletter/default.html", "newsletter/default.txt" }) {
             if (!Files.isReadable(dir.resolve(file))) {
@@ -37,7 +37,7 @@ public class LayoutsPrerequisite implements ComposePrerequisite {
             }
         }
         if (!defaultAddress && sql.firstLong("SELECT count(*) FROM newsletter WHERE postal_address IS NULL").orElse(0L) > 0) {
-            return Optional.of("no postal address: set valjean.issues.postal-address or each newsletter's postalAddress");
+            return Optional.of("no postal address: set valjean.mail.postal-address or each newsletter's postalAddress");
         }
         return Optional.empty();
     }

@@ -1,4 +1,4 @@
-package dev.valjean.issue;
+package dev.valjean.mail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,7 @@ import io.quarkus.qute.TemplateException;
 import io.quarkus.qute.Variant;
 
 /**
- * The author-owned Qute layouts, read from {@code valjean.issues.layouts-dir} at run time (so they
+ * The author-owned Qute layouts, read from {@code valjean.mail.layouts-dir} at run time (so they
  * change without a rebuild) and parsed once per file version. A layout is an HTML and a text
  * variant; both must parse and both must render the unsubscribe link, the preference-centre link
  * and the postal address, or the issue using it is refused when saved or previewed.
@@ -43,7 +43,7 @@ public class LayoutStore {
     private final Path dir;
     private final Map<Path, Cached> cache = new ConcurrentHashMap<>();
 
-    public LayoutStore(Engine engine, IssueConfig config) {
+    public LayoutStore(Engine engine, MailConfig config) {
         this.engine = engine;
         this.dir = Path.of(config.layoutsDir()).toAbsolutePath().normalize();
     }

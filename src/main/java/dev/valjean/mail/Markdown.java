@@ -1,4 +1,4 @@
-package dev.valjean.issue;
+package dev.valjean.mail;
 
 import org.commonmark.node.Node;
 import org.commonmark.parser.Parser;

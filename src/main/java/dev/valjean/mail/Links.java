@@ -1,4 +1,4 @@
-package dev.valjean.subscription;
+package dev.valjean.mail;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
