@@ -4,11 +4,18 @@ import java.lang.reflect.Method;
 import java.util.Arrays;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.NewCookie;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
+import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
 
+import dev.valjean.common.Signing;
 import dev.valjean.common.ValjeanException;
 import io.quarkus.logging.Log;
 
@@ -16,23 +23,37 @@ import io.quarkus.logging.Log;
  * Authorization by annotation, wherever the resource lives: every resource method (or its class)
  * declares its roles with {@link Authorized} or is marked {@link PublicEndpoint}. One that
  * declares neither is denied to everyone (403), so a new endpoint is closed until someone opens
- * it on purpose. No token: 401. Wrong role: 403.
+ * it on purpose. No token: 401. Wrong role: 403. Console pages ({@link ConsolePage}) are for
+ * people with a session cookie instead, and check the CSRF token of every state-changing request.
  */
 public class AuthFilter {
 
     private final ApiTokenService tokens;
+    private final SessionService sessions;
+    private final CsrfTokens csrf;
     private final Caller caller;
+    private final ConsoleRequest console;
+    private final ConsoleConfig config;
 
-    public AuthFilter(ApiTokenService tokens, Caller caller) {
+    public AuthFilter(ApiTokenService tokens, SessionService sessions, CsrfTokens csrf, Caller caller, ConsoleRequest console,
+            ConsoleConfig config) {
         this.tokens = tokens;
+        this.sessions = sessions;
+        this.csrf = csrf;
         this.caller = caller;
+        this.console = console;
+        this.config = config;
     }
 
     @ServerRequestFilter
-    public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
+    public void authenticate(ResteasyReactiveContainerRequestContext request, ResourceInfo resource) {
         Method method = resource.getResourceMethod();
         Class<?> type = resource.getResourceClass();
         if (method == null) {
+            return;
+        }
+        if (type.isAnnotationPresent(ConsolePage.class)) {
+            consolePage(request, method, type);
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
@@ -54,6 +75,69 @@ public class AuthFilter {
                     + "; the token has " + token.role + ".");
         }
         caller.authenticated(token);
+    }
+
+    private void consolePage(ResteasyReactiveContainerRequestContext request, Method method, Class<?> type) {
+        String path = request.getUriInfo().getRequestUri().getRawPath();
+        Cookie cookie = request.getCookies().get(SessionService.COOKIE);
+        var session = sessions.current(cookie == null ? null : cookie.getValue());
+        String expected;
+        if (session.isPresent()) {
+            caller.signedIn(session.get().person(), session.get().sessionId());
+            expected = csrf.forSession(session.get().tokenHash());
+            console.csrf(expected, null);
+        } else {
+            Cookie pre = request.getCookies().get(CsrfTokens.PRE_SESSION_COOKIE);
+            if (pre != null && pre.getValue().length() >= 16 && pre.getValue().length() <= 100) {
+                expected = csrf.forPreSession(pre.getValue());
+                console.csrf(expected, null);
+            } else {
+                String fresh = Signing.randomToken(24);
+                expected = null; // a request that brings no cookie cannot be a genuine form post
+                console.csrf(csrf.forPreSession(fresh), fresh);
+            }
+        }
+        if (!isSafe(request.getMethod())) {
+            String given = request.getHeaderString(CsrfTokens.HEADER);
+            if (given == null) {
+                Object field = ((ResteasyReactiveRequestContext) request.getServerRequestContext()).getFormParameter(CsrfTokens.FIELD, true,
+                        false);
+                given = field == null ? null : field.toString();
+            }
+            if (!csrf.valid(expected, given)) {
+                Log.infof("Console request refused: %s %s without a valid CSRF token", request.getMethod(), path);
+                throw new ConsoleAccess(ConsoleAccess.Kind.CSRF, path, "This form has expired or did not come from Valjean.");
+            }
+        }
+        if (isPublic(method, type)) {
+            return;
+        }
+        if (session.isEmpty()) {
+            throw new ConsoleAccess(ConsoleAccess.Kind.SIGN_IN, path, "Sign in to continue.");
+        }
+        Role[] allowed = allowedRoles(method, type);
+        if (allowed == null) {
+            Log.errorf("%s.%s declares neither @Authorized nor @PublicEndpoint: denied", type.getSimpleName(), method.getName());
+            throw new ConsoleAccess(ConsoleAccess.Kind.FORBIDDEN, path, "This page is not open to anyone.");
+        }
+        if (Arrays.stream(allowed).noneMatch(r -> r == session.get().person().role)) {
+            throw new ConsoleAccess(ConsoleAccess.Kind.FORBIDDEN, path, "Your role (" + session.get().person().role
+                    + ") cannot open this page.");
+        }
+    }
+
+    /** Sets the pre-session CSRF cookie a console page made for a visitor who had none. */
+    @ServerResponseFilter
+    public void preSessionCookie(ContainerRequestContext request, ContainerResponseContext response) {
+        String fresh = console.newPreSessionCookie();
+        if (fresh != null) {
+            response.getHeaders().add(HttpHeaders.SET_COOKIE, new NewCookie.Builder(CsrfTokens.PRE_SESSION_COOKIE).value(fresh)
+                    .path("/console").httpOnly(true).secure(config.secureCookies()).sameSite(NewCookie.SameSite.STRICT).build());
+        }
+    }
+
+    private static boolean isSafe(String method) {
+        return "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
     }
 
     private ApiToken verify(String header) {

@@ -2,34 +2,63 @@ package dev.valjean.auth;
 
 import jakarta.enterprise.context.RequestScoped;
 
-/** Who made the current API request; set by {@link AuthFilter}. */
+/** Who made the current request: an API token (set by {@link AuthFilter}) or a person signed in to the console. */
 @RequestScoped
 public class Caller {
 
     private ApiToken token;
+    private Person person;
+    private Long sessionId;
 
     /** Called by {@link AuthFilter} once the token is verified (a method, so it reaches the request's instance through the proxy). */
     void authenticated(ApiToken verified) {
         this.token = verified;
     }
 
-    public boolean isAuthenticated() {
-        return token != null;
+    /** Called by {@link AuthFilter} once the session cookie is verified. */
+    void signedIn(Person who, long session) {
+        this.person = who;
+        this.sessionId = session;
     }
 
+    public boolean isAuthenticated() {
+        return token != null || person != null;
+    }
+
+    /** The API token's id, or null when a person (or nobody) is calling. */
     public Long tokenId() {
         return token == null ? null : token.id;
     }
 
+    /** The signed-in person's id, or null. */
+    public Long personId() {
+        return person == null ? null : person.id;
+    }
+
+    public Long sessionId() {
+        return sessionId;
+    }
+
     public Role role() {
-        return token == null ? null : token.role;
+        return person != null ? person.role : token == null ? null : token.role;
     }
 
     public String email() {
-        return token == null ? null : token.email;
+        return person != null ? person.email : token == null ? null : token.email;
     }
 
     public String name() {
-        return token == null ? null : token.name;
+        return person != null ? person.name : token == null ? null : token.name;
+    }
+
+    /** Who to record in the audit trail. */
+    public Actor actor() {
+        if (person != null) {
+            return new Actor(Actor.Kind.PERSON, person.id, person.name + " <" + person.email + ">");
+        }
+        if (token != null) {
+            return new Actor(Actor.Kind.TOKEN, token.id, "API token '" + token.name + "'");
+        }
+        return Actor.VISITOR;
     }
 }

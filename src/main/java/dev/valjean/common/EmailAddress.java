@@ -48,6 +48,15 @@ public record EmailAddress(String typed, String deliverable, String normalized) 
         return new EmailAddress(typed, local + "@" + domain, local.toLowerCase(Locale.ROOT) + "@" + domain);
     }
 
+    /** As {@link #parse}, with the problem attached to a form field so a page can show it beside that field. */
+    public static EmailAddress parseField(String field, String input) {
+        try {
+            return parse(input);
+        } catch (ValjeanException e) {
+            throw ValjeanException.field(e.code, field, e.getMessage());
+        }
+    }
+
     private static String asciiDomain(String domain) {
         StringBuilder ascii = new StringBuilder();
         IDNA.Info info = new IDNA.Info();

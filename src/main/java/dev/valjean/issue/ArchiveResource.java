@@ -1,15 +1,10 @@
 package dev.valjean.issue;
 
 import java.io.StringWriter;
-import dev.valjean.auth.PublicEndpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import javax.xml.stream.XMLOutputFactory;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamWriter;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -17,12 +12,16 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.common.Text;
-import dev.valjean.newsletter.Newsletter;
 import dev.valjean.mail.Links;
+import dev.valjean.newsletter.Newsletter;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.RawString;
 import io.quarkus.qute.Template;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
 
 /**
  * The open archive: every issue that went out, readable without an address, and an Atom feed.

@@ -1,8 +1,5 @@
 package dev.valjean.issue;
 
-import dev.valjean.mail.Markdown;
-import dev.valjean.common.MultiLine;
-
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,8 +10,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.valjean.common.MultiLine;
 import dev.valjean.common.Problem;
 import dev.valjean.common.ValjeanException;
+import dev.valjean.mail.Markdown;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.qute.RawString;
 
@@ -25,8 +24,8 @@ public final class IssueContent {
     public record Item(String title, @MultiLine String body, String url) {
     }
 
-    static final int MAX_ITEMS = 3;
-    static final int PREHEADER_MAX = 150;
+    public static final int MAX_ITEMS = 3;
+    public static final int PREHEADER_MAX = 150;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private IssueContent() {
@@ -86,9 +85,14 @@ public final class IssueContent {
             if (required) {
                 errors.add(new Problem.FieldError(field, "is required"));
             }
-        } else if (value.strip().length() > max) {
-            errors.add(new Problem.FieldError(field, "is " + value.strip().length() + " characters; the limit is " + max));
+        } else if (measure(value) > max) {
+            errors.add(new Problem.FieldError(field, "is " + measure(value) + " characters; the limit is " + max));
         }
+    }
+
+    /** The length a limit is checked against (what the console's counters show). */
+    public static int measure(String value) {
+        return value == null ? 0 : value.strip().length();
     }
 
     private static boolean isWebUrl(String url) {

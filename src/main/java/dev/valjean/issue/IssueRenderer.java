@@ -1,6 +1,5 @@
 package dev.valjean.issue;
 
-import dev.valjean.mail.LayoutStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,8 +9,9 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.delivery.ContentRenderer;
 import dev.valjean.delivery.InstanceNotReady;
 import dev.valjean.delivery.OutboxRepository;
-import dev.valjean.newsletter.Newsletter;
+import dev.valjean.mail.LayoutStore;
 import dev.valjean.mail.Links;
+import dev.valjean.newsletter.Newsletter;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**

@@ -1,12 +1,11 @@
 package dev.valjean.issue;
 
-import dev.valjean.mail.LayoutStore;
-import dev.valjean.mail.PostalAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
+import dev.valjean.auth.AuditTrail;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
 import dev.valjean.common.Sql;
@@ -27,8 +27,10 @@ import dev.valjean.delivery.OutboxMessage;
 import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
-import dev.valjean.newsletter.Newsletter;
+import dev.valjean.mail.LayoutStore;
 import dev.valjean.mail.Links;
+import dev.valjean.mail.PostalAddress;
+import dev.valjean.newsletter.Newsletter;
 import dev.valjean.subscription.SubscriptionBasis;
 import io.quarkus.logging.Log;
 
@@ -49,6 +51,10 @@ public class IssueService {
             Map<String, Long> failedBy) {
     }
 
+    /** A newsletter at a glance, for the console's home. */
+    public record Overview(String slug, String name, String cadence, long confirmed, long pending, Instant lastIssueAt, Instant nextAllowedAt) {
+    }
+
     /** A rendered issue, as a subscriber sees it. */
     public record Preview(String subject, String preheader, String html, String text) {
     }
@@ -61,9 +67,10 @@ public class IssueService {
     private final ContactService contacts;
     private final Sql sql;
     private final Clock clock;
+    private final AuditTrail audit;
 
     public IssueService(LayoutStore layouts, IssueConfig config, Links links, PostalAddress postalAddress, OutboxService outbox, ContactService contacts,
-            Sql sql, Clock clock) {
+            Sql sql, Clock clock, AuditTrail audit) {
         this.layouts = layouts;
         this.config = config;
         this.postalAddress = postalAddress;
@@ -72,6 +79,7 @@ public class IssueService {
         this.contacts = contacts;
         this.sql = sql;
         this.clock = clock;
+        this.audit = audit;
     }
 
     @Transactional
@@ -90,6 +98,7 @@ public class IssueService {
         issue.createdAt = now;
         issue.updatedAt = now;
         issue.persist();
+        audit.record("issue.created", "issue", issue.id, Map.of("newsletter", n.slug));
         return issue;
     }
 
@@ -108,6 +117,7 @@ public class IssueService {
         issue.layout = layout;
         issue.items = IssueContent.toJson(items);
         issue.updatedAt = clock.instant();
+        audit.record("issue.changed", "issue", issue.id, Map.of());
         return issue;
     }
 
@@ -145,6 +155,68 @@ public class IssueService {
                 skippedBy, failedBy);
     }
 
+    /**
+     * A draft as a sample subscriber would see it, before it is saved: the console's live preview.
+     * Length limits are not enforced here (the editor shows them beside the fields); a layout
+     * that cannot render is refused as when saving.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Preview previewDraft(String slug, Draft d) {
+        Newsletter n = Newsletter.findBySlug(slug).orElseThrow(() -> ValjeanException.notFound("Newsletter '" + slug + "'"));
+        LayoutStore.Layout layout = layouts.load(d.layout() == null || d.layout().isBlank() ? "default" : d.layout());
+        Issue probe = new Issue();
+        probe.subject = d.subject() == null ? "" : d.subject().strip();
+        probe.preheader = blankToNull(d.preheader());
+        probe.items = IssueContent.toJson(d.items().stream().map(i -> new IssueContent.Item(i.title() == null ? "" : i.title(),
+                i.body() == null ? "" : i.body(), i.url())).toList());
+        Map<String, Object> data = sampleData(probe, n);
+        return new Preview(probe.subject, probe.preheader, layouts.render(layout, "html", data), layouts.render(layout, "txt", data));
+    }
+
+    /** The service's clock: what "now" means for sending and scheduling. */
+    public Instant clockNow() {
+        return clock.instant();
+    }
+
+    /** Every newsletter with its confirmed subscribers, pending requests, last issue, and when the cadence allows the next. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Overview> overview() {
+        List<Overview> out = new ArrayList<>();
+        Instant now = clock.instant();
+        for (var r : sql.rows("""
+                SELECT n.id, n.slug, n.name, n.cadence,
+                  (SELECT count(*) FROM subscription s WHERE s.newsletter_id = n.id AND s.status = 'CONFIRMED') AS confirmed,
+                  (SELECT count(*) FROM subscription s WHERE s.newsletter_id = n.id AND s.status = 'PENDING') AS pending,
+                  (SELECT max(COALESCE(i.started_at, i.scheduled_at)) FROM issue i
+                    WHERE i.newsletter_id = n.id AND i.status IN ('SCHEDULED', 'SENDING', 'SENT')) AS last_at
+                FROM newsletter n ORDER BY lower(n.name), n.id""")) {
+            var cadence = dev.valjean.newsletter.Cadence.valueOf((String) r.get("cadence"));
+            Instant last = (Instant) r.get("last_at");
+            Instant next = last == null ? now : last.plus(cadence.minimumGap);
+            out.add(new Overview((String) r.get("slug"), (String) r.get("name"), cadence.phrase, ((Number) r.get("confirmed")).longValue(),
+                    ((Number) r.get("pending")).longValue(), last, next.isBefore(now) ? now : next));
+        }
+        return out;
+    }
+
+    /** How many confirmed subscribers an issue of this newsletter would reach now. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public long confirmedSubscribers(long newsletterId) {
+        return sql.firstLong("SELECT count(*) FROM subscription WHERE newsletter_id = ? AND status = 'CONFIRMED'", newsletterId).orElse(0L);
+    }
+
+    /**
+     * Why sending the issue at {@code at} would break the newsletter's cadence promise, in words,
+     * or empty when it keeps it: what the console asks an override reason for.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> cadenceConflict(long id, Instant at) {
+        Issue issue = find(id);
+        Newsletter n = Newsletter.findById(issue.newsletterId);
+        return nearIssue(issue, n, at).map(near -> "'" + n.name + "' promises to arrive " + n.cadence.phrase + "; issue #" + near.get("id")
+                + " goes out " + ((Instant) near.get("at")) + ", less than " + n.cadence.minimumGap.toDays() + " days from this one.");
+    }
+
     /** The issue as a sample subscriber would see it (example links, a sample name). */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Preview preview(long id) {
@@ -160,19 +232,45 @@ public class IssueService {
 
     /** Sends the rendered issue to one address (the editor's) as TRANSACTIONAL mail; not a send of the issue. */
     @Transactional
-    public OutboxMessage sendTest(long id, String to, Long tokenId) {
+    public OutboxMessage sendTest(long id, String to, Long operatorId) {
+        return sendTests(id, List.of(to), operatorId).get(0);
+    }
+
+    /** Test sends of the issue as it stands, to one to five addresses the operator typed (TRANSACTIONAL, marked [Test]). */
+    @Transactional
+    public List<OutboxMessage> sendTests(long id, List<String> to, Long operatorId) {
+        if (to.isEmpty() || to.size() > 5) {
+            throw ValjeanException.field("TEST_RECIPIENTS", "to", "Send a test to one to five addresses.");
+        }
+        List<EmailAddress> addresses = to.stream().map(a -> EmailAddress.parseField("to", a)).toList();
         Preview preview = preview(id);
         Issue issue = find(id);
-        Contact contact = contacts.findOrCreate(EmailAddress.parse(to), null);
         Newsletter n = Newsletter.findById(issue.newsletterId);
-        return outbox.enqueue(OutboxRequest.of("issue-test:" + id + ":" + Signing.randomToken(9), Purpose.TRANSACTIONAL,
-                OperatorBasis.TYPE, tokenId, contact.id, "[Test] " + preview.subject(), preview.text(), preview.html())
-                .from(n.fromHeader()));
+        List<OutboxMessage> queued = new ArrayList<>();
+        for (EmailAddress address : addresses) {
+            Contact contact = contacts.findOrCreate(address, null);
+            queued.add(outbox.enqueue(OutboxRequest.of("issue-test:" + id + ":" + Signing.randomToken(9), Purpose.TRANSACTIONAL,
+                    OperatorBasis.TYPE, operatorId, contact.id, "[Test] " + preview.subject(), preview.text(), preview.html())
+                    .from(n.fromHeader())));
+        }
+        audit.record("issue.test_sent", "issue", id, Map.of("recipients", addresses.size()));
+        return queued;
     }
 
     /** Schedules the issue for {@code at}; the cadence promise holds unless overridden with a reason. */
     @Transactional
     public Issue schedule(long id, Instant at, String overrideReason) {
+        Issue issue = scheduled(id, at, overrideReason);
+        Map<String, Object> detail = new HashMap<>();
+        detail.put("at", at.toString());
+        if (issue.cadenceOverride != null) {
+            detail.put("overrideReason", issue.cadenceOverride);
+        }
+        audit.record("issue.scheduled", "issue", id, detail);
+        return issue;
+    }
+
+    private Issue scheduled(long id, Instant at, String overrideReason) {
         Issue issue = find(id);
         requireEditable(issue);
         Newsletter n = Newsletter.findById(issue.newsletterId);
@@ -187,8 +285,14 @@ public class IssueService {
     /** Sends the issue now: scheduled for this moment and started at once. */
     @Transactional
     public Issue sendNow(long id, String overrideReason) {
-        Issue issue = schedule(id, clock.instant(), overrideReason);
+        Issue issue = scheduled(id, clock.instant(), overrideReason);
         start(issue);
+        Map<String, Object> detail = new HashMap<>();
+        detail.put("recipients", issue.recipients);
+        if (issue.cadenceOverride != null) {
+            detail.put("overrideReason", issue.cadenceOverride);
+        }
+        audit.record("issue.sent", "issue", id, detail);
         return issue;
     }
 
@@ -199,6 +303,7 @@ public class IssueService {
         issue.status = IssueStatus.CANCELLED;
         issue.cancelledAt = clock.instant();
         issue.updatedAt = issue.cancelledAt;
+        audit.record("issue.cancelled", "issue", id, Map.of());
         return issue;
     }
 
@@ -252,11 +357,7 @@ public class IssueService {
 
     private void checkCadence(Issue issue, Newsletter n, Instant at, String overrideReason) {
         Duration gap = n.cadence.minimumGap;
-        Optional<Map<String, Object>> near = sql.rows("""
-                SELECT id, COALESCE(started_at, scheduled_at) AS at FROM issue
-                WHERE newsletter_id = ? AND id <> ? AND status IN ('SCHEDULED', 'SENDING', 'SENT')
-                  AND COALESCE(started_at, scheduled_at) > ? AND COALESCE(started_at, scheduled_at) < ?
-                ORDER BY 2 DESC LIMIT 1""", n.id, issue.id, at.minus(gap), at.plus(gap)).stream().findFirst();
+        Optional<Map<String, Object>> near = nearIssue(issue, n, at);
         if (near.isEmpty()) {
             issue.cadenceOverride = null;
             return;
@@ -269,6 +370,15 @@ public class IssueService {
         }
         issue.cadenceOverride = overrideReason.strip().length() > 500 ? overrideReason.strip().substring(0, 500) : overrideReason.strip();
         Log.infof("Issue %d breaks the %s cadence of %s on purpose: %s", issue.id, n.cadence, n.slug, issue.cadenceOverride);
+    }
+
+    private Optional<Map<String, Object>> nearIssue(Issue issue, Newsletter n, Instant at) {
+        Duration gap = n.cadence.minimumGap;
+        return sql.rows("""
+                SELECT id, COALESCE(started_at, scheduled_at) AS at FROM issue
+                WHERE newsletter_id = ? AND id <> ? AND status IN ('SCHEDULED', 'SENDING', 'SENT')
+                  AND COALESCE(started_at, scheduled_at) > ? AND COALESCE(started_at, scheduled_at) < ?
+                ORDER BY 2 DESC LIMIT 1""", n.id, issue.id, at.minus(gap), at.plus(gap)).stream().findFirst();
     }
 
     private void validate(Newsletter n, String subject, String preheader, String layoutName, List<IssueContent.Item> items) {

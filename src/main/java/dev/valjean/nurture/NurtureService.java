@@ -1,9 +1,5 @@
 package dev.valjean.nurture;
 
-import dev.valjean.mail.Markdown;
-import dev.valjean.mail.PostalAddress;
-import dev.valjean.common.MultiLine;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -23,6 +19,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.EmailAddress;
+import dev.valjean.common.MultiLine;
 import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
@@ -30,6 +27,8 @@ import dev.valjean.contact.ContactService;
 import dev.valjean.crm.CrmService;
 import dev.valjean.mail.LayoutStore;
 import dev.valjean.mail.Links;
+import dev.valjean.mail.Markdown;
+import dev.valjean.mail.PostalAddress;
 import io.quarkus.logging.Log;
 
 /**

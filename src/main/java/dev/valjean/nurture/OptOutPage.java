@@ -1,7 +1,6 @@
 package dev.valjean.nurture;
 
 import java.util.List;
-import dev.valjean.auth.PublicEndpoint;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -12,6 +11,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.common.PersonalPage;
 import dev.valjean.mail.Links;
 import io.quarkus.qute.Location;

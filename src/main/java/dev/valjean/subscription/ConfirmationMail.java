@@ -1,6 +1,5 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -12,6 +11,7 @@ import dev.valjean.contact.Contact;
 import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
+import dev.valjean.mail.Links;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;

@@ -1,8 +1,6 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import java.util.LinkedHashMap;
-import dev.valjean.auth.PublicEndpoint;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +13,8 @@ import jakarta.ws.rs.core.Response;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.valjean.auth.PublicEndpoint;
+import dev.valjean.mail.Links;
 import dev.valjean.newsletter.ConsentText;
 import dev.valjean.newsletter.Newsletter;
 

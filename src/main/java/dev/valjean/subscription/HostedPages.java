@@ -1,8 +1,6 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import java.io.IOException;
-import dev.valjean.auth.PublicEndpoint;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,11 +22,13 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 
 import dev.valjean.abuse.AbuseGuard;
+import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.common.ClientAddress;
 import dev.valjean.common.PersonalPage;
 import dev.valjean.common.RequestHygiene;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
+import dev.valjean.mail.Links;
 import dev.valjean.newsletter.ConsentText;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.qute.Location;

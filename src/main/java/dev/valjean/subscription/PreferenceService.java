@@ -1,6 +1,5 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +16,7 @@ import dev.valjean.consent.LedgerEvent;
 import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.Contact;
+import dev.valjean.mail.Links;
 import dev.valjean.newsletter.Newsletter;
 
 /** Leaving: one-click unsubscribe from one newsletter, and the preference centre for all of them. */

@@ -21,8 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
 
@@ -34,8 +32,8 @@ import org.w3c.dom.Document;
 
 import dev.valjean.auth.Role;
 import dev.valjean.delivery.Dispatcher;
-import dev.valjean.newsletter.Newsletter;
 import dev.valjean.mail.Links;
+import dev.valjean.newsletter.Newsletter;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
@@ -45,6 +43,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import javax.xml.parsers.DocumentBuilderFactory;
 
 @QuarkusTest
 @QuarkusTestResource(SmtpServers.class)

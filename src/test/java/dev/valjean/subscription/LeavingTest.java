@@ -1,6 +1,5 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +19,7 @@ import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.OutboxStatus;
 import dev.valjean.delivery.Purpose;
+import dev.valjean.mail.Links;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;

@@ -1,6 +1,5 @@
 package dev.valjean.subscription;
 
-import dev.valjean.mail.Links;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -29,10 +28,11 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
+import dev.valjean.common.EmailAddress;
 import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
-import dev.valjean.common.EmailAddress;
 import dev.valjean.delivery.Dispatcher;
+import dev.valjean.mail.Links;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;

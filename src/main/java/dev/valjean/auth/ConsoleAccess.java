@@ -1,0 +1,23 @@
+package dev.valjean.auth;
+
+/** Why a console request cannot go on; the console answers it with a page, not with JSON. */
+public class ConsoleAccess extends RuntimeException {
+
+    public enum Kind {
+        /** No session: go to the sign-in page. */
+        SIGN_IN,
+        /** Signed in, but the role may not open this page. */
+        FORBIDDEN,
+        /** A state-changing request without the form's CSRF token. */
+        CSRF
+    }
+
+    public final Kind kind;
+    public final String path;
+
+    public ConsoleAccess(Kind kind, String path, String message) {
+        super(message, null, false, false);
+        this.kind = kind;
+        this.path = path;
+    }
+}
