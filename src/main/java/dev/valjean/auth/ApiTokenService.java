@@ -14,6 +14,9 @@ import io.quarkus.logging.Log;
 @ApplicationScoped
 public class ApiTokenService {
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     /** A created token: the secret is returned this once and never stored. */
     public record Issued(ApiToken token, String secret) {
     }
@@ -32,7 +35,9 @@ public class ApiTokenService {
     @Transactional
     public Issued create(String name, Role role, String email) {
         String secret = "vj_" + Signing.randomToken(32);
-        return new Issued(insert(name, role, email, secret), secret);
+        ApiToken token = insert(name, role, email, secret);
+        audit.record("token.created", "token", token.id, java.util.Map.of("role", role.name()));
+        return new Issued(token, secret);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -48,6 +53,7 @@ public class ApiTokenService {
                     "This is the last active admin token; create another admin token before revoking it.");
         }
         token.revoke(clock.instant());
+        audit.record("token.revoked", "token", token.id, java.util.Map.of());
         Log.infof("API token %d (%s) revoked", token.id, token.role);
         return token;
     }

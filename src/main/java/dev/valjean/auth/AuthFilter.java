@@ -97,18 +97,7 @@ public class AuthFilter {
                 console.csrf(csrf.forPreSession(fresh), fresh);
             }
         }
-        if (!isSafe(request.getMethod())) {
-            String given = request.getHeaderString(CsrfTokens.HEADER);
-            if (given == null) {
-                Object field = ((ResteasyReactiveRequestContext) request.getServerRequestContext()).getFormParameter(CsrfTokens.FIELD, true,
-                        false);
-                given = field == null ? null : field.toString();
-            }
-            if (!csrf.valid(expected, given)) {
-                Log.infof("Console request refused: %s %s without a valid CSRF token", request.getMethod(), path);
-                throw new ConsoleAccess(ConsoleAccess.Kind.CSRF, path, "This form has expired or did not come from Valjean.");
-            }
-        }
+        console.expectCsrf(expected, path, !isSafe(request.getMethod()));
         if (isPublic(method, type)) {
             return;
         }
@@ -123,6 +112,26 @@ public class AuthFilter {
         if (Arrays.stream(allowed).noneMatch(r -> r == session.get().person().role)) {
             throw new ConsoleAccess(ConsoleAccess.Kind.FORBIDDEN, path, "Your role (" + session.get().person().role
                     + ") cannot open this page.");
+        }
+    }
+
+    /**
+     * The CSRF check of a state-changing console request, once its form is read (the token comes
+     * in the form's {@value CsrfTokens#FIELD} field, or from htmx in the {@value CsrfTokens#HEADER} header).
+     */
+    @ServerRequestFilter(readBody = true, priority = jakarta.ws.rs.Priorities.USER + 10)
+    public void checkCsrf(ResteasyReactiveContainerRequestContext request) {
+        if (!console.csrfRequired()) {
+            return;
+        }
+        String given = request.getHeaderString(CsrfTokens.HEADER);
+        if (given == null) {
+            Object field = ((ResteasyReactiveRequestContext) request.getServerRequestContext()).getFormParameter(CsrfTokens.FIELD, true, false);
+            given = field == null ? null : field.toString();
+        }
+        if (!csrf.valid(console.expectedCsrf(), given)) {
+            Log.infof("Console request refused: %s %s without a valid CSRF token", request.getMethod(), console.path());
+            throw new ConsoleAccess(ConsoleAccess.Kind.CSRF, console.path(), "This form has expired or did not come from Valjean.");
         }
     }
 

@@ -52,7 +52,8 @@ public class IssueService {
     }
 
     /** A newsletter at a glance, for the console's home. */
-    public record Overview(String slug, String name, String cadence, long confirmed, long pending, Instant lastIssueAt, Instant nextAllowedAt) {
+    public record Overview(String slug, String name, String cadence, long confirmed, long pending, Instant lastIssueAt, Instant nextAllowedAt,
+            boolean allowedNow) {
     }
 
     /** A rendered issue, as a subscriber sees it. */
@@ -194,7 +195,7 @@ public class IssueService {
             Instant last = (Instant) r.get("last_at");
             Instant next = last == null ? now : last.plus(cadence.minimumGap);
             out.add(new Overview((String) r.get("slug"), (String) r.get("name"), cadence.phrase, ((Number) r.get("confirmed")).longValue(),
-                    ((Number) r.get("pending")).longValue(), last, next.isBefore(now) ? now : next));
+                    ((Number) r.get("pending")).longValue(), last, next.isBefore(now) ? now : next, !next.isAfter(now)));
         }
         return out;
     }

@@ -14,6 +14,9 @@ import dev.valjean.common.ValjeanException;
 @ApplicationScoped
 public class NewsletterService {
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     /** A newsletter with the consent text its forms show now. */
     public record Current(Newsletter newsletter, ConsentText consent) {
     }
@@ -51,6 +54,7 @@ public class NewsletterService {
         newsletter.createdAt = now;
         newsletter.updatedAt = now;
         newsletter.persist();
+        audit.record("newsletter.created", "newsletter", slug, java.util.Map.of());
         return new Current(newsletter, addConsentText(newsletter, fields.consentText().strip(), 1, now));
     }
 
@@ -79,6 +83,7 @@ public class NewsletterService {
         if (change.consentText() != null && !change.consentText().strip().equals(consent.text)) {
             consent = addConsentText(newsletter, change.consentText().strip(), consent.version + 1, now);
         }
+        audit.record("newsletter.changed", "newsletter", slug, java.util.Map.of("consentVersion", consent.version));
         return new Current(newsletter, consent);
     }
 

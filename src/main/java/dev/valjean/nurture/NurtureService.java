@@ -40,6 +40,9 @@ import io.quarkus.logging.Log;
 @ApplicationScoped
 public class NurtureService {
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     /**
      * One step: wait {@code delayHours} or {@code delayBusinessDays} after the previous step (or
      * the enrollment), then send {@code subject} with the layout {@code template} from
@@ -214,13 +217,15 @@ public class NurtureService {
         Instant now = clock.instant();
         Step first = steps((String) sequence.get("steps")).get(0);
         // Two enrollments racing for one person: the partial unique index lets one in, the other is told.
-        return sql.firstLong("""
+        long enrollment = sql.firstLong("""
                 INSERT INTO enrollment (sequence_id, contact_id, opportunity_id, account_id, status, next_step, next_due_at,
                                         enrolled_by, created_at)
                 VALUES (?, ?, ?, ?, 'ACTIVE', 0, ?, ?, ?)
                 ON CONFLICT (sequence_id, contact_id) WHERE status = 'ACTIVE' DO NOTHING RETURNING id""", sequenceId,
                 contact.get().id, opportunityId, accountId, dueAfter(now, first, zoneOf(contact.get().id)), tokenId, now)
                 .orElseThrow(() -> ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already."));
+        audit.record("enrollment.started", "enrollment", enrollment, Map.of("sequence", sequenceId));
+        return enrollment;
     }
 
     /** When a step falls due, counted from {@code from}. */
@@ -269,6 +274,7 @@ public class NurtureService {
             throw ValjeanException.notFound("Enrollment " + enrollmentId);
         }
         endAll(List.of(enrollmentId), "STOPPED");
+        audit.record("enrollment.stopped", "enrollment", enrollmentId, Map.of());
     }
 
     /** A deal or account changed: end, now, the enrollments on it whose basis is gone. */

@@ -28,6 +28,9 @@ import dev.valjean.nurture.NurtureService;
 @ApplicationScoped
 public class ContactDataService {
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     private final ContactService contacts;
     private final SuppressionService suppressions;
     private final ConsentLedger ledger;
@@ -113,6 +116,7 @@ public class ContactDataService {
             return;
         }
         Instant now = clock.instant();
+        audit.record("contact.erased", "contact", contact.id, java.util.Map.of());
         suppressions.suppressHash(contact.emailHash, SuppressionReason.ERASURE, "erasure request");
         for (Map<String, Object> s : sql.rows("SELECT id, newsletter_id FROM subscription WHERE contact_id = ?", contact.id)) {
             ledger.append(ConsentLedger.Entry.of(LedgerEvent.ERASED, contact.id, ((Number) s.get("newsletter_id")).longValue(),

@@ -35,6 +35,9 @@ import dev.valjean.newsletter.Newsletter;
 @ApplicationScoped
 public class ImportService {
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     /** What a successful import did. */
     public record Report(int imported, int alreadySubscribed, int rows) {
     }
@@ -144,6 +147,7 @@ public class ImportService {
                     .evidence(r.consentedAt(), r.text())
                     .detail("confirmed elsewhere at " + r.confirmedAt()));
         }
+        audit.record("import.completed", "newsletter", slug, java.util.Map.of("imported", imported, "rows", rows.size()));
         return new Report(imported, rows.size() - imported, rows.size());
     }
 

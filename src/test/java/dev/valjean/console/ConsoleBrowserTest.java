@@ -1,0 +1,204 @@
+package dev.valjean.console;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+import dev.valjean.auth.PasswordHasher;
+import dev.valjean.delivery.Dispatcher;
+import dev.valjean.issue.IssueService;
+import dev.valjean.support.Browser;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The console in a real Chromium, as the people who use it would go through it. */
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class ConsoleBrowserTest {
+
+    static final String ADMIN_EMAIL = "ada@valjean.test";
+    static final String ADMIN_PASSWORD = "correct horse battery admin";
+    static final String EDITOR_EMAIL = "eddie@valjean.test";
+    static final String EDITOR_PASSWORD = "four words make a password";
+
+    @TestHTTPResource("/")
+    URL base;
+    @Inject
+    TestData data;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    IssueService issues;
+    @Inject
+    PasswordHasher hasher;
+
+    Browser browser;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data.reset();
+        data.newsletter("weekly");
+        StringBuilder csv = new StringBuilder("email,name,consented_at,consent_source,consent_text,confirmed_at\n");
+        for (String e : List.of("ann@example.com", "bob@example.com", "cid@example.com")) {
+            csv.append(e).append(",Reader,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n");
+        }
+        data.request().contentType("text/csv").body(csv.toString()).post("/api/v1/newsletters/weekly/imports").then().statusCode(201)
+                .body("imported", equalTo(3));
+        person("Ada Admin", ADMIN_EMAIL, "ADMIN", ADMIN_PASSWORD);
+        browser = new Browser(base.toString());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    @Test
+    void an_admin_invites_an_editor_who_writes_three_items_tests_sends_and_watches_it_go_then_a_second_issue_asks_why() throws Exception {
+        browser.open("/");
+        assertEquals("Sign in to Valjean", browser.heading(), "/ leads to the console's sign-in");
+        browser.check("sign-in");
+        signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+        assertEquals("Newsletters", browser.heading());
+
+        browser.open("/console/people");
+        browser.check("people");
+        browser.type("Name", "Eddie Editor");
+        browser.type("Email address", EDITOR_EMAIL);
+        browser.field("Role").sendKeys("Editor");
+        browser.press("Send invitation");
+        assertTrue(browser.text().contains("Invitation sent to " + EDITOR_EMAIL), browser.text());
+        browser.open("/console/audit");
+        browser.check("audit");
+        assertTrue(browser.text().contains("person.invited"), "the invitation is in the audit trail");
+        browser.press("Sign out");
+        assertEquals("Sign in to Valjean", browser.heading());
+
+        // The invitation travels through the outbox to a real SMTP server.
+        dispatcher.drain("browser");
+        List<MimeMessage> invitations = SmtpServers.receivedBy(EDITOR_EMAIL);
+        assertEquals(1, invitations.size());
+        String body = dev.valjean.support.Visitor.text(invitations.get(0));
+        String link = body.replaceAll("(?s).*(https://valjean.test/console/invitation/[A-Za-z0-9_-]+).*", "$1");
+        assertTrue(body.contains("72 hours"), body);
+        browser.open(link.replace("https://valjean.test", ""));
+        assertEquals("Choose your password", browser.heading());
+        browser.check("choose-password");
+        browser.type("New password", EDITOR_PASSWORD);
+        browser.type("The same password again", EDITOR_PASSWORD);
+        browser.press("Save password and sign in");
+        assertEquals("Newsletters", browser.heading(), "the editor is signed in");
+        browser.check("home");
+        assertTrue(browser.text().contains("3 confirmed"), browser.text());
+
+        // Writing: the preview follows the typing; a fourth item cannot be added.
+        browser.press("Write an issue");
+        browser.type("Subject", "Three things we learned");
+        browser.waitFor(d -> preview().contains("Three things we learned"), Duration.ofSeconds(10));
+        browser.type("Title", "Double opt-in is a feature");
+        browser.type("Text", "People who **confirm** read what you send.");
+        browser.waitFor(d -> preview().contains("<strong>confirm</strong>"), Duration.ofSeconds(10));
+        assertTrue(browser.driver.findElement(By.id("count-subject")).getText().startsWith("23/"), "the counter follows the subject");
+        browser.press("Add an item");
+        browser.field("Title", 1).sendKeys("Short issues get read");
+        browser.field("Text", 1).sendKeys("One to three items, no more.");
+        browser.press("Add an item");
+        browser.field("Title", 2).sendKeys("Leaving is one click");
+        browser.field("Text", 2).sendKeys("And it always works.");
+        assertFalse(browser.hasButton("Add an item"), "a fourth item cannot be added");
+        browser.waitFor(d -> preview().contains("Leaving is one click"), Duration.ofSeconds(10));
+        browser.check("editor");
+        browser.press("Save draft");
+        assertTrue(browser.text().contains("Draft saved."));
+        long issueId = Long.parseLong(browser.path().replaceAll("^/console/issues/(\\d+).*$", "$1"));
+
+        // A test to the editor's own address, prefilled.
+        assertEquals(EDITOR_EMAIL, browser.field("To").getAttribute("value"));
+        browser.press("Send a test");
+        assertTrue(browser.text().contains("Test sent"));
+        dispatcher.drain("browser");
+        List<MimeMessage> tests = SmtpServers.receivedBy(EDITOR_EMAIL);
+        assertEquals(2, tests.size(), "the invitation and the test");
+        assertEquals("[Test] Three things we learned", tests.get(1).getSubject());
+
+        // Send now, after a confirmation that says to how many.
+        browser.press("Schedule or send");
+        assertTrue(browser.text().contains("Send to 3 confirmed subscribers of The weekly letter?"), browser.text());
+        browser.check("send");
+        browser.press("Send");
+        assertTrue(browser.heading().startsWith("Issue #" + issueId));
+        browser.check("progress");
+        dispatcher.drain("browser");
+        issues.finishDone();
+        browser.waitFor(d -> d.findElement(By.id("state")).getText().startsWith("Sent"), Duration.ofSeconds(15));
+        assertEquals("3", browser.driver.findElement(By.id("sent-count")).getText(), "progress reaches all sent");
+        for (String reader : List.of("ann@example.com", "bob@example.com", "cid@example.com")) {
+            assertEquals(1, SmtpServers.receivedBy(reader).size(), reader);
+        }
+
+        // A second issue inside the weekly cadence needs a reason, which is recorded.
+        browser.open("/console/newsletters/weekly/issues/new");
+        browser.type("Subject", "One more thing");
+        browser.type("Title", "It could not wait");
+        browser.type("Text", "A correction.");
+        browser.press("Save draft");
+        long second = Long.parseLong(browser.path().replaceAll("^/console/issues/(\\d+).*$", "$1"));
+        browser.press("Schedule or send");
+        assertTrue(browser.text().contains("promises to arrive once a week"), browser.text());
+        browser.press("Send");
+        assertTrue(browser.text().contains("Say why this issue cannot wait"), "no reason, no send");
+        browser.type("Why this issue cannot wait", "A correction to the figures in the last issue");
+        browser.press("Send");
+        assertTrue(browser.heading().startsWith("Issue #" + second));
+        assertEquals("A correction to the figures in the last issue",
+                data.text("SELECT detail->>'overrideReason' FROM audit_event WHERE action = 'issue.sent' AND object_id = '" + second + "'"));
+        assertEquals("Eddie Editor <" + EDITOR_EMAIL + ">",
+                data.text("SELECT actor_name FROM audit_event WHERE action = 'issue.sent' AND object_id = '" + second + "'"));
+    }
+
+    @Test
+    void a_sales_person_cannot_open_the_editor() throws Exception {
+        person("Sam Sales", "sam@valjean.test", "SALES", "sales people sell things");
+        browser.open("/console/sign-in");
+        signIn("sam@valjean.test", "sales people sell things");
+        browser.open("/console/newsletters/weekly/issues/new");
+        assertEquals("Not for your role", browser.heading());
+        browser.check("forbidden");
+    }
+
+    private void signIn(String email, String password) {
+        browser.type("Email address", email);
+        browser.type("Password", password);
+        browser.press("Sign in");
+    }
+
+    private String preview() {
+        return browser.driver.findElement(By.cssSelector("#preview-views iframe")).getAttribute("srcdoc");
+    }
+
+    private void person(String name, String email, String role, String password) throws Exception {
+        data.execute("INSERT INTO person (email, email_normalized, name, role, password_hash, created_at) VALUES ('" + email + "', '" + email
+                + "', '" + name + "', '" + role + "', '" + hasher.hash(password) + "', now())");
+    }
+}

@@ -1,0 +1,188 @@
+package dev.valjean.console;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.auth.PasswordHasher;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/** Sessions, CSRF, throttling and the audit trail of the console, at the HTTP level. */
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class ConsoleTest {
+
+    static final String PASSWORD = "a long enough admin password";
+    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    @Inject
+    TestData data;
+    @Inject
+    PasswordHasher hasher;
+
+    /** A browser's cookies and the last CSRF token it saw. */
+    static final class Visitor {
+        final Map<String, String> cookies = new java.util.HashMap<>();
+        String csrf;
+
+        Response get(String path) {
+            Response r = given().redirects().follow(false).cookies(cookies).get(path);
+            keep(r);
+            return r;
+        }
+
+        Response post(String path, Map<String, String> form) {
+            var request = given().redirects().follow(false).cookies(cookies).contentType("application/x-www-form-urlencoded");
+            form.forEach(request::formParam);
+            Response r = request.post(path);
+            keep(r);
+            return r;
+        }
+
+        private void keep(Response r) {
+            cookies.putAll(r.getCookies());
+            Matcher m = CSRF.matcher(r.asString());
+            if (m.find()) {
+                csrf = m.group(1);
+            }
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data.reset();
+        data.execute("INSERT INTO person (email, email_normalized, name, role, password_hash, created_at) VALUES "
+                + "('ada@valjean.test', 'ada@valjean.test', 'Ada Admin', 'ADMIN', '" + hasher.hash(PASSWORD) + "', now())");
+    }
+
+    private Visitor signedIn() {
+        Visitor ada = new Visitor();
+        ada.get("/console/sign-in");
+        ada.post("/console/sign-in", Map.of("_csrf", ada.csrf, "email", "ada@valjean.test", "password", PASSWORD, "then", "/console/people"))
+                .then().statusCode(303).header("Location", containsString("/console/people"));
+        ada.get("/console/people").then().statusCode(200);
+        return ada;
+    }
+
+    @Test
+    void a_state_changing_request_without_the_csrf_token_is_refused_and_changes_nothing() throws Exception {
+        Visitor ada = signedIn();
+        Map<String, String> invite = Map.of("name", "Eve", "email", "eve@valjean.test", "role", "EDITOR");
+        ada.post("/console/people", invite).then().statusCode(403).body(containsString("This form has expired"));
+        var forged = new java.util.HashMap<>(invite);
+        forged.put("_csrf", "AAAAAAAAAAAAAAAAAAAAAA");
+        ada.post("/console/people", forged).then().statusCode(403);
+        assertEquals(0, data.count("SELECT count(*) FROM person WHERE email = 'eve@valjean.test'"));
+        forged.put("_csrf", ada.csrf);
+        ada.post("/console/people", forged).then().statusCode(303);
+        assertEquals(1, data.count("SELECT count(*) FROM person WHERE email = 'eve@valjean.test'"));
+    }
+
+    @Test
+    void a_cookie_from_a_signed_out_session_is_refused() {
+        Visitor ada = signedIn();
+        String cookie = ada.cookies.get("vj_session");
+        ada.post("/console/sign-out", Map.of("_csrf", ada.csrf)).then().statusCode(303);
+        given().redirects().follow(false).cookie("vj_session", cookie).get("/console/people").then().statusCode(303)
+                .header("Location", containsString("/console/sign-in"));
+    }
+
+    @Test
+    void the_session_cookie_is_http_only_and_same_site_strict() {
+        Visitor ada = new Visitor();
+        ada.get("/console/sign-in");
+        Response r = ada.post("/console/sign-in", Map.of("_csrf", ada.csrf, "email", "ada@valjean.test", "password", PASSWORD, "then", "/console"));
+        String setCookie = r.getHeaders().getValues("Set-Cookie").stream().filter(c -> c.startsWith("vj_session=")).findFirst().orElseThrow();
+        assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"), setCookie);
+        given().get("/console/sign-in").then().header("Content-Security-Policy", containsString("script-src 'self';"))
+                .header("Content-Security-Policy", containsString("frame-ancestors 'none'"));
+    }
+
+    @Test
+    void repeated_sign_in_failures_slow_down_even_for_the_right_password_then_a_success_clears_the_account() throws Exception {
+        Visitor mallory = new Visitor();
+        mallory.get("/console/sign-in");
+        for (int i = 0; i < 5; i++) {
+            mallory.post("/console/sign-in", Map.of("_csrf", mallory.csrf, "email", "ada@valjean.test", "password", "guess number " + i))
+                    .then().statusCode(401).body(containsString("do not match an account"));
+        }
+        Response throttled = mallory.post("/console/sign-in", Map.of("_csrf", mallory.csrf, "email", "ada@valjean.test", "password", "guess 6"));
+        throttled.then().statusCode(401);
+        Response blocked = mallory.post("/console/sign-in", Map.of("_csrf", mallory.csrf, "email", "ada@valjean.test", "password", PASSWORD));
+        blocked.then().statusCode(429).body(containsString("Too many failed sign-ins")).header("Retry-After", org.hamcrest.Matchers.notNullValue());
+        assertEquals(6, data.count("SELECT failures FROM sign_in_throttle WHERE key = 'account:ada@valjean.test'"));
+        // Once the wait is over, the right password works and forgets the account's failures.
+        data.execute("UPDATE sign_in_throttle SET blocked_until = now() - interval '1 second'");
+        mallory.post("/console/sign-in", Map.of("_csrf", mallory.csrf, "email", "ada@valjean.test", "password", PASSWORD)).then().statusCode(303);
+        assertEquals(0, data.count("SELECT count(*) FROM sign_in_throttle WHERE key = 'account:ada@valjean.test'"));
+    }
+
+    @Test
+    void a_weak_password_is_refused_beside_its_field_and_the_link_works_once() throws Exception {
+        Visitor ada = signedIn();
+        ada.post("/console/people", Map.of("_csrf", ada.csrf, "name", "Eve", "email", "eve@valjean.test", "role", "EDITOR")).then().statusCode(303);
+        String link = dev.valjean.support.Visitor.text(awaitMail("eve@valjean.test"))
+                .replaceAll("(?s).*https://valjean.test(/console/invitation/[A-Za-z0-9_-]+).*", "$1");
+        Visitor eve = new Visitor();
+        eve.get(link).then().statusCode(200).body(containsString("Choose your password"));
+        eve.post(link, Map.of("_csrf", eve.csrf, "password", "short", "repeat", "short")).then().statusCode(422)
+                .body(containsString("at least 12 characters"));
+        eve.post(link, Map.of("_csrf", eve.csrf, "password", "eve chooses well", "repeat", "eve chooses well")).then().statusCode(303);
+        eve.get("/console").then().statusCode(200).body(containsString("Eve"));
+        new Visitor().get(link).then().statusCode(410);
+    }
+
+    @Test
+    void the_audit_trail_names_who_did_each_action() throws Exception {
+        Visitor ada = signedIn();
+        ada.post("/console/people", Map.of("_csrf", ada.csrf, "name", "Eve", "email", "eve@valjean.test", "role", "SALES")).then().statusCode(303);
+        data.request().contentType("application/json").body(Map.of("name", "ci", "role", "EDITOR")).post("/api/v1/tokens").then().statusCode(201);
+        assertEquals("Ada Admin <ada@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'person.invited'"));
+        assertEquals("PERSON", data.text("SELECT actor_kind FROM audit_event WHERE action = 'session.signed_in'"));
+        assertEquals("TOKEN", data.text("SELECT actor_kind FROM audit_event WHERE action = 'token.created'"));
+        ada.get("/console/audit?action=person.invited").then().statusCode(200).body(containsString("person.invited"))
+                .body(org.hamcrest.Matchers.not(containsString("token.created")));
+        assertThrowsOnUpdate();
+    }
+
+    @Test
+    void only_a_console_path_is_followed_after_sign_in() {
+        Visitor ada = new Visitor();
+        ada.get("/console/sign-in");
+        ada.post("/console/sign-in", Map.of("_csrf", ada.csrf, "email", "ada@valjean.test", "password", PASSWORD, "then", "https://evil.example/"))
+                .then().statusCode(303).header("Location", org.hamcrest.Matchers.endsWith("/console"));
+    }
+
+    private void assertThrowsOnUpdate() {
+        try {
+            data.executeAsOwner("UPDATE audit_event SET actor_name = 'someone else'");
+            throw new AssertionError("the audit trail was rewritten");
+        } catch (java.sql.SQLException e) {
+            assertTrue(e.getMessage().contains("append-only"), e.getMessage());
+        }
+    }
+
+    private jakarta.mail.internet.MimeMessage awaitMail(String to) throws Exception {
+        io.quarkus.arc.Arc.container().instance(dev.valjean.delivery.Dispatcher.class).get().drain("console-test");
+        var received = SmtpServers.receivedBy(to);
+        assertEquals(1, received.size());
+        return received.get(0);
+    }
+}
