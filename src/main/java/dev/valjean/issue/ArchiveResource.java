@@ -63,6 +63,10 @@ public class ArchiveResource {
         if (issue.isEmpty()) {
             return notFound();
         }
+        Optional<String> asSent = issues.archiveHtml(issue.get(), n.get());
+        if (asSent.isPresent()) {
+            return html(asSent.get());
+        }
         return html(issuePage.data("newsletter", n.get()).data("issue", issue.get())
                 .data("items", IssueContent.forLayout(IssueContent.fromJson(issue.get().items))).render());
     }

@@ -22,6 +22,9 @@ public class Issue extends BaseEntity {
     public String subject;
     public String preheader;
     public String layout;
+    /** The stored layout version the issue was sent with (set when it starts); its archive page renders with it. */
+    @Column(name = "layout_version_id")
+    public Long layoutVersionId;
     /** The items as a JSON array of {title, body, url}. */
     @Column(columnDefinition = "jsonb")
     @ColumnTransformer(write = "?::jsonb")

@@ -78,6 +78,7 @@ public class IssueRenderer implements ContentRenderer {
     private Prepared prepare(long issueId) {
         Issue issue = issues.find(issueId);
         Newsletter n = Newsletter.findById(issue.newsletterId);
-        return new Prepared(issue.subject, issues.baseData(issue, n), layouts.load(issue.layout));
+        return new Prepared(issue.subject, issues.baseData(issue, n),
+                issue.layoutVersionId != null ? layouts.version(issue.layoutVersionId) : layouts.load(issue.layout));
     }
 }

@@ -218,6 +218,66 @@ public class IssueService {
                 + " goes out " + ((Instant) near.get("at")) + ", less than " + n.cadence.minimumGap.toDays() + " days from this one.");
     }
 
+    /**
+     * Saves an edited newsletter layout as a new stored version, checked exactly as an issue using
+     * it would be: both variants parse (else 422 LAYOUT_INVALID with the line), render the
+     * unsubscribe and preference links and the postal address on sample content
+     * (LAYOUT_INCOMPLETE), and stay under the size limit. Every instance uses it from the next issue.
+     */
+    @Transactional
+    public LayoutStore.Source saveLayout(String name, String html, String text, String savedBy) {
+        LayoutStore.Layout layout = layouts.parse(name, html, text);
+        Newsletter sample = Newsletter.<Newsletter> findAll().firstResult();
+        Issue probe = new Issue();
+        probe.subject = "A sample subject";
+        probe.items = IssueContent.toJson(List.of(new IssueContent.Item("A sample item", "Some **sample** text.", "https://example.com/")));
+        Map<String, Object> data = sample == null ? sampleWithoutNewsletter(probe) : sampleData(probe, sample);
+        layouts.check(layout, data);
+        requireSize(layouts.render(layout, "html", data));
+        long id = layouts.store("newsletter", name, html, text, savedBy);
+        LayoutStore.Source saved = layouts.source("newsletter", name);
+        audit.record("layout.saved", "layout", "newsletter/" + name, Map.of("version", saved.version(), "versionId", id));
+        return saved;
+    }
+
+    /** A layout rendered on sample content, for the layouts page. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public String layoutSample(String name) {
+        LayoutStore.Layout layout = layouts.load(name);
+        Newsletter sample = Newsletter.<Newsletter> findAll().firstResult();
+        Issue probe = new Issue();
+        probe.subject = "A sample subject";
+        probe.preheader = "A sample preheader";
+        probe.items = IssueContent.toJson(List.of(new IssueContent.Item("A sample item", "Some **sample** text.", "https://example.com/"),
+                new IssueContent.Item("Another item", "More text, with a [link](https://example.com/).", null)));
+        return layouts.render(layout, "html", sample == null ? sampleWithoutNewsletter(probe) : sampleData(probe, sample));
+    }
+
+    /**
+     * A sent issue as its archive page shows it: the layout version it was sent with, for an
+     * anonymous reader (the personal links lead to the sign-up page). Empty for issues sent before
+     * versions were recorded, which keep the plain archive page.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> archiveHtml(Issue issue, Newsletter n) {
+        if (issue.layoutVersionId == null) {
+            return Optional.empty();
+        }
+        String subscribe = links.subscribe(n.slug);
+        return Optional.of(layouts.render(layouts.version(issue.layoutVersionId), "html", personal(baseData(issue, n), "", subscribe, subscribe)));
+    }
+
+    private Map<String, Object> sampleWithoutNewsletter(Issue probe) {
+        Newsletter n = new Newsletter();
+        n.name = "Your newsletter";
+        n.slug = "sample";
+        n.cadence = dev.valjean.newsletter.Cadence.WEEKLY;
+        n.senderName = "Sender";
+        n.senderAddress = "sender@example.com";
+        n.postalAddress = "1 Example Street, Example Town";
+        return sampleData(probe, n);
+    }
+
     /** The issue as a sample subscriber would see it (example links, a sample name). */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Preview preview(long id) {
@@ -347,6 +407,8 @@ public class IssueService {
         Instant now = clock.instant();
         issue.status = IssueStatus.SENDING;
         issue.startedAt = now;
+        // The layout as it is now goes with the issue: a later edit changes the next issues, not this one or its archive page.
+        issue.layoutVersionId = layouts.snapshot("newsletter", issue.layout);
         issue.updatedAt = now;
         Issue.getEntityManager().flush();
         long started = System.nanoTime();

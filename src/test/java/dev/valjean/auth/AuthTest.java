@@ -150,7 +150,10 @@ class AuthTest {
             Map.entry("POST /console/issues/{id}/cancel", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/people", CONSOLE + " ADMIN"),
             Map.entry("POST /console/people", CONSOLE + " ADMIN"),
-            Map.entry("GET /console/audit", CONSOLE + " ADMIN"));
+            Map.entry("GET /console/audit", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/layouts", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("GET /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"));
 
     /** Quarkus' own routes: probes and the API description public, the rest for admins. */
     private static final Map<String, String> EXPECTED_Q = Map.of(

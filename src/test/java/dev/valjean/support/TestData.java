@@ -4,8 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import javax.sql.DataSource;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.valjean.auth.ApiTokenService;
@@ -20,6 +18,7 @@ import dev.valjean.delivery.Purpose;
 import dev.valjean.newsletter.Cadence;
 import dev.valjean.newsletter.Newsletter;
 import dev.valjean.newsletter.NewsletterService;
+import javax.sql.DataSource;
 
 /** Puts the database, the clock and the SMTP servers back to a known state, and makes test data. */
 @ApplicationScoped
@@ -48,7 +47,7 @@ public class TestData {
         try (Connection c = owner(); Statement s = c.createStatement()) {
             // The ledger refuses TRUNCATE too; only the test reset lifts that, for the moment of the reset.
             s.execute("ALTER TABLE consent_event DISABLE TRIGGER consent_event_no_truncate");
-            s.execute("TRUNCATE audit_event, sign_in_throttle, console_session, person_link, person, crm_webhook_event, enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
+            s.execute("TRUNCATE layout_version, audit_event, sign_in_throttle, console_session, person_link, person, crm_webhook_event, enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
                     + " subscription_request, used_challenge, request_window, contact, consent_text, newsletter RESTART IDENTITY CASCADE");
             s.execute("ALTER TABLE consent_event ENABLE TRIGGER consent_event_no_truncate");
             s.execute("DELETE FROM api_token WHERE name <> 'bootstrap admin'");
