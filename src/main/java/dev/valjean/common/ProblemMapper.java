@@ -124,7 +124,8 @@ public class ProblemMapper {
     public RestResponse<Problem> illegalArgument(IllegalArgumentException e) {
         for (StackTraceElement frame : e.getStackTrace()) {
             if (frame.getClassName().equals("java.net.URLDecoder")
-                    || frame.getClassName().endsWith("FormUrlEncodedProvider")) {
+                    || frame.getClassName().endsWith("FormUrlEncodedProvider")
+                    || frame.getClassName().endsWith("FormEncodedDataDefinition$FormEncodedDataParser")) {
                 return respond(Problem.of(400, "MALFORMED_FORM", "Malformed request body",
                         "The body is not valid application/x-www-form-urlencoded data."));
             }

@@ -36,6 +36,7 @@ public class EmbedCors {
         }
         String origin = request.getHeaderString("Origin");
         if (!allowed(origin)) {
+            origins.refused(origin);
             return Response.status(403).build();
         }
         return Response.noContent()
