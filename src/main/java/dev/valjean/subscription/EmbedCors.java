@@ -51,9 +51,14 @@ public class EmbedCors {
     @ServerResponseFilter
     public void headers(ContainerRequestContext request, ContainerResponseContext response) {
         String origin = request.getHeaderString("Origin");
-        if (PATHS.contains(pathOf(request)) && allowed(origin)) {
+        if (!PATHS.contains(pathOf(request)) || origin == null) {
+            return;
+        }
+        if (allowed(origin)) {
             response.getHeaders().putSingle("Access-Control-Allow-Origin", origin);
             response.getHeaders().putSingle("Vary", "Origin");
+        } else {
+            origins.refused(origin);
         }
     }
 

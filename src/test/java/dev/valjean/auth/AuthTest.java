@@ -153,7 +153,12 @@ class AuthTest {
             Map.entry("GET /console/audit", CONSOLE + " ADMIN"),
             Map.entry("GET /console/layouts", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
-            Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"));
+            Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("GET /console/newsletters/{slug}/settings", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/newsletters/{slug}/settings", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("GET /console/embed", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/embed", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/embed/remove", CONSOLE + " ADMIN EDITOR"));
 
     /** Quarkus' own routes: probes and the API description public, the rest for admins. */
     private static final Map<String, String> EXPECTED_Q = Map.of(

@@ -187,6 +187,61 @@ class ConsoleBrowserTest {
         browser.check("forbidden");
     }
 
+    @Test
+    void an_embedded_form_on_another_site_is_refused_until_that_site_is_allowed_in_the_console_then_the_sign_up_completes() throws Exception {
+        int appPort = base.getPort();
+        com.sun.net.httpserver.HttpServer site = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Customer site</title></head><body>"
+                + "<main><h1>Customer site</h1><div data-valjean=\"weekly\"></div>"
+                + "<script src=\"http://localhost:" + appPort + "/embed/weekly.js\"></script></main></body></html>")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        site.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        site.start();
+        String siteOrigin = "http://127.0.0.1:" + site.getAddress().getPort();
+        try {
+            browser.open(siteOrigin + "/");
+            subscribeOnSite("visitor@example.com");
+            browser.waitFor(d -> d.findElement(By.className("valjean-status")).getText().contains("did not work"), Duration.ofSeconds(20));
+            assertEquals(0, data.count("SELECT count(*) FROM subscription_request"), "refused: nothing was asked");
+
+            browser.open("/console/sign-in");
+            signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+            browser.open("/console/embed");
+            browser.waitFor(d -> browser.text().contains(siteOrigin), Duration.ofSeconds(5));
+            browser.check("embed");
+            browser.press("Allow " + siteOrigin);
+            assertTrue(browser.text().contains(siteOrigin + " may now embed the form"), browser.text());
+            browser.open("/console/newsletters/weekly/settings");
+            browser.check("settings");
+            assertTrue(browser.field("Embed the form").getAttribute("value").contains("/embed/weekly.js"));
+
+            browser.open(siteOrigin + "/");
+            subscribeOnSite("visitor@example.com");
+            browser.waitFor(d -> d.findElement(By.className("valjean-status")).getText().contains("Check your inbox"), Duration.ofSeconds(20));
+            dispatcher.drain("browser");
+            String confirm = dev.valjean.support.Visitor.text(SmtpServers.receivedBy("visitor@example.com").get(0))
+                    .replaceAll("(?s).*https://valjean.test(/confirm/[A-Za-z0-9_-]+).*", "$1");
+            browser.open(confirm);
+            browser.press("Yes, subscribe me");
+            assertEquals(1, data.count("SELECT count(*) FROM subscription s JOIN contact c ON c.id = s.contact_id "
+                    + "WHERE c.email = 'visitor@example.com' AND s.status = 'CONFIRMED'"), "the sign-up completes");
+        } finally {
+            site.stop(0);
+        }
+    }
+
+    private void subscribeOnSite(String email) {
+        browser.waitFor(d -> !d.findElements(By.className("valjean-form")).isEmpty(), Duration.ofSeconds(10));
+        browser.type("Email address", email);
+        browser.driver.findElement(By.cssSelector(".valjean-consent input[type=checkbox]")).click();
+        browser.driver.findElement(By.className("valjean-button")).click();
+    }
+
     private void signIn(String email, String password) {
         browser.type("Email address", email);
         browser.type("Password", password);
