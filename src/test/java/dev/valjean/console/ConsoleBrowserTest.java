@@ -79,6 +79,9 @@ class ConsoleBrowserTest {
         browser.open("/");
         assertEquals("Sign in to Valjean", browser.heading(), "/ leads to the console's sign-in");
         browser.check("sign-in");
+        browser.press("Forgot your password?");
+        browser.check("forgot-password");
+        browser.open("/console/sign-in");
         signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
         assertEquals("Newsletters", browser.heading());
 
@@ -111,6 +114,13 @@ class ConsoleBrowserTest {
         assertEquals("Newsletters", browser.heading(), "the editor is signed in");
         browser.check("home");
         assertTrue(browser.text().contains("3 confirmed"), browser.text());
+        browser.open("/console/newsletters/weekly");
+        browser.check("newsletter");
+        browser.open("/console/layouts");
+        browser.check("layouts");
+        browser.open("/console/layouts/default");
+        browser.check("layout");
+        browser.open("/console");
 
         // Writing: the preview follows the typing; a fourth item cannot be added.
         browser.press("Write an issue");

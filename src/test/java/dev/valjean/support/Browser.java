@@ -132,14 +132,17 @@ public final class Browser implements AutoCloseable {
     }
 
     /**
-     * Saves a screenshot of the page at desktop and phone widths, and checks it with axe-core:
-     * no serious or critical violation.
+     * Saves a screenshot of the page at desktop and phone widths, and checks it at both: nothing
+     * wider than the window (no sideways scrolling), and no serious or critical axe-core violation.
      */
     @SuppressWarnings("unchecked")
     public void check(String name) throws IOException {
         for (int width : new int[] { 1440, 360 }) {
             driver.manage().window().setSize(new Dimension(width, 1000));
             byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+            Number overflow = (Number) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertTrue(overflow.intValue() <= 1, name + " is wider than the window at " + width + " px (by " + overflow + " px)");
             Files.write(screenshots.resolve(name + "-" + width + ".png"), png);
             List<Map<String, Object>> violations = (List<Map<String, Object>>) ((JavascriptExecutor) driver).executeAsyncScript(axe
                     + "\nvar done = arguments[arguments.length - 1];"
