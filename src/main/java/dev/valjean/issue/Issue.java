@@ -42,6 +42,9 @@ public class Issue extends BaseEntity {
     @Column(name = "cadence_override")
     public String cadenceOverride;
     public Integer recipients;
+    /** The outbox figures once the issue is SENT (status, and "status|reason" for skips and failures), as JSON. */
+    @Column(name = "final_progress", columnDefinition = "jsonb", insertable = false, updatable = false)
+    public String finalProgress;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

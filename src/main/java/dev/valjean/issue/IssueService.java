@@ -127,6 +127,14 @@ public class IssueService {
         return Issue.<Issue> findByIdOptional(id).orElseThrow(() -> ValjeanException.notFound("Issue " + id));
     }
 
+    /** A newsletter's issues, newest first, {@code limit} at a time, older than {@code beforeId} when given. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Issue> recent(String slug, Long beforeId, int limit) {
+        Newsletter n = Newsletter.findBySlug(slug).orElseThrow(() -> ValjeanException.notFound("Newsletter '" + slug + "'"));
+        return beforeId == null ? Issue.find("newsletterId = ?1 order by id desc", n.id).page(0, limit).list()
+                : Issue.find("newsletterId = ?1 and id < ?2 order by id desc", n.id, beforeId).page(0, limit).list();
+    }
+
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Issue> list(String slug) {
         Newsletter n = Newsletter.findBySlug(slug).orElseThrow(() -> ValjeanException.notFound("Newsletter '" + slug + "'"));
@@ -135,25 +143,47 @@ public class IssueService {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Progress progress(Issue issue) {
-        Map<String, Long> byStatus = new HashMap<>();
+        if (issue.status == IssueStatus.SENT && issue.finalProgress != null) {
+            return progressOf(readCounts(issue.finalProgress));
+        }
+        // Live: totals by status from the (content_ref, status) index, reasons only for the few skipped or failed rows.
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (var row : sql.rows("SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? GROUP BY status", issue.contentRef())) {
+            counts.put((String) row.get("status"), ((Number) row.get("n")).longValue());
+        }
+        for (var row : sql.rows("""
+                SELECT status, status_reason, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('SKIPPED', 'FAILED')
+                GROUP BY status, status_reason ORDER BY status, status_reason""", issue.contentRef())) {
+            counts.put(row.get("status") + "|" + (row.get("status_reason") == null ? "UNKNOWN" : row.get("status_reason")),
+                    ((Number) row.get("n")).longValue());
+        }
+        return progressOf(counts);
+    }
+
+    /** Figures keyed by status, and by "status|reason" for skips and failures. */
+    private static Progress progressOf(Map<String, Long> counts) {
         Map<String, Long> skippedBy = new LinkedHashMap<>();
         Map<String, Long> failedBy = new LinkedHashMap<>();
-        for (var row : sql.rows("""
-                SELECT status, status_reason, count(*) AS n FROM outbox WHERE content_ref = ?
-                GROUP BY status, status_reason ORDER BY status, status_reason""", issue.contentRef())) {
-            String status = (String) row.get("status");
-            long n = ((Number) row.get("n")).longValue();
-            byStatus.merge(status, n, Long::sum);
-            String reason = row.get("status_reason") == null ? "UNKNOWN" : (String) row.get("status_reason");
-            if ("SKIPPED".equals(status)) {
-                skippedBy.merge(reason, n, Long::sum);
-            } else if ("FAILED".equals(status)) {
-                failedBy.merge(reason, n, Long::sum);
+        counts.forEach((key, n) -> {
+            if (key.startsWith("SKIPPED|")) {
+                skippedBy.put(key.substring(8), n);
+            } else if (key.startsWith("FAILED|")) {
+                failedBy.put(key.substring(7), n);
             }
+        });
+        return new Progress(counts.getOrDefault("QUEUED", 0L), counts.getOrDefault("SENDING", 0L), counts.getOrDefault("SENT", 0L),
+                counts.getOrDefault("SKIPPED", 0L), counts.getOrDefault("FAILED", 0L), skippedBy, failedBy);
+    }
+
+    private static Map<String, Long> readCounts(String json) {
+        try {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).fields()
+                    .forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
+            return counts;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("unreadable final progress", e);
         }
-        return new Progress(byStatus.getOrDefault("QUEUED", 0L), byStatus.getOrDefault("SENDING", 0L),
-                byStatus.getOrDefault("SENT", 0L), byStatus.getOrDefault("SKIPPED", 0L), byStatus.getOrDefault("FAILED", 0L),
-                skippedBy, failedBy);
     }
 
     /**
@@ -383,8 +413,14 @@ public class IssueService {
     /** Marks SENDING issues SENT once none of their messages is waiting any more. */
     @Transactional
     public int finishDone() {
+        // The figures are final once nothing is queued or sending: kept on the issue, its page need not count them again.
         return sql.update("""
-                UPDATE issue i SET status = 'SENT', sent_at = ?, updated_at = ?
+                UPDATE issue i SET status = 'SENT', sent_at = ?, updated_at = ?, final_progress = (
+                    SELECT jsonb_object_agg(k, n) FROM (
+                        SELECT status AS k, count(*) AS n FROM outbox o WHERE o.content_ref = 'issue:' || i.id GROUP BY status
+                        UNION ALL
+                        SELECT status || '|' || COALESCE(status_reason, 'UNKNOWN'), count(*) FROM outbox o
+                        WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('SKIPPED', 'FAILED') GROUP BY status, status_reason) f)
                 WHERE i.status = 'SENDING' AND NOT EXISTS (
                     SELECT 1 FROM outbox o WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('QUEUED', 'SENDING'))""",
                 clock.instant(), clock.instant());

@@ -30,7 +30,7 @@ public class NewsletterPages {
     static class Templates {
         static native TemplateInstance home(Frame frame, List<IssueService.Overview> newsletters);
 
-        static native TemplateInstance newsletter(Frame frame, Newsletter newsletter, List<Issue> issues);
+        static native TemplateInstance newsletter(Frame frame, Newsletter newsletter, List<Issue> issues, Long older);
     }
 
     @Inject
@@ -47,8 +47,12 @@ public class NewsletterPages {
 
     @GET
     @Path("newsletters/{slug}")
-    public TemplateInstance newsletter(@PathParam("slug") String slug) {
+    public TemplateInstance newsletter(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") Long before) {
         Newsletter n = IssuePages.newsletterOr404(slug);
-        return Templates.newsletter(frames.of(n.name, "newsletters", "Newsletters", "/console", n.name), n, issues.list(slug));
+        List<Issue> page = issues.recent(slug, before, PAGE);
+        Long older = page.size() == PAGE ? page.get(page.size() - 1).id : null;
+        return Templates.newsletter(frames.of(n.name, "newsletters", "Newsletters", "/console", n.name), n, page, older);
     }
+
+    private static final int PAGE = 50;
 }

@@ -84,6 +84,13 @@ public class ContactDataService {
                 SELECT reason, created_at AS "createdAt" FROM suppression WHERE email_hash = ? ORDER BY created_at""",
                 contact.emailHash));
         export.put("timeZone", sql.rows("SELECT time_zone FROM contact WHERE id = ?", contact.id).get(0).get("time_zone"));
+        // What Valjean's people and tokens did about this person (enrollments started or stopped, an erasure).
+        export.put("audit", sql.rows("""
+                SELECT a.at, a.actor_name AS actor, a.action, a.object_type AS "objectType", a.object_id AS "objectId", a.detail::text AS detail
+                FROM audit_event a
+                WHERE (a.object_type = 'contact' AND a.object_id = ?)
+                   OR (a.object_type = 'enrollment' AND a.object_id IN (SELECT e.id::text FROM enrollment e WHERE e.contact_id = ?))
+                ORDER BY a.id""", String.valueOf(contact.id), contact.id));
         export.put("opportunities", sql.rows("""
                 SELECT o.external_id AS opportunity, a.name AS account, oc.role FROM opportunity_contact oc
                 JOIN opportunity o ON o.id = oc.opportunity_id JOIN account a ON a.id = o.account_id

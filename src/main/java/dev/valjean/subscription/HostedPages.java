@@ -46,9 +46,8 @@ import io.vertx.core.http.HttpServerRequest;
 public class HostedPages {
 
     static final String ACCEPTED_TITLE = "Check your inbox";
-    private static final List<String> ACCEPTED_TEXT = List.of(
-            "If the address can receive email, we sent it a link to confirm your subscription.",
-            "Nothing is subscribed until you confirm. The link works for a few days.");
+    @jakarta.inject.Inject
+    SubscriptionConfig config;
 
     private final SignupFlow flow;
     private final SubscriptionService subscriptions;
@@ -120,7 +119,11 @@ public class HostedPages {
             }
             return answer.build();
         }
-        return page(200, message("Check your inbox", ACCEPTED_TEXT, null, null));
+        // The same duration the confirmation email states.
+        long days = config.confirmTtl().toDays();
+        return page(200, message("Check your inbox", List.of(
+                "If the address can receive email, we sent it a link to confirm your subscription.",
+                "Nothing is subscribed until you confirm. The link works for " + days + (days == 1 ? " day." : " days.")), null, null));
     }
 
     @GET

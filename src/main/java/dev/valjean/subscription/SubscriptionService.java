@@ -78,8 +78,8 @@ public class SubscriptionService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Chosen> validate(Signup s) {
         if (!Boolean.TRUE.equals(s.consent())) {
-            throw ValjeanException.invalid("CONSENT_REQUIRED",
-                    "Subscribing needs the consent box ticked by the person (consent: true).");
+            throw ValjeanException.field("CONSENT_REQUIRED", "consent",
+                    "Tick the box to say you want to receive it: we only subscribe people who ask.");
         }
         EmailAddress.parse(s.email());
         if (s.name() != null && (s.name().length() > 200 || s.name().chars().anyMatch(Character::isISOControl))) {

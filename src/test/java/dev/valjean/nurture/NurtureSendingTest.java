@@ -258,7 +258,8 @@ class NurtureSendingTest {
         enroll(sequence("CUSTOMER_SUCCESS", step(0, "Hello", "Hi."), step(24, "Again", "Hi again.")), "erin@client.example", null);
         data.request().get("/api/v1/contacts/erin@client.example/export").then().statusCode(200)
                 .body("timeZone", equalTo("Europe/Madrid")).body("opportunities[0].opportunity", equalTo("renewal"))
-                .body("enrollments[0].status", equalTo("ACTIVE")).body("enrollments[0].purpose", equalTo("CUSTOMER_SUCCESS"));
+                .body("enrollments[0].status", equalTo("ACTIVE")).body("enrollments[0].purpose", equalTo("CUSTOMER_SUCCESS"))
+                .body("audit[0].action", equalTo("enrollment.started")).body("audit[0].actor", equalTo("API token 'test SALES'"));
         assertEquals(1, steps.advanceAll());
         data.request().delete("/api/v1/contacts/erin@client.example").then().statusCode(204);
         assertEquals("ERASED", data.text("SELECT ended_reason FROM enrollment"));

@@ -139,7 +139,8 @@ class SignupTest {
         clock.advance(Duration.ofSeconds(5));
         bob.request().contentType(ContentType.URLENC).formParam("email", "bob@example.com").formParam("formToken", formToken)
                 .post("/subscribe/weekly").then().statusCode(422)
-                .body(containsString("consent box"), containsString("name=\"consent\" value=\"true\">"));
+                .body(containsString("Tick the box to say you want to receive it"), not(containsString("consent: true")),
+                        containsString("name=\"consent\" value=\"true\">"));
 
         assertNothingStored();
     }
