@@ -27,6 +27,7 @@ import dev.valjean.common.ClientAddress;
 import dev.valjean.common.PersonalPage;
 import dev.valjean.common.RequestHygiene;
 import dev.valjean.common.ValjeanException;
+import io.quarkus.logging.Log;
 import dev.valjean.contact.Contact;
 import dev.valjean.mail.Links;
 import dev.valjean.newsletter.ConsentText;
@@ -187,6 +188,11 @@ public class HostedPages {
         return page(200, preferences(token, contact.get().id, null));
     }
 
+    /**
+     * The preference centre's answer: what is ticked stays, what is unticked is left; newsletters
+     * ticked under "Also available" become new requests with double opt-in; "Never email me
+     * again" asks first, then suppresses the address.
+     */
     @POST
     @Path("preferences/{token}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -197,17 +203,53 @@ public class HostedPages {
         if (contact.isEmpty()) {
             return notFound();
         }
-        Set<String> slugs = new HashSet<>(Optional.ofNullable(form.get("leave")).orElse(List.of()));
-        boolean all = "true".equals(form.getFirst("all"));
+        long contactId = contact.get().id;
+        String ip = ClientAddress.of(http);
+        String userAgent = headers.getHeaderString(HttpHeaders.USER_AGENT);
+        if ("true".equals(form.getFirst("optOut")) && !"yes".equals(form.getFirst("confirm"))) {
+            return page(200, preferencesPage.data("token", token).data("lines", preferences.lines(contactId))
+                    .data("offers", List.of()).data("notice", null).data("askOptOut", true).render());
+        }
         boolean optOut = "true".equals(form.getFirst("optOut"));
-        int left = preferences.leave(contact.get().id, slugs, all, optOut, ClientAddress.of(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
-        String notice = optOut ? "Done: we will not email you again, unless you subscribe anew and confirm."
-                : left == 0 ? "Nothing changed." : "Done: you left " + left + (left == 1 ? " newsletter." : " newsletters.");
-        return page(200, preferences(token, contact.get().id, notice));
+        boolean all = "true".equals(form.getFirst("all"));
+        Set<String> slugs = new HashSet<>(Optional.ofNullable(form.get("leave")).orElse(List.of()));
+        if (form.containsKey("shown")) {
+            // The ticked list: every shown newsletter that is no longer ticked is left.
+            Set<String> keep = new HashSet<>(Optional.ofNullable(form.get("keep")).orElse(List.of()));
+            form.get("shown").stream().filter(slug -> !keep.contains(slug)).forEach(slugs::add);
+        }
+        int left = preferences.leave(contactId, slugs, all, optOut, ip, userAgent);
+        List<String> joined = new java.util.ArrayList<>();
+        if (!optOut) {
+            for (String slug : Optional.ofNullable(form.get("join")).orElse(List.of())) {
+                Integer version = parseVersion(form.getFirst("version-" + slug));
+                var signup = new SubscriptionService.Signup(contact.get().email, null, List.of(slug), true, version, Source.PREFERENCE_CENTRE,
+                        links.preferences(contactId), ip, userAgent);
+                try {
+                    // The signed link proves the address; the confirmation email still asks before anything is sent.
+                    flow.submit(new SignupFlow.Attempt(signup, null, new AbuseGuard.Proof(ip, null, null, null), true, false));
+                    joined.add(slug);
+                } catch (ValjeanException e) {
+                    Log.infof("Preference centre join of %s refused: %s", slug, e.code);
+                }
+            }
+        }
+        List<String> said = new java.util.ArrayList<>();
+        if (optOut) {
+            said.add("Done: we will not email you again, unless you subscribe anew and confirm.");
+        } else if (left > 0) {
+            said.add("Done: you left " + left + (left == 1 ? " newsletter." : " newsletters."));
+        }
+        if (!joined.isEmpty()) {
+            said.add("We sent you an email to confirm " + (joined.size() == 1 ? "the newsletter you chose" : "the newsletters you chose")
+                    + ": nothing new arrives until you confirm.");
+        }
+        return page(200, preferences(token, contactId, said.isEmpty() ? "Nothing changed." : String.join(" ", said)));
     }
 
     private String preferences(String token, long contactId, String notice) {
-        return preferencesPage.data("token", token).data("lines", preferences.lines(contactId)).data("notice", notice).render();
+        return preferencesPage.data("token", token).data("lines", preferences.lines(contactId)).data("offers", preferences.offers(contactId))
+                .data("notice", notice).data("askOptOut", false).render();
     }
 
     private Response confirmation(SubscriptionService.Confirmation c) {

@@ -73,6 +73,23 @@ public class PreferenceService {
         return id == null ? Optional.empty() : Contact.findByIdOptional(id);
     }
 
+    /** A newsletter the person does not receive, offered to join, with the consent text joining would agree to. */
+    public record Offer(String slug, String name, String cadence, String description, String consentText, int consentVersion) {
+    }
+
+    /** The newsletters the person neither receives nor waits to confirm. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Offer> offers(long contactId) {
+        java.util.Set<Long> taken = new java.util.HashSet<>();
+        Subscription.ofContact(contactId).stream()
+                .filter(s -> s.status == SubscriptionStatus.CONFIRMED || s.status == SubscriptionStatus.PENDING)
+                .forEach(s -> taken.add(s.newsletterId));
+        return Newsletter.listBySlug().stream().filter(n -> !taken.contains(n.id)).map(n -> {
+            dev.valjean.newsletter.ConsentText consent = dev.valjean.newsletter.ConsentText.current(n.id).orElseThrow();
+            return new Offer(n.slug, n.name, ConfirmationMail.cadenceOf(n), n.description, consent.text, consent.version);
+        }).toList();
+    }
+
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Line> lines(long contactId) {
         return Subscription.ofContact(contactId).stream()

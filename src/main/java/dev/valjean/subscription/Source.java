@@ -4,5 +4,7 @@ package dev.valjean.subscription;
 public enum Source {
     HOSTED_PAGE, EMBED, API, IMPORT,
     /** The unticked newsletter checkbox of another form (a download, an event registration). */
-    FORM
+    FORM,
+    /** A newsletter joined from the preference centre (a link from an email the person received). */
+    PREFERENCE_CENTRE
 }

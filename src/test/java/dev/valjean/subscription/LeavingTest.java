@@ -118,7 +118,12 @@ class LeavingTest {
         assertEquals("CONFIRMED", status(weekly));
         assertEquals("UNSUBSCRIBED", status(monthly));
 
+        // "Never email me again" asks first; only the answer to that question opts out.
         RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("optOut", "true")
+                .post("/preferences/" + token).then().statusCode(200).body(containsString("Yes, never email me again"));
+        assertEquals("CONFIRMED", status(weekly));
+        assertEquals(0L, data.count("SELECT count(*) FROM suppression"));
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("optOut", "true").formParam("confirm", "yes")
                 .post("/preferences/" + token).then().statusCode(200);
         assertEquals(0L, confirmed());
         assertEquals(1L, data.count("SELECT count(*) FROM suppression WHERE reason = 'GLOBAL_OPT_OUT'"));
@@ -132,6 +137,26 @@ class LeavingTest {
         eve.request().post("/confirm/" + Visitor.confirmToken("eve@example.com")).then().statusCode(200);
         assertEquals(0L, data.count("SELECT count(*) FROM suppression"));
         assertEquals("CONFIRMED", status(weekly));
+    }
+
+    @Test
+    void the_preference_centre_shows_what_is_received_ticked_leaves_what_is_unticked_and_joins_others_by_double_opt_in() throws Exception {
+        String token = links.preferencesToken(contactId);
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("leave", "monthly")
+                .post("/preferences/" + token).then().statusCode(200);
+        RestAssured.given().get("/preferences/" + token).then().statusCode(200)
+                .body(containsString("name=\"keep\" value=\"weekly\" checked"))
+                .body(containsString("id=\"join-monthly\""), containsString("Also available"));
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        // Unticking weekly while ticking monthly: weekly is left, monthly waits for its confirmation.
+        RestAssured.given().contentType("application/x-www-form-urlencoded").formParam("shown", "weekly").formParam("join", "monthly")
+                .formParam("version-monthly", "1").post("/preferences/" + token).then().statusCode(200)
+                .body(containsString("you left 1 newsletter"), containsString("We sent you an email to confirm"));
+        assertEquals("UNSUBSCRIBED", status(weekly));
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription_request WHERE source = 'PREFERENCE_CENTRE'"));
+        assertEquals(0L, confirmed(), "joining is not confirming");
+        dispatcher.drain("t");
+        assertEquals(1, SmtpServers.receivedBy(data.text("SELECT email FROM contact WHERE id = " + contactId)).size(), "the confirmation");
     }
 
     @Test
