@@ -11,7 +11,7 @@
     style.textContent = '.valjean-form{display:flex;flex-direction:column;gap:.4em;max-width:28em;font:inherit}'
       + '.valjean-form .valjean-field{font:inherit;padding:.5em;border:1px solid #888;border-radius:4px;width:100%;box-sizing:border-box}'
       + '.valjean-form .valjean-consent{display:flex;gap:.5em;align-items:flex-start}'
-      + '.valjean-form .valjean-button{font:inherit;padding:.55em 1em;border:0;border-radius:4px;background:#1d4ed8;color:#fff;align-self:flex-start;cursor:pointer}'
+      + '.valjean-form .valjean-button{font:inherit;padding:.55em 1em;border:0;border-radius:4px;background:' + (/^#[0-9a-f]{6}$/.test(config.accent) ? config.accent : '#1d4ed8') + ';color:#fff;align-self:flex-start;cursor:pointer}'
       + '.valjean-form .valjean-button[disabled]{opacity:.6}.valjean-form .valjean-status{min-height:1.4em;margin:0}';
     document.head.appendChild(style);
   }

@@ -52,7 +52,8 @@ public class ArchiveResource {
             return notFound();
         }
         List<Issue> published = published(n.get());
-        return html(listPage.data("newsletter", n.get()).data("issues", published).data("cadence", n.get().cadence.phrase).render());
+        return html(listPage.data("newsletter", n.get()).data("brand", n.get().brand()).data("issues", published)
+                .data("cadence", n.get().cadence.phrase).render());
     }
 
     @GET
@@ -67,7 +68,7 @@ public class ArchiveResource {
         if (asSent.isPresent()) {
             return html(asSent.get());
         }
-        return html(issuePage.data("newsletter", n.get()).data("issue", issue.get())
+        return html(issuePage.data("newsletter", n.get()).data("brand", n.get().brand()).data("issue", issue.get())
                 .data("items", IssueContent.forLayout(IssueContent.fromJson(issue.get().items))).render());
     }
 

@@ -209,23 +209,44 @@ public class IssueService {
         return clock.instant();
     }
 
+    /** Counts of the home page: at most this old (counting 100,000 subscribers takes about 10 ms; the send confirmation counts afresh). */
+    private static final java.time.Duration COUNTS_FRESH_FOR = java.time.Duration.ofSeconds(10);
+
+    private record Counts(long confirmed, long pending, long at) {
+    }
+
+    private final Map<Long, Counts> homeCounts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Forgets the cached home-page counts (ids repeat only after a test reset). */
+    public void clearCounts() {
+        homeCounts.clear();
+    }
+
     /** Every newsletter with its confirmed subscribers, pending requests, last issue, and when the cadence allows the next. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Overview> overview() {
         List<Overview> out = new ArrayList<>();
         Instant now = clock.instant();
+        long nowMillis = System.currentTimeMillis();
         for (var r : sql.rows("""
                 SELECT n.id, n.slug, n.name, n.cadence,
-                  (SELECT count(*) FROM subscription s WHERE s.newsletter_id = n.id AND s.status = 'CONFIRMED') AS confirmed,
-                  (SELECT count(*) FROM subscription s WHERE s.newsletter_id = n.id AND s.status = 'PENDING') AS pending,
                   (SELECT max(COALESCE(i.started_at, i.scheduled_at)) FROM issue i
                     WHERE i.newsletter_id = n.id AND i.status IN ('SCHEDULED', 'SENDING', 'SENT')) AS last_at
                 FROM newsletter n ORDER BY lower(n.name), n.id""")) {
+            long id = ((Number) r.get("id")).longValue();
+            Counts counts = homeCounts.get(id);
+            if (counts == null || nowMillis - counts.at() > COUNTS_FRESH_FOR.toMillis()) {
+                var row = sql.rows("""
+                        SELECT (SELECT count(*) FROM subscription WHERE newsletter_id = ? AND status = 'CONFIRMED') AS confirmed,
+                               (SELECT count(*) FROM subscription WHERE newsletter_id = ? AND status = 'PENDING') AS pending""", id, id).get(0);
+                counts = new Counts(((Number) row.get("confirmed")).longValue(), ((Number) row.get("pending")).longValue(), nowMillis);
+                homeCounts.put(id, counts);
+            }
             var cadence = dev.valjean.newsletter.Cadence.valueOf((String) r.get("cadence"));
             Instant last = (Instant) r.get("last_at");
             Instant next = last == null ? now : last.plus(cadence.minimumGap);
-            out.add(new Overview((String) r.get("slug"), (String) r.get("name"), cadence.phrase, ((Number) r.get("confirmed")).longValue(),
-                    ((Number) r.get("pending")).longValue(), last, next.isBefore(now) ? now : next, !next.isAfter(now)));
+            out.add(new Overview((String) r.get("slug"), (String) r.get("name"), cadence.phrase, counts.confirmed(), counts.pending(), last,
+                    next.isBefore(now) ? now : next, !next.isAfter(now)));
         }
         return out;
     }

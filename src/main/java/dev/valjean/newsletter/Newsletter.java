@@ -34,6 +34,17 @@ public class Newsletter extends BaseEntity {
     /** The sender's postal address printed in every issue (CAN-SPAM); falls back to valjean.mail.postal-address. */
     @Column(name = "postal_address")
     public String postalAddress;
+    /** The name the public pages show (the newsletter's name when not set). */
+    @Column(name = "brand_name")
+    public String brandName;
+    /** The accent colour of the public pages and the embedded form, "#rrggbb". */
+    @Column(name = "accent_colour")
+    public String accentColour;
+    @Column(name = "logo_type", insertable = false, updatable = false)
+    public String logoType;
+    /** A fingerprint of the logo, in its URL so browsers may keep it; null without a logo. */
+    @Column(name = "logo_hash", insertable = false, updatable = false)
+    public String logoHash;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")
@@ -42,6 +53,12 @@ public class Newsletter extends BaseEntity {
     /** The From header of this newsletter's mail: its sender name and address. */
     public String fromHeader() {
         return "\"" + senderName.replace("\"", "").replace("\\", "") + "\" <" + senderAddress + ">";
+    }
+
+    /** What the public pages show of this newsletter. */
+    public Brand brand() {
+        return new Brand(brandName != null ? brandName : name, accentColour != null ? accentColour : Brand.DEFAULT_ACCENT,
+                logoHash == null ? null : "/brand/" + slug + "/logo-" + logoHash);
     }
 
     public static Optional<Newsletter> findBySlug(String slug) {

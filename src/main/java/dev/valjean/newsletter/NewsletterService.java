@@ -32,9 +32,11 @@ public class NewsletterService {
     }
 
     private final Clock clock;
+    private final dev.valjean.common.Sql sql;
 
-    public NewsletterService(Clock clock) {
+    public NewsletterService(Clock clock, dev.valjean.common.Sql sql) {
         this.clock = clock;
+        this.sql = sql;
     }
 
     @Transactional
@@ -85,6 +87,64 @@ public class NewsletterService {
         }
         audit.record("newsletter.changed", "newsletter", slug, java.util.Map.of("consentVersion", consent.version));
         return new Current(newsletter, consent);
+    }
+
+    /** A logo as uploaded: its bytes; null when none was chosen. */
+    public record Logo(byte[] bytes, boolean remove) {
+    }
+
+    /**
+     * Changes the public face: the name and accent colour shown, and the logo (PNG, JPEG, GIF or
+     * WebP, recognised by its content, at most 200 KB; SVG is refused since it can carry scripts).
+     */
+    @Transactional
+    public Newsletter changeBrand(String slug, String brandName, String accent, Logo logo) {
+        Newsletter n = find(slug);
+        String name = brandName == null || brandName.isBlank() ? null : brandName.strip();
+        if (name != null && (name.length() > 80 || name.chars().anyMatch(Character::isISOControl))) {
+            throw ValjeanException.field("BRAND_NAME_INVALID", "brandName", "Use one line of at most 80 characters.");
+        }
+        String colour = accent == null || accent.isBlank() ? null : accent.strip().toLowerCase(java.util.Locale.ROOT);
+        if (colour != null && !colour.matches("#[0-9a-f]{6}")) {
+            throw ValjeanException.field("ACCENT_INVALID", "accent", "Write the colour as #rrggbb, for example #1d4ed8.");
+        }
+        n.brandName = name;
+        n.accentColour = colour;
+        n.updatedAt = clock.instant();
+        if (logo != null && logo.remove()) {
+            sql.update("UPDATE newsletter SET logo = NULL, logo_type = NULL, logo_hash = NULL WHERE id = ?", n.id);
+        } else if (logo != null && logo.bytes() != null && logo.bytes().length > 0) {
+            String type = imageType(logo.bytes());
+            if (type == null) {
+                throw ValjeanException.field("LOGO_INVALID", "logo", "Upload a PNG, JPEG, GIF or WebP image (SVG is not accepted).");
+            }
+            if (logo.bytes().length > 200 * 1024) {
+                throw ValjeanException.field("LOGO_TOO_LARGE", "logo", "The logo is " + logo.bytes().length / 1024
+                        + " KB; use one of at most 200 KB.");
+            }
+            sql.update("UPDATE newsletter SET logo = ?, logo_type = ?, logo_hash = ? WHERE id = ?", logo.bytes(), type,
+                    dev.valjean.common.Signing.sha256Hex(logo.bytes()).substring(0, 16), n.id);
+        }
+        audit.record("newsletter.brand_changed", "newsletter", slug, java.util.Map.of());
+        return n;
+    }
+
+    /** The image type the content says, or null for anything else. */
+    static String imageType(byte[] b) {
+        if (b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "image/png";
+        }
+        if (b.length > 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8 && (b[2] & 0xff) == 0xff) {
+            return "image/jpeg";
+        }
+        if (b.length > 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') {
+            return "image/gif";
+        }
+        if (b.length > 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B'
+                && b[11] == 'P') {
+            return "image/webp";
+        }
+        return null;
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

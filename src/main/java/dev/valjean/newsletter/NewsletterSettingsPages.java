@@ -66,11 +66,7 @@ public class NewsletterSettingsPages {
     @GET
     public TemplateInstance page(@PathParam("slug") String slug, @QueryParam("saved") String saved) {
         NewsletterService.Current c = current(slug);
-        Newsletter n = c.newsletter();
-        Form form = new Form(n.name, n.description == null ? "" : n.description, n.cadence.name(), n.senderName, n.senderAddress,
-                n.postalAddress == null ? "" : n.postalAddress, String.valueOf(n.subjectMax), String.valueOf(n.titleMax),
-                String.valueOf(n.bodyMax), c.consent().text);
-        return render(n, form, FieldErrors.NONE, saved != null ? "Saved." : null);
+        return render(c.newsletter(), formOf(c), FieldErrors.NONE, saved != null ? "Saved." : null);
     }
 
     @POST
@@ -102,6 +98,38 @@ public class NewsletterSettingsPages {
             }
             return html(e.status, render(n, form, fieldErrors, null));
         }
+    }
+
+    /** The public face: brand name, accent colour, logo (an upload, so a multipart form). */
+    @POST
+    @Path("brand")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Response brand(@PathParam("slug") String slug, @RestForm String brandName, @RestForm String accent,
+            @RestForm("logo") org.jboss.resteasy.reactive.multipart.FileUpload logo, @RestForm String removeLogo) {
+        Newsletter n = current(slug).newsletter();
+        try {
+            byte[] bytes = null;
+            if (logo != null && logo.size() > 0) {
+                if (logo.size() > 1024 * 1024) {
+                    throw ValjeanException.field("LOGO_TOO_LARGE", "logo", "Use a logo of at most 200 KB.");
+                }
+                bytes = java.nio.file.Files.readAllBytes(logo.uploadedFile());
+            }
+            newsletters.changeBrand(slug, brandName, accent, new NewsletterService.Logo(bytes, "true".equals(removeLogo)));
+            return Response.seeOther(URI.create("/console/newsletters/" + slug + "/settings?saved")).build();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (ValjeanException e) {
+            NewsletterService.Current c = current(slug);
+            return html(e.status, render(n, formOf(c), FieldErrors.of(e), null));
+        }
+    }
+
+    private static Form formOf(NewsletterService.Current c) {
+        Newsletter n = c.newsletter();
+        return new Form(n.name, n.description == null ? "" : n.description, n.cadence.name(), n.senderName, n.senderAddress,
+                n.postalAddress == null ? "" : n.postalAddress, String.valueOf(n.subjectMax), String.valueOf(n.titleMax),
+                String.valueOf(n.bodyMax), c.consent().text);
     }
 
     private TemplateInstance render(Newsletter n, Form form, FieldErrors errors, String notice) {

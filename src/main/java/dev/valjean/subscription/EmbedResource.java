@@ -53,6 +53,7 @@ public class EmbedResource {
         config.put("cadence", ConfirmationMail.cadenceOf(n));
         config.put("consentText", consent.text);
         config.put("consentVersion", consent.version);
+        config.put("accent", n.brand().accent());
         // JSON is valid JavaScript; "<" is escaped so no text can close a surrounding script element.
         String literal = json.writeValueAsString(config).replace("<", "\\u003c");
         CacheControl cache = new CacheControl();

@@ -27,11 +27,11 @@ import dev.valjean.common.ClientAddress;
 import dev.valjean.common.PersonalPage;
 import dev.valjean.common.RequestHygiene;
 import dev.valjean.common.ValjeanException;
-import io.quarkus.logging.Log;
 import dev.valjean.contact.Contact;
 import dev.valjean.mail.Links;
 import dev.valjean.newsletter.ConsentText;
 import dev.valjean.newsletter.Newsletter;
+import io.quarkus.logging.Log;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.vertx.core.http.HttpServerRequest;
@@ -124,7 +124,8 @@ public class HostedPages {
         long days = config.confirmTtl().toDays();
         return page(200, message("Check your inbox", List.of(
                 "If the address can receive email, we sent it a link to confirm your subscription.",
-                "Nothing is subscribed until you confirm. The link works for " + days + (days == 1 ? " day." : " days.")), null, null));
+                "Nothing is subscribed until you confirm. The link works for " + days + (days == 1 ? " day." : " days.")), null, null,
+                newsletter.get()));
     }
 
     @GET
@@ -132,7 +133,11 @@ public class HostedPages {
     public Response confirmPage(@PathParam("token") String token) {
         SubscriptionService.Confirmation c = subscriptions.inspect(token);
         if (c.outcome() == SubscriptionService.Outcome.PENDING) {
-            return page(200, confirmPage.data("token", token).data("newsletters", c.newsletters()).render());
+            var confirm = confirmPage.data("token", token).data("newsletters", c.newsletters());
+            if (!c.newsletters().isEmpty()) {
+                confirm = confirm.data("brand", c.newsletters().get(0).brand());
+            }
+            return page(200, confirm.render());
         }
         return confirmation(c);
     }
@@ -143,7 +148,7 @@ public class HostedPages {
         SubscriptionService.Confirmation c = subscriptions.confirm(token, ClientAddress.of(http), headers.getHeaderString(HttpHeaders.USER_AGENT));
         if (c.outcome() == SubscriptionService.Outcome.CONFIRMED) {
             return page(200, message("You are subscribed", List.of("Thank you. You will receive " + names(c.newsletters())
-                    + ". Every email has a link to leave in one click."), null, null));
+                    + ". Every email has a link to leave in one click."), null, null, c.newsletters().isEmpty() ? null : c.newsletters().get(0)));
         }
         return confirmation(c);
     }
@@ -175,7 +180,7 @@ public class HostedPages {
             return notFound();
         }
         return page(200, message("You have left " + left.get().name, List.of(
-                "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null));
+                "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null, left.get()));
     }
 
     @GET
@@ -271,6 +276,7 @@ public class HostedPages {
     private String form(Newsletter newsletter, String error, String email, String name) {
         ConsentText consent = ConsentText.current(newsletter.id).orElseThrow();
         return subscribePage.data("newsletter", newsletter)
+                .data("brand", newsletter.brand())
                 .data("cadence", ConfirmationMail.cadenceOf(newsletter))
                 .data("consentText", consent.text)
                 .data("consentVersion", consent.version)
@@ -284,8 +290,16 @@ public class HostedPages {
     }
 
     private String message(String title, List<String> paragraphs, String linkUrl, String linkText) {
-        return message.data("title", title).data("paragraphs", paragraphs)
-                .data("linkUrl", linkUrl).data("linkText", linkText).render();
+        return message(title, paragraphs, linkUrl, linkText, null);
+    }
+
+    /** A message page in the newsletter's colours, when it concerns one. */
+    private String message(String title, List<String> paragraphs, String linkUrl, String linkText, Newsletter about) {
+        var page = message.data("title", title).data("paragraphs", paragraphs).data("linkUrl", linkUrl).data("linkText", linkText);
+        if (about != null) {
+            page = page.data("brand", about.brand());
+        }
+        return page.render();
     }
 
     private Response notFound() {

@@ -156,6 +156,8 @@ class AuthTest {
             Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/newsletters/{slug}/settings", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/newsletters/{slug}/settings", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/newsletters/{slug}/settings/brand", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("GET /brand/{slug}/logo-{hash}", PUBLIC),
             Map.entry("GET /console/embed", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/embed", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/embed/remove", CONSOLE + " ADMIN EDITOR"));
@@ -275,7 +277,9 @@ class AuthTest {
         if (token != null) {
             request = request.header("Authorization", "Bearer " + token);
         }
-        if (!endpoint.method().equals("GET") && !endpoint.method().equals("DELETE")) {
+        if (endpoint.consumes().contains("multipart")) {
+            request = request.multiPart("x", "1");
+        } else if (!endpoint.method().equals("GET") && !endpoint.method().equals("DELETE")) {
             boolean json = endpoint.consumes().contains("json");
             request = request.contentType(json ? "application/json" : endpoint.consumes().contains("csv") ? "text/csv"
                     : "application/x-www-form-urlencoded").body(json ? "{}" : "x=1");

@@ -185,6 +185,19 @@ class ConsoleBrowserTest {
                 data.text("SELECT detail->>'overrideReason' FROM audit_event WHERE action = 'issue.sent' AND object_id = '" + second + "'"));
         assertEquals("Eddie Editor <" + EDITOR_EMAIL + ">",
                 data.text("SELECT actor_name FROM audit_event WHERE action = 'issue.sent' AND object_id = '" + second + "'"));
+        // Every action of this test is in the trail, with who did it.
+        String trail = data.text("SELECT string_agg(action || ' by ' || actor_name, '; ' ORDER BY id) FROM audit_event "
+                + "WHERE action NOT LIKE 'import.%' AND action NOT LIKE 'newsletter.%'");
+        assertEquals(String.join("; ",
+                "session.signed_in by Ada Admin <" + ADMIN_EMAIL + ">",
+                "person.invited by Ada Admin <" + ADMIN_EMAIL + ">",
+                "session.signed_out by Ada Admin <" + ADMIN_EMAIL + ">",
+                "person.password_set by Eddie Editor <" + EDITOR_EMAIL + ">",
+                "issue.created by Eddie Editor <" + EDITOR_EMAIL + ">",
+                "issue.test_sent by Eddie Editor <" + EDITOR_EMAIL + ">",
+                "issue.sent by Eddie Editor <" + EDITOR_EMAIL + ">",
+                "issue.created by Eddie Editor <" + EDITOR_EMAIL + ">",
+                "issue.sent by Eddie Editor <" + EDITOR_EMAIL + ">"), trail);
     }
 
     @Test

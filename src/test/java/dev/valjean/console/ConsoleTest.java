@@ -163,6 +163,35 @@ class ConsoleTest {
     }
 
     @Test
+    void a_logo_uploaded_in_the_console_is_served_by_valjean_on_the_hosted_pages_and_an_svg_is_refused() throws Exception {
+        data.newsletter("weekly");
+        Visitor ada = signedIn();
+        ada.get("/console/newsletters/weekly/settings").then().statusCode(200);
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(40, 20, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", png);
+
+        io.restassured.RestAssured.given().redirects().follow(false).cookies(ada.cookies).multiPart("_csrf", ada.csrf)
+                .multiPart("brandName", "Acme Notes").multiPart("accent", "#0f766e")
+                .multiPart("logo", "logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".getBytes(), "image/svg+xml")
+                .post("/console/newsletters/weekly/settings/brand").then().statusCode(422).body(containsString("SVG is not accepted"));
+        io.restassured.RestAssured.given().redirects().follow(false).cookies(ada.cookies).multiPart("brandName", "Acme Notes")
+                .multiPart("logo", "logo.png", png.toByteArray(), "image/png")
+                .post("/console/newsletters/weekly/settings/brand").then().statusCode(403);
+        io.restassured.RestAssured.given().redirects().follow(false).cookies(ada.cookies).multiPart("_csrf", ada.csrf)
+                .multiPart("brandName", "Acme Notes").multiPart("accent", "#0f766e").multiPart("logo", "logo.png", png.toByteArray(), "image/png")
+                .post("/console/newsletters/weekly/settings/brand").then().statusCode(303);
+
+        String page = io.restassured.RestAssured.get("/subscribe/weekly").then().statusCode(200).extract().asString();
+        assertTrue(page.contains("Acme Notes") && page.contains("#0f766e"), "the hosted page shows the brand");
+        String logo = page.replaceAll("(?s).*<img src=\"(/brand/weekly/logo-[0-9a-f]{16})\".*", "$1");
+        io.restassured.RestAssured.get(logo).then().statusCode(200).contentType("image/png")
+                .header("Cache-Control", containsString("immutable"));
+        assertTrue(io.restassured.RestAssured.get("/embed/weekly.js").asString().contains("#0f766e"), "the embedded form takes the colour");
+        assertEquals("ADMIN", data.text("SELECT p.role FROM audit_event a JOIN person p ON p.id = a.actor_id WHERE a.action = 'newsletter.brand_changed'"));
+    }
+
+    @Test
     void only_a_console_path_is_followed_after_sign_in() {
         Visitor ada = new Visitor();
         ada.get("/console/sign-in");

@@ -104,7 +104,15 @@ public final class Browser implements AutoCloseable {
     public void press(String words) {
         WebElement page = driver.findElement(By.tagName("html"));
         button(words).click();
-        waitFor(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(page), Duration.ofSeconds(15));
+        // The old page is gone once its root element no longer answers (Chromium says so in more than one way).
+        waitFor(d -> {
+            try {
+                page.isEnabled();
+                return false;
+            } catch (org.openqa.selenium.WebDriverException gone) {
+                return true;
+            }
+        }, Duration.ofSeconds(15));
         waitFor(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")), Duration.ofSeconds(15));
     }
 

@@ -61,6 +61,7 @@ public class TestData {
         copyLayouts("newsletter");
         io.quarkus.arc.Arc.container().instance(dev.valjean.delivery.ComposeReadiness.class).get().recheck();
         io.quarkus.arc.Arc.container().instance(dev.valjean.issue.IssueRenderer.class).get().clear();
+        io.quarkus.arc.Arc.container().instance(dev.valjean.issue.IssueService.class).get().clearCounts();
         TestBasis.reset();
         SmtpServers.greenMail.purgeEmailFromAllMailboxes();
         SmtpServers.scripted.reset();
