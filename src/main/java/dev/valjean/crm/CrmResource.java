@@ -62,7 +62,7 @@ public class CrmResource {
 
     @GET
     @Path("/accounts/{externalId}")
-    public Map<String, Object> account(@PathParam("externalId") String externalId) {
+    public CrmService.AccountView account(@PathParam("externalId") String externalId) {
         return crm.account(externalId).orElseThrow(() -> ValjeanException.notFound("Account '" + externalId + "'"));
     }
 
@@ -76,7 +76,7 @@ public class CrmResource {
 
     @GET
     @Path("/opportunities/{externalId}")
-    public Map<String, Object> opportunity(@PathParam("externalId") String externalId) {
+    public CrmService.OpportunityView opportunity(@PathParam("externalId") String externalId) {
         return crm.opportunity(externalId).orElseThrow(() -> ValjeanException.notFound("Opportunity '" + externalId + "'"));
     }
 

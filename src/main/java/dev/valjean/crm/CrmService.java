@@ -168,23 +168,42 @@ public class CrmService {
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public Optional<Map<String, Object>> account(String externalId) {
+    public Optional<AccountView> account(String externalId) {
         return sql.rows("""
-                SELECT external_id AS "externalId", name, customer, customer_since::text AS "customerSince", industry,
-                       employee_count AS "employeeCount", country, created_at AS "createdAt", updated_at AS "updatedAt"
-                FROM account WHERE external_id = ?""", externalId).stream().findFirst();
+                SELECT external_id, name, customer, customer_since::text AS customer_since, industry, employee_count, country,
+                       created_at, updated_at
+                FROM account WHERE external_id = ?""", externalId).stream().findFirst()
+                .map(r -> new AccountView((String) r.get("external_id"), (String) r.get("name"), (Boolean) r.get("customer"),
+                        (String) r.get("customer_since"), (String) r.get("industry"),
+                        r.get("employee_count") == null ? null : ((Number) r.get("employee_count")).intValue(), (String) r.get("country"),
+                        (java.time.Instant) r.get("created_at"), (java.time.Instant) r.get("updated_at")));
+    }
+
+    /** An account as the CRM sent it. */
+    public record AccountView(String externalId, String name, boolean customer, String customerSince, String industry, Integer employeeCount,
+            String country, java.time.Instant createdAt, java.time.Instant updatedAt) {
+    }
+
+    /** An opportunity with its buying committee. */
+    public record OpportunityView(String externalId, String account, String name, String stage, String status, String owner,
+            java.time.Instant closedAt, java.time.Instant createdAt, java.time.Instant updatedAt, List<MemberView> contacts) {
+    }
+
+    /** A member of a buying committee. */
+    public record MemberView(String email, String name, String role) {
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public Optional<Map<String, Object>> opportunity(String externalId) {
-        Optional<Map<String, Object>> found = sql.rows("""
-                SELECT o.id, o.external_id AS "externalId", a.external_id AS account, o.name, o.stage, o.status, o.owner,
-                       o.closed_at AS "closedAt", o.created_at AS "createdAt", o.updated_at AS "updatedAt"
+    public Optional<OpportunityView> opportunity(String externalId) {
+        return sql.rows("""
+                SELECT o.id, o.external_id, a.external_id AS account, o.name, o.stage, o.status, o.owner, o.closed_at, o.created_at, o.updated_at
                 FROM opportunity o JOIN account a ON a.id = o.account_id WHERE o.external_id = ?""", externalId)
-                .stream().findFirst();
-        found.ifPresent(o -> o.put("contacts", sql.rows("""
-                SELECT c.email, c.name, oc.role FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
-                WHERE oc.opportunity_id = ? ORDER BY c.email""", o.remove("id"))));
-        return found;
+                .stream().findFirst().map(o -> new OpportunityView((String) o.get("external_id"), (String) o.get("account"),
+                        (String) o.get("name"), (String) o.get("stage"), (String) o.get("status"), (String) o.get("owner"),
+                        (java.time.Instant) o.get("closed_at"), (java.time.Instant) o.get("created_at"), (java.time.Instant) o.get("updated_at"),
+                        sql.rows("""
+                                SELECT c.email, c.name, oc.role FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
+                                WHERE oc.opportunity_id = ? ORDER BY c.email""", o.get("id")).stream()
+                                .map(m -> new MemberView((String) m.get("email"), (String) m.get("name"), (String) m.get("role"))).toList()));
     }
 }

@@ -146,10 +146,19 @@ public class IssueService {
         if (issue.status == IssueStatus.SENT && issue.finalProgress != null) {
             return progressOf(readCounts(issue.finalProgress));
         }
-        // Live: totals by status from the (content_ref, status) index, reasons only for the few skipped or failed rows.
+        // Live: only the rows not yet sent are counted (ranges of the (content_ref, status) index, shrinking as the issue goes
+        // out); every fanned-out row is in one of five states, so the sent ones are the recipients less the others.
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (var row : sql.rows("SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? GROUP BY status", issue.contentRef())) {
+        for (var row : sql.rows("""
+                SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('QUEUED', 'SENDING', 'SKIPPED', 'FAILED')
+                GROUP BY status""", issue.contentRef())) {
             counts.put((String) row.get("status"), ((Number) row.get("n")).longValue());
+        }
+        if (issue.recipients != null) {
+            counts.put("SENT", Math.max(0, issue.recipients - counts.values().stream().mapToLong(Long::longValue).sum()));
+        } else {
+            counts.put("SENT", sql.firstLong("SELECT count(*) FROM outbox WHERE content_ref = ? AND status = 'SENT'", issue.contentRef())
+                    .orElse(0L));
         }
         for (var row : sql.rows("""
                 SELECT status, status_reason, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('SKIPPED', 'FAILED')

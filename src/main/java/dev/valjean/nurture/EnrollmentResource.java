@@ -31,8 +31,12 @@ public class EnrollmentResource {
     /** Sales stops one enrollment; steps already queued are skipped by the consent gate. */
     @POST
     @Path("/{id}/stop")
-    public Map<String, Object> stop(@PathParam("id") long id) {
+    public Stopped stop(@PathParam("id") long id) {
         nurture.stop(id);
-        return Map.of("id", id, "status", "ENDED", "endedReason", "STOPPED");
+        return new Stopped(id, "ENDED", "STOPPED");
+    }
+
+    /** An enrollment stopped by hand. */
+    public record Stopped(long id, String status, String endedReason) {
     }
 }

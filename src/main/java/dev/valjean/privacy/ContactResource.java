@@ -39,8 +39,12 @@ public class ContactResource {
     @POST
     @Path("/replied")
     @Authorized({ Role.ADMIN, Role.SALES })
-    public Map<String, Object> replied(@PathParam("email") String email) {
-        return Map.of("endedEnrollments", nurture.replied(email));
+    public Replied replied(@PathParam("email") String email) {
+        return new Replied(nurture.replied(email));
+    }
+
+    /** How many sequences a reply ended. */
+    public record Replied(int endedEnrollments) {
     }
 
     /** The consent proof per subscription: what was shown, when, from where, and each step since. */

@@ -23,13 +23,23 @@ public class SalesRequestResource {
         this.sql = sql;
     }
 
+    /** A demo, contact-sales or trial request, with whether it fits the ideal customer profile and whether the CRM has it. */
+    public record SalesRequestView(long id, String kind, String email, String name, boolean qualified, String fit, String webhookStatus,
+            int attempts, java.time.Instant postedAt, java.time.Instant createdAt, String fields) {
+    }
+
     @GET
-    public List<Map<String, Object>> list(@QueryParam("qualified") Boolean qualified, @QueryParam("limit") @DefaultValue("100") int limit) {
+    public List<SalesRequestView> list(@QueryParam("qualified") Boolean qualified, @QueryParam("limit") @DefaultValue("100") int limit) {
         return sql.rows("""
-                SELECT r.id, r.kind, c.email, c.name, r.qualified, r.fit_reasons AS "fit", r.webhook_status AS "webhookStatus",
-                       r.attempts, r.posted_at AS "postedAt", r.created_at AS "createdAt", s.fields::text AS "fields"
+                SELECT r.id, r.kind, c.email, c.name, r.qualified, r.fit_reasons, r.webhook_status, r.attempts, r.posted_at, r.created_at,
+                       s.fields::text AS fields
                 FROM sales_request r JOIN contact c ON c.id = r.contact_id JOIN form_submission s ON s.id = r.submission_id
                 WHERE (?::boolean IS NULL OR r.qualified = ?::boolean) ORDER BY r.id DESC LIMIT ?""",
-                qualified, qualified, Math.max(1, Math.min(limit, 500)));
+                qualified, qualified, Math.max(1, Math.min(limit, 500))).stream()
+                .map(r -> new SalesRequestView(((Number) r.get("id")).longValue(), (String) r.get("kind"), (String) r.get("email"),
+                        (String) r.get("name"), Boolean.TRUE.equals(r.get("qualified")), (String) r.get("fit_reasons"),
+                        (String) r.get("webhook_status"), ((Number) r.get("attempts")).intValue(), (java.time.Instant) r.get("posted_at"),
+                        (java.time.Instant) r.get("created_at"), (String) r.get("fields")))
+                .toList();
     }
 }
