@@ -24,7 +24,7 @@ public class EnrollmentResource {
     }
 
     @GET
-    public List<Map<String, Object>> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email) {
+    public List<NurtureService.EnrollmentView> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email) {
         return nurture.enrollments(opportunity, email);
     }
 

@@ -319,19 +319,18 @@ public class NurtureService {
 
     /** Enrollments by opportunity and/or person, each with every step's state and, when ended, why. */
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<Map<String, Object>> enrollments(String opportunityExternalId, String email) {
+    public List<EnrollmentView> enrollments(String opportunityExternalId, String email) {
         Long contactId = email == null ? null
                 : Contact.findByHash(contacts.hashOf(EmailAddress.parse(email))).map(c -> c.id).orElse(-1L);
         List<Map<String, Object>> list = sql.rows("""
-                SELECT e.id, e.sequence_id AS "sequence", s.name AS "sequenceName", s.purpose, c.email, o.external_id AS opportunity,
-                       e.status, e.ended_reason AS "endedReason", e.next_step AS "nextStep", e.next_due_at AS "nextDueAt",
-                       e.created_at AS "createdAt", e.ended_at AS "endedAt", s.steps::text AS steps_json
+                SELECT e.id, e.sequence_id, s.name AS sequence_name, s.purpose, c.email, o.external_id AS opportunity,
+                       e.status, e.ended_reason, e.next_step, e.next_due_at, e.created_at, e.ended_at, s.steps::text AS steps_json
                 FROM enrollment e JOIN sequence s ON s.id = e.sequence_id JOIN contact c ON c.id = e.contact_id
                 LEFT JOIN opportunity o ON o.id = e.opportunity_id
                 WHERE (?::text IS NULL OR o.external_id = ?::text) AND (?::bigint IS NULL OR e.contact_id = ?::bigint)
                 ORDER BY e.id LIMIT 1000""", opportunityExternalId, opportunityExternalId, contactId, contactId);
         if (list.isEmpty()) {
-            return list;
+            return List.of();
         }
         Map<Long, Map<Integer, Map<String, Object>>> queued = new HashMap<>();
         for (Map<String, Object> r : sql.rows("""
@@ -341,31 +340,42 @@ public class NurtureService {
             queued.computeIfAbsent(((Number) r.get("enrollment_id")).longValue(), k -> new HashMap<>())
                     .put(((Number) r.get("step")).intValue(), r);
         }
+        List<EnrollmentView> views = new ArrayList<>();
         for (Map<String, Object> e : list) {
-            List<Step> steps = steps((String) e.remove("steps_json"));
-            Map<Integer, Map<String, Object>> mine = queued.getOrDefault(((Number) e.get("id")).longValue(), Map.of());
-            List<Map<String, Object>> view = new ArrayList<>();
+            long id = ((Number) e.get("id")).longValue();
+            String status = (String) e.get("status");
+            int nextStep = ((Number) e.get("next_step")).intValue();
+            Instant nextDueAt = (Instant) e.get("next_due_at");
+            List<Step> steps = steps((String) e.get("steps_json"));
+            Map<Integer, Map<String, Object>> mine = queued.getOrDefault(id, Map.of());
+            List<StepView> stepViews = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {
-                Map<String, Object> step = new LinkedHashMap<>();
-                step.put("step", i);
-                step.put("subject", steps.get(i).subject());
                 Map<String, Object> q = mine.get(i);
                 if (q != null) {
-                    step.put("state", q.get("status"));
-                    step.put("reason", q.get("status_reason"));
-                    step.put("queuedAt", q.get("queued_at"));
-                    step.put("sentAt", q.get("sent_at"));
-                } else if ("ACTIVE".equals(e.get("status")) && i == ((Number) e.get("nextStep")).intValue()) {
-                    step.put("state", "DUE");
-                    step.put("dueAt", e.get("nextDueAt"));
+                    stepViews.add(new StepView(i, steps.get(i).subject(), (String) q.get("status"), (String) q.get("status_reason"),
+                            (Instant) q.get("queued_at"), (Instant) q.get("sent_at"), null));
+                } else if ("ACTIVE".equals(status) && i == nextStep) {
+                    stepViews.add(new StepView(i, steps.get(i).subject(), "DUE", null, null, null, nextDueAt));
                 } else {
-                    step.put("state", "ACTIVE".equals(e.get("status")) ? "WAITING" : "NOT_SENT");
+                    stepViews.add(new StepView(i, steps.get(i).subject(), "ACTIVE".equals(status) ? "WAITING" : "NOT_SENT", null, null, null,
+                            null));
                 }
-                view.add(step);
             }
-            e.put("steps", view);
+            views.add(new EnrollmentView(id, ((Number) e.get("sequence_id")).longValue(), (String) e.get("sequence_name"),
+                    (String) e.get("purpose"), (String) e.get("email"), (String) e.get("opportunity"), status, (String) e.get("ended_reason"),
+                    nextStep, nextDueAt, (Instant) e.get("created_at"), (Instant) e.get("ended_at"), stepViews));
         }
-        return list;
+        return views;
+    }
+
+    /** An enrollment with the state of each of its steps. */
+    public record EnrollmentView(long id, long sequence, String sequenceName, String purpose, String email, String opportunity, String status,
+            String endedReason, int nextStep, Instant nextDueAt, Instant createdAt, Instant endedAt, List<StepView> steps) {
+    }
+
+    /** One step of an enrollment: sent (or skipped, failed) with its times, due with its time, waiting, or not sent. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record StepView(int step, String subject, String state, String reason, Instant queuedAt, Instant sentAt, Instant dueAt) {
     }
 
     private static ValjeanException refuse(String code, String detail) {
