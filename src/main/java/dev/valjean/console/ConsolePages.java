@@ -38,7 +38,7 @@ public class ConsolePages {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance signIn(Frame frame, String email, String then, String error);
+        static native TemplateInstance signIn(Frame frame, String email, String then, String error, boolean sso);
 
         static native TemplateInstance choosePassword(Frame frame, String action, Person person, FieldErrors errors);
 
@@ -61,11 +61,13 @@ public class ConsolePages {
     ConsoleConfig config;
     @Inject
     HttpServerRequest http;
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false")
+    boolean sso;
 
     @GET
     @Path("sign-in")
     public TemplateInstance signInPage(@QueryParam("then") String then) {
-        return Templates.signIn(frames.of("Sign in", "sign-in"), null, safeThen(then), null);
+        return Templates.signIn(frames.of("Sign in", "sign-in"), null, safeThen(then), null, sso);
     }
 
     @POST
@@ -77,7 +79,7 @@ public class ConsolePages {
             return Response.seeOther(URI.create(safeThen(then))).cookie(sessionCookie(started.token())).build();
         } catch (ValjeanException e) {
             Response.ResponseBuilder answer = Response.status(e.status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
-                    .entity(Templates.signIn(frames.of("Sign in", "sign-in"), email, safeThen(then), e.getMessage()).render());
+                    .entity(Templates.signIn(frames.of("Sign in", "sign-in"), email, safeThen(then), e.getMessage(), sso).render());
             if (e.retryAfterSeconds() != null) {
                 answer.header("Retry-After", e.retryAfterSeconds());
             }

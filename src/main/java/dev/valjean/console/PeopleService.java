@@ -17,6 +17,7 @@ import dev.valjean.auth.Person;
 import dev.valjean.auth.PersonLinks;
 import dev.valjean.auth.Role;
 import dev.valjean.auth.SessionService;
+import dev.valjean.auth.SsoConfig;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
@@ -44,9 +45,10 @@ public class PeopleService {
     private final AuditTrail audit;
     private final ConsoleConfig config;
     private final Links links;
+    private final SsoConfig sso;
 
     public PeopleService(ContactService contacts, OutboxService outbox, PersonLinks personLinks, PasswordHasher hasher,
-            SessionService sessions, AuditTrail audit, ConsoleConfig config, Links links) {
+            SessionService sessions, AuditTrail audit, ConsoleConfig config, Links links, SsoConfig sso) {
         this.contacts = contacts;
         this.outbox = outbox;
         this.personLinks = personLinks;
@@ -55,6 +57,7 @@ public class PeopleService {
         this.audit = audit;
         this.config = config;
         this.links = links;
+        this.sso = sso;
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -152,6 +155,64 @@ public class PeopleService {
         audit.record(new Actor(Actor.Kind.PERSON, person.id, person.name + " <" + person.email + ">"), "person.password_set", "person",
                 person.id, Map.of("via", link.purpose().name().toLowerCase()));
         return sessions.start(person);
+    }
+
+    /**
+     * Signs in someone the identity provider vouched for: their address (verified), their name,
+     * and the role its claim names. A person is created on first sign-in and takes the claim's
+     * role every time, so the provider stays the one place roles are given; disabled people stay out.
+     */
+    @Transactional
+    public SessionService.Started signInWithSso(String email, String name, Object roleClaim, boolean emailVerified) {
+        if (email == null || !emailVerified) {
+            throw ValjeanException.forbidden("The identity provider did not give a verified email address.");
+        }
+        EmailAddress address = EmailAddress.parse(email);
+        Role role = highestRole(roleClaim);
+        if (role == null) {
+            throw ValjeanException.forbidden("Your account has no Valjean role. Ask whoever manages your company's sign-in to give you one ("
+                    + sso.roleClaim() + ": ADMIN, EDITOR or SALES).");
+        }
+        Person person = Person.findByEmail(address.normalized()).orElseGet(() -> {
+            Person p = new Person();
+            p.email = address.typed();
+            p.emailNormalized = address.normalized();
+            p.name = name == null || name.isBlank() ? address.typed() : name.strip().substring(0, Math.min(200, name.strip().length()));
+            p.createdAt = java.time.Instant.now();
+            p.role = role;
+            p.persist();
+            return p;
+        });
+        if (!person.isActive()) {
+            throw ValjeanException.forbidden("This account is disabled in Valjean.");
+        }
+        person.role = role;
+        audit.record(new Actor(Actor.Kind.PERSON, person.id, person.name + " <" + person.email + ">"), "session.signed_in", "person",
+                person.id, Map.of("method", "sso", "role", role.name()));
+        return sessions.start(person);
+    }
+
+    /** The claim that carries the role. */
+    public String roleClaim() {
+        return sso.roleClaim();
+    }
+
+    /** The strongest role a claim names (a string, or a list of strings), or null. */
+    static Role highestRole(Object claim) {
+        List<String> values = new java.util.ArrayList<>();
+        if (claim instanceof java.util.Collection<?> many) {
+            many.forEach(v -> values.add(String.valueOf(v).replace("\"", "")));
+        } else if (claim instanceof jakarta.json.JsonArray array) {
+            array.forEach(v -> values.add(v.toString().replace("\"", "")));
+        } else if (claim != null) {
+            values.add(claim.toString().replace("\"", ""));
+        }
+        for (Role r : new Role[] { Role.ADMIN, Role.EDITOR, Role.SALES }) {
+            if (values.stream().anyMatch(v -> v.strip().equalsIgnoreCase(r.name()))) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Signs in with a printed single-use link (dev mode only creates them). */

@@ -129,6 +129,7 @@ class AuthTest {
             Map.entry("GET /console/sign-in", CONSOLE_PUBLIC),
             Map.entry("POST /console/sign-in", CONSOLE_PUBLIC),
             Map.entry("GET /console/sign-in/{token}", CONSOLE_PUBLIC),
+            Map.entry("GET /console/sso", CONSOLE_PUBLIC),
             Map.entry("POST /console/sign-out", CONSOLE_PUBLIC),
             Map.entry("GET /console/forgot-password", CONSOLE_PUBLIC),
             Map.entry("POST /console/forgot-password", CONSOLE_PUBLIC),

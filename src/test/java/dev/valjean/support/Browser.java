@@ -54,7 +54,7 @@ public final class Browser implements AutoCloseable {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                 "--window-size=1440,1000", "--user-data-dir=" + Files.createTempDirectory("valjean-chromium"));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort()
-                .build();
+                .withLogFile(new File("target/chromedriver.log")).build();
         this.driver = new ChromeDriver(service, options);
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         Files.createDirectories(screenshots);
@@ -63,9 +63,13 @@ public final class Browser implements AutoCloseable {
     /** axe-core from npm, installed into target/ the first time (the npm registry is reachable here). */
     private static Path axe() throws IOException, InterruptedException {
         if (!Files.isRegularFile(AXE)) {
+            // Never inherit this JVM's standard streams: Surefire talks to its forked JVM through them.
+            Files.createDirectories(Path.of("target/axe"));
+            File log = new File("target/axe/npm-install.log");
             Process npm = new ProcessBuilder("npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", "target/axe", "axe-core@4.10.3")
-                    .inheritIO().start();
-            assertEquals(0, npm.waitFor(), "npm install axe-core");
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log)).start();
+            assertEquals(0, npm.waitFor(), "npm install axe-core (see " + log + ")");
         }
         return AXE;
     }
