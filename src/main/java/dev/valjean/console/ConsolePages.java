@@ -154,7 +154,7 @@ public class ConsolePages {
         if (person.isEmpty()) {
             return expired();
         }
-        return html(200, Templates.choosePassword(frames.of("Choose your password", "sign-in"), "/console/" + kind + "/" + token,
+        return PageResponse.of(200, Templates.choosePassword(frames.of("Choose your password", "sign-in"), "/console/" + kind + "/" + token,
                 person.get(), FieldErrors.NONE));
     }
 
@@ -170,18 +170,15 @@ public class ConsolePages {
             if (person.isEmpty()) {
                 return expired();
             }
-            return html(e.status, Templates.choosePassword(frames.of("Choose your password", "sign-in"), "/console/" + kind + "/" + token,
+            return PageResponse.of(e.status, Templates.choosePassword(frames.of("Choose your password", "sign-in"), "/console/" + kind + "/" + token,
                     person.get(), FieldErrors.of(e)));
         }
     }
 
     private Response expired() {
-        return html(410, Templates.linkExpired(frames.of("Link expired", "sign-in")));
+        return PageResponse.of(410, Templates.linkExpired(frames.of("Link expired", "sign-in")));
     }
 
-    static Response html(int status, TemplateInstance page) {
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page.render()).build();
-    }
 
     private NewCookie sessionCookie(String token) {
         // No max-age: the cookie lives as long as the browser session; the server ends it on idle, age or sign-out.

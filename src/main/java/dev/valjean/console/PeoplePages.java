@@ -65,7 +65,7 @@ public class PeoplePages {
             return Response.seeOther(URI.create("/console/people?invited=" + java.net.URLEncoder.encode(person.email,
                     java.nio.charset.StandardCharsets.UTF_8))).build();
         } catch (ValjeanException e) {
-            return ConsolePages.html(e.status, page(new Invite(email, name, role), FieldErrors.of(e), null));
+            return PageResponse.of(e.status, page(new Invite(email, name, role), FieldErrors.of(e), null));
         }
     }
 

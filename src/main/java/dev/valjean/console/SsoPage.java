@@ -47,7 +47,7 @@ public class SsoPage {
     @GET
     public Response signIn() {
         if (identity.isAnonymous() || idToken == null || idToken.getRawToken() == null) {
-            return ConsolePages.html(404, ConsolePages.Templates.problem(frames.of("Single sign-on is off", "sign-in"),
+            return PageResponse.of(404, ConsolePages.Templates.problem(frames.of("Single sign-on is off", "sign-in"),
                     "Single sign-on is off", "This Valjean signs people in with their email address and password."));
         }
         try {
@@ -57,7 +57,7 @@ public class SsoPage {
             return Response.seeOther(URI.create("/console")).cookie(new NewCookie.Builder(SessionService.COOKIE).value(started.token()).path("/")
                     .httpOnly(true).secure(config.secureCookies()).sameSite(NewCookie.SameSite.STRICT).build()).build();
         } catch (ValjeanException e) {
-            return ConsolePages.html(403, ConsolePages.Templates.problem(frames.of("Single sign-on refused", "sign-in"),
+            return PageResponse.of(403, ConsolePages.Templates.problem(frames.of("Single sign-on refused", "sign-in"),
                     "Single sign-on refused", e.getMessage()));
         }
     }

@@ -32,6 +32,7 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.console.FieldErrors;
 import dev.valjean.console.Frame;
 import dev.valjean.console.Frames;
+import dev.valjean.console.PageResponse;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -127,13 +128,13 @@ public class IssuePages {
         Newsletter n = newsletterOr404(slug);
         EditorForm form = rearranged(form(n, subject, preheader, layout, titles, bodies, urls), n, action);
         if (!"save".equals(action)) {
-            return html(200, editor(n, null, form, FieldErrors.NONE, null));
+            return PageResponse.of(200, editor(n, null, form, FieldErrors.NONE, null));
         }
         try {
             Issue created = issues.create(slug, draft(form));
             return Response.seeOther(URI.create("/console/issues/" + created.id + "?done=saved")).build();
         } catch (ValjeanException e) {
-            return html(e.status, editor(n, null, form, errors(e), null));
+            return PageResponse.of(e.status, editor(n, null, form, errors(e), null));
         }
     }
 
@@ -161,13 +162,13 @@ public class IssuePages {
         Newsletter n = Newsletter.findById(issue.newsletterId);
         EditorForm form = rearranged(form(n, subject, preheader, layout, titles, bodies, urls), n, action);
         if (!"save".equals(action)) {
-            return html(200, editor(n, issue, form, FieldErrors.NONE, null));
+            return PageResponse.of(200, editor(n, issue, form, FieldErrors.NONE, null));
         }
         try {
             issues.change(id, draft(form));
             return Response.seeOther(URI.create("/console/issues/" + id + "?done=saved")).build();
         } catch (ValjeanException e) {
-            return html(e.status, editor(n, issue, form, errors(e), null));
+            return PageResponse.of(e.status, editor(n, issue, form, errors(e), null));
         }
     }
 
@@ -208,7 +209,7 @@ public class IssuePages {
             if (!errors.has("to")) {
                 errors = new FieldErrors(java.util.Map.of("to", e.getMessage()), null);
             }
-            return html(e.status, editor(n, issue, form, errors, null));
+            return PageResponse.of(e.status, editor(n, issue, form, errors, null));
         }
     }
 
@@ -239,7 +240,7 @@ public class IssuePages {
             FieldErrors errors = "CADENCE_TOO_SOON".equals(e.code)
                     ? new FieldErrors(java.util.Map.of("reason", "Say why this issue cannot wait; the reason is recorded."), null)
                     : errors(e);
-            return html(e.status, Templates.send(frame(n, issue, "Send"), n, issue, facts(issue, moment), errors, reason, when, at));
+            return PageResponse.of(e.status, Templates.send(frame(n, issue, "Send"), n, issue, facts(issue, moment), errors, reason, when, at));
         }
     }
 
@@ -364,9 +365,6 @@ public class IssuePages {
         return Optional.ofNullable(Issue.<Issue> findById(id)).orElseThrow(() -> new WebApplicationException(404));
     }
 
-    private static Response html(int status, TemplateInstance page) {
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page.render()).build();
-    }
 
     private static int size(List<String> values) {
         return values == null ? 0 : values.size();

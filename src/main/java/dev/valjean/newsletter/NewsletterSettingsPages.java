@@ -28,6 +28,7 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.console.FieldErrors;
 import dev.valjean.console.Frame;
 import dev.valjean.console.Frames;
+import dev.valjean.console.PageResponse;
 import dev.valjean.mail.Links;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -84,7 +85,7 @@ public class NewsletterSettingsPages {
             errors.merge(v.getPropertyPath().toString(), v.getMessage(), (a, b) -> a + "; " + b);
         }
         if (!errors.isEmpty()) {
-            return html(422, render(n, form, new FieldErrors(errors, null), null));
+            return PageResponse.of(422, render(n, form, new FieldErrors(errors, null), null));
         }
         try {
             newsletters.change(slug, new NewsletterService.Change(change.name(), change.description(), change.cadence(), change.senderName(),
@@ -96,7 +97,7 @@ public class NewsletterSettingsPages {
             if ("INVALID_EMAIL".equals(e.code)) {
                 fieldErrors = new FieldErrors(Map.of("senderAddress", e.getMessage()), null);
             }
-            return html(e.status, render(n, form, fieldErrors, null));
+            return PageResponse.of(e.status, render(n, form, fieldErrors, null));
         }
     }
 
@@ -121,7 +122,7 @@ public class NewsletterSettingsPages {
             throw new java.io.UncheckedIOException(e);
         } catch (ValjeanException e) {
             NewsletterService.Current c = current(slug);
-            return html(e.status, render(n, formOf(c), FieldErrors.of(e), null));
+            return PageResponse.of(e.status, render(n, formOf(c), FieldErrors.of(e), null));
         }
     }
 
@@ -169,7 +170,4 @@ public class NewsletterSettingsPages {
         }
     }
 
-    private static Response html(int status, TemplateInstance page) {
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page.render()).build();
-    }
 }
