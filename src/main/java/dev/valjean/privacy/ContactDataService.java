@@ -2,6 +2,7 @@ package dev.valjean.privacy;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
 import dev.valjean.nurture.NurtureService;
+import io.quarkus.qute.TemplateData;
 
 /**
  * Data rights: the consent proof per subscription, the export of everything held about a person,
@@ -48,68 +50,124 @@ public class ContactDataService {
         this.nurture = nurture;
     }
 
-    /** Per subscription: newsletter, status, times, the consent text shown, and every ledger event with its evidence. */
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public Map<String, Object> consentProof(String email) {
-        Contact contact = find(email);
-        Map<String, Object> proof = new LinkedHashMap<>();
-        proof.put("email", contact.email);
-        proof.put("erased", contact.isErased());
-        proof.put("subscriptions", subscriptions(contact.id));
-        proof.put("generatedAt", clock.instant());
-        return proof;
+    /** The consent record of one person: per subscription, what was shown, when, from where, and each step since. */
+    @TemplateData
+    public record ConsentProof(String email, boolean erased, List<SubscriptionProof> subscriptions, Instant generatedAt) {
     }
 
-    /** Everything held about the person, as JSON-ready maps. */
+    /** One subscription with the consent text shown and every ledger event of it. */
+    @TemplateData
+    public record SubscriptionProof(String newsletter, String newsletterName, String status, String source, Instant requestedAt,
+            Instant confirmedAt, Instant unsubscribedAt, Integer consentVersion, String consentText, List<EventProof> events) {
+    }
+
+    /** One ledger event with its evidence (IP and user agent are deleted by erasure and retention). */
+    @TemplateData
+    public record EventProof(String event, Instant at, String source, String page, String ip, String userAgent, Integer consentVersion,
+            String consentText, Instant evidenceAt, String evidenceText, String detail) {
+    }
+
+    /** Everything held about a person (GDPR article 15). */
+    public record Export(PersonPart contact, List<SubscriptionProof> subscriptions, List<RequestPart> requests, List<MessagePart> messages,
+            List<SuppressionPart> suppressions, String timeZone, List<AuditPart> audit, List<DealPart> opportunities,
+            List<EnrollmentPart> enrollments, List<SubmissionPart> formSubmissions, List<SalesRequestPart> salesRequests,
+            Instant nurtureOptOut, Instant exportedAt) {
+    }
+
+    public record PersonPart(String email, String name, Instant createdAt, Instant erasedAt) {
+    }
+
+    public record RequestPart(Instant createdAt, String source, String page, String ip, String userAgent, String name, Instant expiresAt,
+            Instant confirmedAt, Instant expiredAt) {
+    }
+
+    public record MessagePart(long id, String purpose, String subject, String status, String statusReason, Instant createdAt, Instant sentAt,
+            String messageId) {
+    }
+
+    public record SuppressionPart(String reason, Instant createdAt) {
+    }
+
+    public record AuditPart(Instant at, String actor, String action, String objectType, String objectId, String detail) {
+    }
+
+    public record DealPart(String opportunity, String account, String role) {
+    }
+
+    public record EnrollmentPart(String sequence, String purpose, String status, String endedReason, Instant createdAt, Instant endedAt) {
+    }
+
+    public record SubmissionPart(String form, String kind, String fields, String ip, String userAgent, Instant createdAt) {
+    }
+
+    public record SalesRequestPart(String kind, boolean qualified, String fitReasons, String webhookStatus, Instant createdAt, Instant postedAt) {
+    }
+
     @Transactional(Transactional.TxType.SUPPORTS)
-    public Map<String, Object> export(String email) {
+    public ConsentProof consentProof(String email) {
         Contact contact = find(email);
-        Map<String, Object> export = new LinkedHashMap<>();
-        Map<String, Object> person = new LinkedHashMap<>();
-        person.put("email", contact.email);
-        person.put("name", contact.name);
-        person.put("createdAt", contact.createdAt);
-        person.put("erasedAt", contact.erasedAt);
-        export.put("contact", person);
-        export.put("subscriptions", subscriptions(contact.id));
-        export.put("requests", sql.rows("""
-                SELECT r.created_at AS "createdAt", r.source, r.page, r.ip, r.user_agent AS "userAgent", r.name,
-                       r.expires_at AS "expiresAt", r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt"
-                FROM subscription_request r WHERE r.contact_id = ? ORDER BY r.id""", contact.id));
-        export.put("messages", sql.rows("""
-                SELECT o.id, o.purpose, o.subject, o.status, o.status_reason AS "statusReason", o.created_at AS "createdAt",
-                       o.sent_at AS "sentAt", o.message_id AS "messageId"
-                FROM outbox o WHERE o.contact_id = ? ORDER BY o.id""", contact.id));
-        export.put("suppressions", sql.rows("""
-                SELECT reason, created_at AS "createdAt" FROM suppression WHERE email_hash = ? ORDER BY created_at""",
-                contact.emailHash));
-        export.put("timeZone", sql.rows("SELECT time_zone FROM contact WHERE id = ?", contact.id).get(0).get("time_zone"));
-        // What Valjean's people and tokens did about this person (enrollments started or stopped, an erasure).
-        export.put("audit", sql.rows("""
-                SELECT a.at, a.actor_name AS actor, a.action, a.object_type AS "objectType", a.object_id AS "objectId", a.detail::text AS detail
-                FROM audit_event a
-                WHERE (a.object_type = 'contact' AND a.object_id = ?)
-                   OR (a.object_type = 'enrollment' AND a.object_id IN (SELECT e.id::text FROM enrollment e WHERE e.contact_id = ?))
-                ORDER BY a.id""", String.valueOf(contact.id), contact.id));
-        export.put("opportunities", sql.rows("""
-                SELECT o.external_id AS opportunity, a.name AS account, oc.role FROM opportunity_contact oc
-                JOIN opportunity o ON o.id = oc.opportunity_id JOIN account a ON a.id = o.account_id
-                WHERE oc.contact_id = ? ORDER BY o.id""", contact.id));
-        export.put("enrollments", sql.rows("""
-                SELECT q.name AS sequence, q.purpose, e.status, e.ended_reason AS "endedReason", e.created_at AS "createdAt",
-                       e.ended_at AS "endedAt" FROM enrollment e JOIN sequence q ON q.id = e.sequence_id
-                WHERE e.contact_id = ? ORDER BY e.id""", contact.id));
-        export.put("formSubmissions", sql.rows("""
-                SELECT f.name AS form, f.kind, s.fields::text AS fields, s.ip, s.user_agent AS "userAgent", s.created_at AS "createdAt"
-                FROM form_submission s JOIN form f ON f.id = s.form_id WHERE s.contact_id = ? ORDER BY s.id""", contact.id));
-        export.put("salesRequests", sql.rows("""
-                SELECT r.kind, r.qualified, r.fit_reasons AS "fitReasons", r.webhook_status AS "webhookStatus",
-                       r.created_at AS "createdAt", r.posted_at AS "postedAt"
-                FROM sales_request r WHERE r.contact_id = ? ORDER BY r.id""", contact.id));
-        export.put("nurtureOptOut", sql.rows("SELECT created_at AS \"createdAt\" FROM nurture_opt_out WHERE email_hash = ?",
-                contact.emailHash).stream().findFirst().map(r -> r.get("createdAt")).orElse(null));
-        export.put("exportedAt", clock.instant());
-        return export;
+        return new ConsentProof(contact.email, contact.isErased(), subscriptions(contact.id), clock.instant());
+    }
+
+    /** Everything held about the person. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Export export(String email) {
+        Contact contact = find(email);
+        long id = contact.id;
+        return new Export(new PersonPart(contact.email, contact.name, contact.createdAt, contact.erasedAt), subscriptions(id),
+                sql.rows("""
+                        SELECT created_at, source, page, ip, user_agent, name, expires_at, confirmed_at, expired_at
+                        FROM subscription_request WHERE contact_id = ? ORDER BY id""", id).stream()
+                        .map(r -> new RequestPart(t(r, "created_at"), str(r, "source"), str(r, "page"), str(r, "ip"), str(r, "user_agent"),
+                                str(r, "name"), t(r, "expires_at"), t(r, "confirmed_at"), t(r, "expired_at"))).toList(),
+                sql.rows("""
+                        SELECT id, purpose, subject, status, status_reason, created_at, sent_at, message_id FROM outbox
+                        WHERE contact_id = ? ORDER BY id""", id).stream()
+                        .map(r -> new MessagePart(((Number) r.get("id")).longValue(), str(r, "purpose"), str(r, "subject"), str(r, "status"),
+                                str(r, "status_reason"), t(r, "created_at"), t(r, "sent_at"), str(r, "message_id"))).toList(),
+                sql.rows("SELECT reason, created_at FROM suppression WHERE email_hash = ? ORDER BY created_at", contact.emailHash).stream()
+                        .map(r -> new SuppressionPart(str(r, "reason"), t(r, "created_at"))).toList(),
+                (String) sql.rows("SELECT time_zone FROM contact WHERE id = ?", id).get(0).get("time_zone"),
+                // What Valjean's people and tokens did about this person (enrollments started or stopped, an erasure).
+                sql.rows("""
+                        SELECT a.at, a.actor_name, a.action, a.object_type, a.object_id, a.detail::text AS detail FROM audit_event a
+                        WHERE (a.object_type = 'contact' AND a.object_id = ?)
+                           OR (a.object_type = 'enrollment' AND a.object_id IN (SELECT e.id::text FROM enrollment e WHERE e.contact_id = ?))
+                        ORDER BY a.id""", String.valueOf(id), id).stream()
+                        .map(r -> new AuditPart(t(r, "at"), str(r, "actor_name"), str(r, "action"), str(r, "object_type"), str(r, "object_id"),
+                                str(r, "detail"))).toList(),
+                sql.rows("""
+                        SELECT o.external_id, a.name, oc.role FROM opportunity_contact oc
+                        JOIN opportunity o ON o.id = oc.opportunity_id JOIN account a ON a.id = o.account_id
+                        WHERE oc.contact_id = ? ORDER BY o.id""", id).stream()
+                        .map(r -> new DealPart(str(r, "external_id"), str(r, "name"), str(r, "role"))).toList(),
+                sql.rows("""
+                        SELECT q.name, q.purpose, e.status, e.ended_reason, e.created_at, e.ended_at
+                        FROM enrollment e JOIN sequence q ON q.id = e.sequence_id WHERE e.contact_id = ? ORDER BY e.id""", id).stream()
+                        .map(r -> new EnrollmentPart(str(r, "name"), str(r, "purpose"), str(r, "status"), str(r, "ended_reason"),
+                                t(r, "created_at"), t(r, "ended_at"))).toList(),
+                sql.rows("""
+                        SELECT f.name, f.kind, s.fields::text AS fields, s.ip, s.user_agent, s.created_at
+                        FROM form_submission s JOIN form f ON f.id = s.form_id WHERE s.contact_id = ? ORDER BY s.id""", id).stream()
+                        .map(r -> new SubmissionPart(str(r, "name"), str(r, "kind"), str(r, "fields"), str(r, "ip"), str(r, "user_agent"),
+                                t(r, "created_at"))).toList(),
+                sql.rows("""
+                        SELECT kind, qualified, fit_reasons, webhook_status, created_at, posted_at
+                        FROM sales_request WHERE contact_id = ? ORDER BY id""", id).stream()
+                        .map(r -> new SalesRequestPart(str(r, "kind"), Boolean.TRUE.equals(r.get("qualified")), str(r, "fit_reasons"),
+                                str(r, "webhook_status"), t(r, "created_at"), t(r, "posted_at"))).toList(),
+                sql.rows("SELECT created_at FROM nurture_opt_out WHERE email_hash = ?", contact.emailHash).stream().findFirst()
+                        .map(r -> t(r, "created_at")).orElse(null),
+                clock.instant());
+    }
+
+    private static String str(Map<String, Object> row, String column) {
+        Object v = row.get(column);
+        return v == null ? null : v.toString();
+    }
+
+    private static Instant t(Map<String, Object> row, String column) {
+        return (Instant) row.get(column);
     }
 
     /**
@@ -156,27 +214,30 @@ public class ContactDataService {
         contact.erasedAt = now;
     }
 
-    private List<Map<String, Object>> subscriptions(long contactId) {
-        List<Map<String, Object>> subscriptions = sql.rows("""
-                SELECT s.id, n.slug AS newsletter, n.name AS "newsletterName", s.status, s.source,
-                       s.requested_at AS "requestedAt", s.confirmed_at AS "confirmedAt", s.unsubscribed_at AS "unsubscribedAt",
-                       t.version AS "consentVersion", t.text AS "consentText", s.newsletter_id
+    private List<SubscriptionProof> subscriptions(long contactId) {
+        List<SubscriptionProof> out = new ArrayList<>();
+        for (Map<String, Object> s : sql.rows("""
+                SELECT n.slug, n.name, s.status, s.source, s.requested_at, s.confirmed_at, s.unsubscribed_at, t.version, t.text,
+                       s.newsletter_id
                 FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id
                 LEFT JOIN consent_text t ON t.id = s.consent_text_id
-                WHERE s.contact_id = ? ORDER BY s.id""", contactId);
-        for (Map<String, Object> s : subscriptions) {
-            Object newsletterId = s.remove("newsletter_id");
-            s.remove("id");
-            s.put("events", sql.rows("""
-                    SELECT e.event, e.occurred_at AS "at", e.source, e.page, v.ip, v.user_agent AS "userAgent",
-                           t.version AS "consentVersion", t.text AS "consentText",
-                           e.evidence_at AS "evidenceAt", e.evidence_text AS "evidenceText", e.detail
+                WHERE s.contact_id = ? ORDER BY s.id""", contactId)) {
+            List<EventProof> events = sql.rows("""
+                    SELECT e.event, e.occurred_at, e.source, e.page, v.ip, v.user_agent, t.version, t.text, e.evidence_at, e.evidence_text,
+                           e.detail
                     FROM consent_event e
                     LEFT JOIN consent_evidence v ON v.event_id = e.id
                     LEFT JOIN consent_text t ON t.id = e.consent_text_id
-                    WHERE e.contact_id = ? AND e.newsletter_id = ? ORDER BY e.id""", contactId, newsletterId));
+                    WHERE e.contact_id = ? AND e.newsletter_id = ? ORDER BY e.id""", contactId, s.get("newsletter_id")).stream()
+                    .map(e -> new EventProof(str(e, "event"), t(e, "occurred_at"), str(e, "source"), str(e, "page"), str(e, "ip"),
+                            str(e, "user_agent"), e.get("version") == null ? null : ((Number) e.get("version")).intValue(), str(e, "text"),
+                            t(e, "evidence_at"), str(e, "evidence_text"), str(e, "detail")))
+                    .toList();
+            out.add(new SubscriptionProof(str(s, "slug"), str(s, "name"), str(s, "status"), str(s, "source"), t(s, "requested_at"),
+                    t(s, "confirmed_at"), t(s, "unsubscribed_at"), s.get("version") == null ? null : ((Number) s.get("version")).intValue(),
+                    str(s, "text"), events));
         }
-        return subscriptions;
+        return out;
     }
 
     private Contact find(String email) {

@@ -51,7 +51,7 @@ public class ContactResource {
     @GET
     @Path("/consent")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> consent(@PathParam("email") String email) {
+    public ContactDataService.ConsentProof consent(@PathParam("email") String email) {
         return data.consentProof(email);
     }
 
@@ -68,7 +68,7 @@ public class ContactResource {
     @GET
     @Path("/export")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> export(@PathParam("email") String email) {
+    public ContactDataService.Export export(@PathParam("email") String email) {
         return data.export(email);
     }
 
