@@ -30,10 +30,11 @@ public class ContactService {
     @Transactional
     public Contact findOrCreate(EmailAddress address, String name) {
         String hash = hashOf(address);
-        // ON CONFLICT makes two concurrent first requests for one address meet on one row.
+        // ON CONFLICT (any of its unique keys: the hash and the normalized address name the same person) makes two
+        // concurrent first requests for one address meet on one row.
         Contact.getEntityManager().createNativeQuery("""
                 INSERT INTO contact (email, email_normalized, email_hash, name, created_at)
-                VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (email_hash) DO NOTHING""")
+                VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING""")
                 .setParameter(1, address.typed())
                 .setParameter(2, address.normalized())
                 .setParameter(3, hash)

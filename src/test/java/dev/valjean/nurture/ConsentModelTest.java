@@ -240,7 +240,10 @@ class ConsentModelTest {
                     }
                 }
             }
-            assertTrue(completedChecked > 5, "too few sequences ran to their end to check: " + completedChecked);
+            // How many sequences end while their conversation goes on depends on the seed (3 to a few dozen): at least one must,
+            // or the exactly-once check above checked nothing. (A floor of 5 failed for seed 6527492272812, with 3.)
+            Log.infof("ConsentModelTest: %d sequences ran to their end and were checked step by step", completedChecked);
+            assertTrue(completedChecked > 0, "no sequence ran to its end to check (seed " + seed + ")");
             Log.infof("ConsentModelTest: %s; %d emails sent, %d enrollments, %d outbox rows", tally, sent, enrollments.size(),
                     rows.size());
             assertTrue(sent > 100, "the run sent too little to prove anything: " + sent);
