@@ -26,6 +26,10 @@ public record Frame(String title, String personName, Role role, String csrf, Lis
         return role == Role.ADMIN || role == Role.EDITOR;
     }
 
+    public boolean sells() {
+        return role == Role.ADMIN || role == Role.SALES;
+    }
+
     public boolean admin() {
         return role == Role.ADMIN;
     }

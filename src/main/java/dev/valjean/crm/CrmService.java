@@ -2,9 +2,9 @@ package dev.valjean.crm;
 
 import java.time.Clock;
 import java.time.DateTimeException;
-import java.time.ZoneId;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,8 +189,32 @@ public class CrmService {
             java.time.Instant closedAt, java.time.Instant createdAt, java.time.Instant updatedAt, List<MemberView> contacts) {
     }
 
-    /** A member of a buying committee. */
-    public record MemberView(String email, String name, String role) {
+    /** A member of a buying committee, with the time zone their emails are timed in (null: the default). */
+    public record MemberView(String email, String name, String role, String timeZone) {
+    }
+
+    /** A deal on the sales list. */
+    public record DealLine(String externalId, String name, String account, String stage, String status, String owner, int members,
+            java.time.Instant updatedAt) {
+    }
+
+    /**
+     * Deals, newest activity first: open ones (closed too on request), those of one owner, those
+     * of one account; at most {@code limit}.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<DealLine> deals(String owner, String account, boolean closedToo, int limit) {
+        return sql.rows("""
+                SELECT o.external_id, o.name, a.name AS account, o.stage, o.status, o.owner, o.updated_at,
+                       (SELECT count(*) FROM opportunity_contact oc WHERE oc.opportunity_id = o.id) AS members
+                FROM opportunity o JOIN account a ON a.id = o.account_id
+                WHERE (?::boolean OR o.status = 'OPEN') AND (?::text IS NULL OR lower(o.owner) = lower(?::text))
+                  AND (?::text IS NULL OR a.external_id = ?::text)
+                ORDER BY o.updated_at DESC, o.id DESC LIMIT ?""", closedToo, owner, owner, account, account, Math.max(1, Math.min(limit, 500)))
+                .stream().map(r -> new DealLine((String) r.get("external_id"), (String) r.get("name"), (String) r.get("account"),
+                        (String) r.get("stage"), (String) r.get("status"), (String) r.get("owner"), ((Number) r.get("members")).intValue(),
+                        (java.time.Instant) r.get("updated_at")))
+                .toList();
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -202,8 +226,9 @@ public class CrmService {
                         (String) o.get("name"), (String) o.get("stage"), (String) o.get("status"), (String) o.get("owner"),
                         (java.time.Instant) o.get("closed_at"), (java.time.Instant) o.get("created_at"), (java.time.Instant) o.get("updated_at"),
                         sql.rows("""
-                                SELECT c.email, c.name, oc.role FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
+                                SELECT c.email, c.name, oc.role, c.time_zone FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
                                 WHERE oc.opportunity_id = ? ORDER BY c.email""", o.get("id")).stream()
-                                .map(m -> new MemberView((String) m.get("email"), (String) m.get("name"), (String) m.get("role"))).toList()));
+                                .map(m -> new MemberView((String) m.get("email"), (String) m.get("name"), (String) m.get("role"),
+                                        (String) m.get("time_zone"))).toList()));
     }
 }

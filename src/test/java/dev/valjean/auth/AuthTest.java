@@ -152,6 +152,8 @@ class AuthTest {
             Map.entry("GET /console/people", CONSOLE + " ADMIN"),
             Map.entry("POST /console/people", CONSOLE + " ADMIN"),
             Map.entry("GET /console/audit", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/deals", CONSOLE + " ADMIN SALES"),
+            Map.entry("GET /console/deals/{externalId}", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/layouts", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
@@ -198,6 +199,42 @@ class ConsoleBrowserTest {
                 "issue.sent by Eddie Editor <" + EDITOR_EMAIL + ">",
                 "issue.created by Eddie Editor <" + EDITOR_EMAIL + ">",
                 "issue.sent by Eddie Editor <" + EDITOR_EMAIL + ">"), trail);
+    }
+
+    @Test
+    void a_sales_person_finds_their_deal_and_sees_each_buyer_with_their_sequence_step_by_step() throws Exception {
+        person("Sam Sales", "sam@valjean.test", "SALES", "sales people sell things");
+        data.request().contentType("application/json").body(Map.of("name", "Acme Corp", "customer", false)).put("/api/v1/accounts/acme")
+                .then().statusCode(201);
+        data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Renewal 2027", "status", "OPEN",
+                "stage", "Proposal", "owner", "sam@valjean.test", "contacts", List.of(
+                        Map.of("email", "jo@acme.example", "name", "Jo Park", "role", "CFO", "timeZone", "Europe/Berlin"),
+                        Map.of("email", "kim@acme.example", "name", "Kim Diaz", "role", "Champion"))))
+                .put("/api/v1/opportunities/renewal").then().statusCode(201);
+        data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Someone else's deal", "status", "OPEN",
+                "owner", "other@valjean.test", "contacts", List.of())).put("/api/v1/opportunities/other").then().statusCode(201);
+        int sequence = data.request().contentType("application/json").body(Map.of("name", "Proposal follow-up", "purpose", "SALES_ACCELERATION",
+                "steps", List.of(Map.of("delayHours", 24, "subject", "About the proposal", "body", "Hello."),
+                        Map.of("delayHours", 48, "subject", "Any questions?", "body", "Hello again."))))
+                .post("/api/v1/sequences").then().statusCode(201).extract().path("id");
+        data.request().contentType("application/json").body(Map.of("email", "jo@acme.example", "opportunity", "renewal"))
+                .post("/api/v1/sequences/" + sequence + "/enrollments").then().statusCode(201);
+
+        browser.open("/console/sign-in");
+        signIn("sam@valjean.test", "sales people sell things");
+        browser.press("Deals");
+        browser.field("Mine").click();
+        browser.press("Show");
+        assertTrue(browser.text().contains("Renewal 2027") && !browser.text().contains("Someone else's deal"), "mine only");
+        browser.check("deals");
+        browser.press("Renewal 2027");
+        assertEquals("Renewal 2027", browser.heading());
+        String page = browser.text();
+        assertTrue(page.contains("Jo Park") && page.contains("CFO · Europe/Berlin"), page);
+        assertTrue(page.contains("Proposal follow-up: active") && page.contains("About the proposal: due "), page);
+        assertTrue(page.contains("Any questions?: waiting"), page);
+        assertTrue(page.contains("Kim Diaz") && page.contains("In no sequence."), page);
+        browser.check("deal");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.valjean.issue;
+package dev.valjean.console;
 
 import java.util.Locale;
 
