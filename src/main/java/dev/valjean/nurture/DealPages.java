@@ -1,22 +1,30 @@
 package dev.valjean.nurture;
 
+import java.net.URI;
 import java.util.List;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestForm;
 
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Caller;
 import dev.valjean.auth.ConsolePage;
 import dev.valjean.auth.Role;
+import dev.valjean.common.ValjeanException;
 import dev.valjean.console.Frame;
 import dev.valjean.console.Frames;
+import dev.valjean.console.PageResponse;
 import dev.valjean.crm.CrmService;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -32,15 +40,19 @@ public class DealPages {
     public record Filter(boolean mine, String account, boolean closed) {
     }
 
-    /** A committee member with the enrollments they are (or were) in. */
-    public record Member(CrmService.MemberView person, List<NurtureService.EnrollmentView> enrollments) {
+    /** A committee member with the enrollments they are (or were) in, and the sequences they could be enrolled in. */
+    public record Member(CrmService.MemberView person, List<NurtureService.EnrollmentView> enrollments, List<Choice> choices) {
+    }
+
+    /** A sequence for one person: a button when the rules allow it, else the reason in words. */
+    public record Choice(long sequence, String name, String whyNot) {
     }
 
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance deals(Frame frame, List<CrmService.DealLine> deals, Filter filter);
 
-        static native TemplateInstance deal(Frame frame, CrmService.OpportunityView deal, List<Member> members);
+        static native TemplateInstance deal(Frame frame, CrmService.OpportunityView deal, List<Member> members, String notice, String error);
     }
 
     @Inject
@@ -61,11 +73,35 @@ public class DealPages {
 
     @GET
     @Path("{externalId}")
-    public TemplateInstance deal(@PathParam("externalId") String externalId) {
+    public TemplateInstance deal(@PathParam("externalId") String externalId, @QueryParam("enrolled") String enrolled) {
+        return page(externalId, enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
+                : null, null);
+    }
+
+    /** Enrolls one committee member in one sequence (one person at a time, as in the API); the rules are the service's. */
+    @POST
+    @Path("{externalId}/enroll")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response enroll(@PathParam("externalId") String externalId, @RestForm long sequence, @RestForm String email) {
+        try {
+            nurture.enroll(sequence, email, externalId, caller.tokenId());
+            return Response.seeOther(URI.create("/console/deals/" + externalId + "?enrolled="
+                    + java.net.URLEncoder.encode(email == null ? "" : email, java.nio.charset.StandardCharsets.UTF_8))).build();
+        } catch (ValjeanException e) {
+            return PageResponse.of(e.status, page(externalId, null, e.getMessage()));
+        }
+    }
+
+    private TemplateInstance page(String externalId, String notice, String error) {
         CrmService.OpportunityView deal = crm.opportunity(externalId).orElseThrow(() -> new WebApplicationException(404));
         List<NurtureService.EnrollmentView> enrollments = nurture.enrollments(externalId, null);
+        List<NurtureService.SequenceLine> sequences = "OPEN".equals(deal.status()) ? nurture.sequences(SequencePurpose.SALES_ACCELERATION)
+                : List.of();
         List<Member> members = deal.contacts().stream()
-                .map(m -> new Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList())).toList();
-        return Templates.deal(frames.of(deal.name(), "deals", "Deals", "/console/deals", deal.name()), deal, members);
+                .map(m -> new Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList(),
+                        sequences.stream().map(q -> new Choice(q.id(), q.name(), nurture.whyNot(q.id(), m.email(), externalId).orElse(null)))
+                                .toList()))
+                .toList();
+        return Templates.deal(frames.of(deal.name(), "deals", "Deals", "/console/deals", deal.name()), deal, members, notice, error);
     }
 }

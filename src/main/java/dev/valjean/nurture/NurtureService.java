@@ -166,54 +166,11 @@ public class NurtureService {
      */
     @Transactional
     public long enroll(long sequenceId, String email, String opportunityExternalId, Long tokenId) {
-        Map<String, Object> sequence = sql.rows("SELECT purpose, steps::text AS steps FROM sequence WHERE id = ?", sequenceId)
-                .stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Sequence " + sequenceId));
-        SequencePurpose purpose = SequencePurpose.valueOf((String) sequence.get("purpose"));
-        EmailAddress address = EmailAddress.parse(email);
-        String hash = contacts.hashOf(address);
-        Optional<Contact> contact = Contact.findByHash(hash);
-        Long opportunityId = null;
-        Long accountId = null;
-        if (purpose == SequencePurpose.SALES_ACCELERATION) {
-            if (opportunityExternalId == null) {
-                throw refuse("NO_OPEN_OPPORTUNITY", "An acceleration sequence runs on one open opportunity; name it.");
-            }
-            Optional<Map<String, Object>> opp = sql.rows("SELECT id, status FROM opportunity WHERE external_id = ?",
-                    opportunityExternalId).stream().findFirst();
-            if (opp.isEmpty() || !"OPEN".equals(opp.get().get("status"))) {
-                throw refuse("NO_OPEN_OPPORTUNITY", "Opportunity '" + opportunityExternalId + "' is "
-                        + (opp.isEmpty() ? "unknown" : opp.get().get("status")) + "; sequences run on open deals only.");
-            }
-            opportunityId = ((Number) opp.get().get("id")).longValue();
-            boolean onIt = contact.isPresent() && sql.firstLong(
-                    "SELECT count(*) FROM opportunity_contact WHERE opportunity_id = ? AND contact_id = ?", opportunityId,
-                    contact.get().id).orElse(0L) > 0;
-            if (!onIt) {
-                throw refuse("NOT_ON_OPPORTUNITY", "This person is not on the buying committee of '" + opportunityExternalId + "'.");
-            }
-        } else {
-            accountId = contact.isEmpty() ? null : sql.firstLong("""
-                    SELECT a.id FROM opportunity_contact oc JOIN opportunity o ON o.id = oc.opportunity_id
-                    JOIN account a ON a.id = o.account_id WHERE oc.contact_id = ? AND a.customer ORDER BY a.id LIMIT 1""",
-                    contact.get().id).orElse(null);
-            if (accountId == null) {
-                throw refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
-            }
-        }
-        List<String> reasons = sql.rows("SELECT reason FROM suppression WHERE email_hash = ?", hash).stream()
-                .map(r -> (String) r.get("reason")).toList();
-        if (reasons.contains("GLOBAL_OPT_OUT")
-                || sql.firstLong("SELECT count(*) FROM nurture_opt_out WHERE email_hash = ?", hash).orElse(0L) > 0) {
-            throw refuse("OPTED_OUT", "This person opted out of " + (reasons.contains("GLOBAL_OPT_OUT") ? "all email" : "sequences")
-                    + " from us.");
-        }
-        if (!reasons.isEmpty() || contact.get().isErased()) {
-            throw refuse("SUPPRESSED", "This address is suppressed (" + String.join(", ", reasons) + ").");
-        }
-        if (sql.firstLong("SELECT count(*) FROM enrollment WHERE sequence_id = ? AND contact_id = ? AND status = 'ACTIVE'",
-                sequenceId, contact.get().id).orElse(0L) > 0) {
-            throw ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already.");
-        }
+        Eligible e = eligible(sequenceId, email, opportunityExternalId);
+        Map<String, Object> sequence = e.sequence();
+        Optional<Contact> contact = e.contact();
+        Long opportunityId = e.opportunityId();
+        Long accountId = e.accountId();
         Instant now = clock.instant();
         Step first = steps((String) sequence.get("steps")).get(0);
         // Two enrollments racing for one person: the partial unique index lets one in, the other is told.
@@ -376,6 +333,87 @@ public class NurtureService {
     /** One step of an enrollment: sent (or skipped, failed) with its times, due with its time, waiting, or not sent. */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record StepView(int step, String subject, String state, String reason, Instant queuedAt, Instant sentAt, Instant dueAt) {
+    }
+
+    /** What an enrollment may start from: the sequence, the person, and the deal or customer account it rests on. */
+    private record Eligible(Map<String, Object> sequence, Optional<Contact> contact, Long opportunityId, Long accountId) {
+    }
+
+    /**
+     * Why this person may not be enrolled in this sequence now, in the words the API answers with
+     * (the same checks as {@link #enroll}); empty when they may.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> whyNot(long sequenceId, String email, String opportunityExternalId) {
+        try {
+            eligible(sequenceId, email, opportunityExternalId);
+            return Optional.empty();
+        } catch (ValjeanException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** The sequences of a purpose, by name. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SequenceLine> sequences(SequencePurpose purpose) {
+        return sql.rows("SELECT id, name FROM sequence WHERE purpose = ? ORDER BY lower(name), id", purpose).stream()
+                .map(r -> new SequenceLine(((Number) r.get("id")).longValue(), (String) r.get("name"))).toList();
+    }
+
+    /** A sequence on a list. */
+    public record SequenceLine(long id, String name) {
+    }
+
+    private Eligible eligible(long sequenceId, String email, String opportunityExternalId) {
+        Map<String, Object> sequence = sql.rows("SELECT purpose, steps::text AS steps FROM sequence WHERE id = ?", sequenceId)
+                .stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Sequence " + sequenceId));
+        SequencePurpose purpose = SequencePurpose.valueOf((String) sequence.get("purpose"));
+        EmailAddress address = EmailAddress.parse(email);
+        String hash = contacts.hashOf(address);
+        Optional<Contact> contact = Contact.findByHash(hash);
+        Long opportunityId = null;
+        Long accountId = null;
+        if (purpose == SequencePurpose.SALES_ACCELERATION) {
+            if (opportunityExternalId == null) {
+                throw refuse("NO_OPEN_OPPORTUNITY", "An acceleration sequence runs on one open opportunity; name it.");
+            }
+            Optional<Map<String, Object>> opp = sql.rows("SELECT id, status FROM opportunity WHERE external_id = ?",
+                    opportunityExternalId).stream().findFirst();
+            if (opp.isEmpty() || !"OPEN".equals(opp.get().get("status"))) {
+                throw refuse("NO_OPEN_OPPORTUNITY", "Opportunity '" + opportunityExternalId + "' is "
+                        + (opp.isEmpty() ? "unknown" : opp.get().get("status")) + "; sequences run on open deals only.");
+            }
+            opportunityId = ((Number) opp.get().get("id")).longValue();
+            boolean onIt = contact.isPresent() && sql.firstLong(
+                    "SELECT count(*) FROM opportunity_contact WHERE opportunity_id = ? AND contact_id = ?", opportunityId,
+                    contact.get().id).orElse(0L) > 0;
+            if (!onIt) {
+                throw refuse("NOT_ON_OPPORTUNITY", "This person is not on the buying committee of '" + opportunityExternalId + "'.");
+            }
+        } else {
+            accountId = contact.isEmpty() ? null : sql.firstLong("""
+                    SELECT a.id FROM opportunity_contact oc JOIN opportunity o ON o.id = oc.opportunity_id
+                    JOIN account a ON a.id = o.account_id WHERE oc.contact_id = ? AND a.customer ORDER BY a.id LIMIT 1""",
+                    contact.get().id).orElse(null);
+            if (accountId == null) {
+                throw refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
+            }
+        }
+        List<String> reasons = sql.rows("SELECT reason FROM suppression WHERE email_hash = ?", hash).stream()
+                .map(r -> (String) r.get("reason")).toList();
+        if (reasons.contains("GLOBAL_OPT_OUT")
+                || sql.firstLong("SELECT count(*) FROM nurture_opt_out WHERE email_hash = ?", hash).orElse(0L) > 0) {
+            throw refuse("OPTED_OUT", "This person opted out of " + (reasons.contains("GLOBAL_OPT_OUT") ? "all email" : "sequences")
+                    + " from us.");
+        }
+        if (!reasons.isEmpty() || contact.get().isErased()) {
+            throw refuse("SUPPRESSED", "This address is suppressed (" + String.join(", ", reasons) + ").");
+        }
+        if (sql.firstLong("SELECT count(*) FROM enrollment WHERE sequence_id = ? AND contact_id = ? AND status = 'ACTIVE'",
+                sequenceId, contact.get().id).orElse(0L) > 0) {
+            throw ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already.");
+        }
+        return new Eligible(sequence, contact, opportunityId, accountId);
     }
 
     private static ValjeanException refuse(String code, String detail) {

@@ -154,6 +154,7 @@ class AuthTest {
             Map.entry("GET /console/audit", CONSOLE + " ADMIN"),
             Map.entry("GET /console/deals", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/deals/{externalId}", CONSOLE + " ADMIN SALES"),
+            Map.entry("POST /console/deals/{externalId}/enroll", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/layouts", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),

@@ -234,7 +234,14 @@ class ConsoleBrowserTest {
         assertTrue(page.contains("Proposal follow-up: active") && page.contains("About the proposal: due "), page);
         assertTrue(page.contains("Any questions?: waiting"), page);
         assertTrue(page.contains("Kim Diaz") && page.contains("In no sequence."), page);
+        // Jo is in it already: the reason, not a button; Kim can be enrolled.
+        assertTrue(page.contains("Proposal follow-up: This person is in this sequence already."), page);
         browser.check("deal");
+        browser.press("Enroll Kim Diaz in Proposal follow-up");
+        assertTrue(browser.text().contains("kim@acme.example is enrolled"), browser.text());
+        assertEquals(2, data.count("SELECT count(*) FROM enrollment WHERE status = 'ACTIVE'"));
+        assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'enrollment.started' "
+                + "ORDER BY id DESC LIMIT 1"));
     }
 
     @Test
