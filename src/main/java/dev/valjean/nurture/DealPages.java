@@ -73,9 +73,11 @@ public class DealPages {
 
     @GET
     @Path("{externalId}")
-    public TemplateInstance deal(@PathParam("externalId") String externalId, @QueryParam("enrolled") String enrolled) {
-        return page(externalId, enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
-                : null, null);
+    public TemplateInstance deal(@PathParam("externalId") String externalId, @QueryParam("enrolled") String enrolled,
+            @QueryParam("stopped") Long stopped) {
+        String notice = enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
+                : stopped != null ? "Stopped: no further step of that sequence goes out." : null;
+        return page(externalId, notice, null);
     }
 
     /** Enrolls one committee member in one sequence (one person at a time, as in the API); the rules are the service's. */
@@ -90,6 +92,18 @@ public class DealPages {
         } catch (ValjeanException e) {
             return PageResponse.of(e.status, page(externalId, null, e.getMessage()));
         }
+    }
+
+    /** Stops one enrollment on this deal (audited); steps already queued are skipped by the consent gate. */
+    @POST
+    @Path("{externalId}/enrollments/{id}/stop")
+    public Response stop(@PathParam("externalId") String externalId, @PathParam("id") long id) {
+        boolean onThisDeal = nurture.enrollments(externalId, null).stream().anyMatch(e -> e.id() == id);
+        if (!onThisDeal) {
+            throw new WebApplicationException(404);
+        }
+        nurture.stop(id);
+        return Response.seeOther(URI.create("/console/deals/" + externalId + "?stopped=" + id)).build();
     }
 
     private TemplateInstance page(String externalId, String notice, String error) {

@@ -155,6 +155,7 @@ class AuthTest {
             Map.entry("GET /console/deals", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/deals/{externalId}", CONSOLE + " ADMIN SALES"),
             Map.entry("POST /console/deals/{externalId}/enroll", CONSOLE + " ADMIN SALES"),
+            Map.entry("POST /console/deals/{externalId}/enrollments/{id}/stop", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/layouts", CONSOLE + " ADMIN EDITOR"),
             Map.entry("GET /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/layouts/{name}", CONSOLE + " ADMIN EDITOR"),

@@ -242,6 +242,10 @@ class ConsoleBrowserTest {
         assertEquals(2, data.count("SELECT count(*) FROM enrollment WHERE status = 'ACTIVE'"));
         assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'enrollment.started' "
                 + "ORDER BY id DESC LIMIT 1"));
+        browser.press("Stop Proposal follow-up for Kim Diaz");
+        assertTrue(browser.text().contains("Stopped: no further step") && browser.text().contains("Proposal follow-up: ended (STOPPED)"),
+                browser.text());
+        assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'enrollment.stopped'"));
     }
 
     @Test
