@@ -120,8 +120,10 @@ public class AuthFilter {
      * in the form's {@value CsrfTokens#FIELD} field, or from htmx in the {@value CsrfTokens#HEADER} header).
      */
     @ServerRequestFilter(readBody = true, priority = jakarta.ws.rs.Priorities.USER + 10)
-    public void checkCsrf(ResteasyReactiveContainerRequestContext request) {
-        if (!console.csrfRequired()) {
+    public void checkCsrf(ResteasyReactiveContainerRequestContext request, ResourceInfo resource) {
+        // Only console pages: the JSON API and the public pages never touch the request-scoped console state.
+        if (resource.getResourceClass() == null || !resource.getResourceClass().isAnnotationPresent(ConsolePage.class)
+                || !console.csrfRequired()) {
             return;
         }
         String given = request.getHeaderString(CsrfTokens.HEADER);
@@ -138,6 +140,9 @@ public class AuthFilter {
     /** Sets the pre-session CSRF cookie a console page made for a visitor who had none. */
     @ServerResponseFilter
     public void preSessionCookie(ContainerRequestContext request, ContainerResponseContext response) {
+        if (!request.getUriInfo().getPath().startsWith("/console")) {
+            return;
+        }
         String fresh = console.newPreSessionCookie();
         if (fresh != null) {
             response.getHeaders().add(HttpHeaders.SET_COOKIE, new NewCookie.Builder(CsrfTokens.PRE_SESSION_COOKIE).value(fresh)

@@ -101,6 +101,20 @@ public class SessionService {
         return new Started(person, token);
     }
 
+    /**
+     * The cookie that carries a session: HttpOnly, SameSite=Strict, Secure outside dev and test, and
+     * no max-age (it lives as long as the browser session; the server ends it on idle, age or
+     * sign-out). An empty token makes the cookie that removes it.
+     */
+    public jakarta.ws.rs.core.NewCookie cookie(String token) {
+        var builder = new jakarta.ws.rs.core.NewCookie.Builder(COOKIE).value(token == null ? "" : token).path("/").httpOnly(true)
+                .secure(config.secureCookies()).sameSite(jakarta.ws.rs.core.NewCookie.SameSite.STRICT);
+        if (token == null) {
+            builder.maxAge(0);
+        }
+        return builder.build();
+    }
+
     /** The session this cookie names, if it has not ended, expired or gone idle, and its person is active. */
     @Transactional
     public Optional<Current> current(String token) {

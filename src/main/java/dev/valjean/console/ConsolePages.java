@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
 
 import dev.valjean.auth.Caller;
-import dev.valjean.auth.ConsoleConfig;
 import dev.valjean.auth.ConsolePage;
 import dev.valjean.auth.Person;
 import dev.valjean.auth.PublicEndpoint;
@@ -57,8 +56,6 @@ public class ConsolePages {
     Frames frames;
     @Inject
     Caller caller;
-    @Inject
-    ConsoleConfig config;
     @Inject
     HttpServerRequest http;
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.oidc.tenant-enabled", defaultValue = "false")
@@ -105,8 +102,7 @@ public class ConsolePages {
         if (caller.sessionId() != null) {
             sessions.signOut(caller.sessionId());
         }
-        return Response.seeOther(URI.create("/console/sign-in")).cookie(new NewCookie.Builder(SessionService.COOKIE).value("").path("/")
-                .maxAge(0).httpOnly(true).secure(config.secureCookies()).sameSite(NewCookie.SameSite.STRICT).build()).build();
+        return Response.seeOther(URI.create("/console/sign-in")).cookie(sessions.cookie(null)).build();
     }
 
     @GET
@@ -181,9 +177,7 @@ public class ConsolePages {
 
 
     private NewCookie sessionCookie(String token) {
-        // No max-age: the cookie lives as long as the browser session; the server ends it on idle, age or sign-out.
-        return new NewCookie.Builder(SessionService.COOKIE).value(token).path("/").httpOnly(true).secure(config.secureCookies())
-                .sameSite(NewCookie.SameSite.STRICT).build();
+        return sessions.cookie(token);
     }
 
     /** Only a path inside the console: never another site (an open redirect). */

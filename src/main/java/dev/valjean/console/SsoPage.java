@@ -8,12 +8,10 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-import dev.valjean.auth.ConsoleConfig;
 import dev.valjean.auth.ConsolePage;
 import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.auth.SessionService;
@@ -40,7 +38,7 @@ public class SsoPage {
     @Inject
     PeopleService people;
     @Inject
-    ConsoleConfig config;
+    SessionService sessions;
     @Inject
     Frames frames;
 
@@ -54,8 +52,7 @@ public class SsoPage {
             Optional<Boolean> verified = Optional.ofNullable(idToken.<Object> getClaim("email_verified")).map(v -> Boolean.valueOf(v.toString()));
             SessionService.Started started = people.signInWithSso(idToken.getClaim("email"), idToken.getClaim("name"),
                     idToken.getClaim(people.roleClaim()), verified.orElse(true));
-            return Response.seeOther(URI.create("/console")).cookie(new NewCookie.Builder(SessionService.COOKIE).value(started.token()).path("/")
-                    .httpOnly(true).secure(config.secureCookies()).sameSite(NewCookie.SameSite.STRICT).build()).build();
+            return Response.seeOther(URI.create("/console")).cookie(sessions.cookie(started.token())).build();
         } catch (ValjeanException e) {
             return PageResponse.of(403, ConsolePages.Templates.problem(frames.of("Single sign-on refused", "sign-in"),
                     "Single sign-on refused", e.getMessage()));

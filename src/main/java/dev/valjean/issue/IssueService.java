@@ -184,10 +184,12 @@ public class IssueService {
                 counts.getOrDefault("SKIPPED", 0L), counts.getOrDefault("FAILED", 0L), skippedBy, failedBy);
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper COUNTS_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static Map<String, Long> readCounts(String json) {
         try {
             Map<String, Long> counts = new LinkedHashMap<>();
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).fields()
+            COUNTS_JSON.readTree(json).fields()
                     .forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
             return counts;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
