@@ -9,7 +9,14 @@ public class ConsoleAccess extends RuntimeException {
         /** Signed in, but the role may not open this page. */
         FORBIDDEN,
         /** A state-changing request without the form's CSRF token. */
-        CSRF
+        CSRF,
+        /** What the page would show does not exist (any more): an erased person, an unknown deal. */
+        NOT_FOUND
+    }
+
+    /** The console's 404 page, with what was not found in words. */
+    public static ConsoleAccess notFound(String what) {
+        return new ConsoleAccess(Kind.NOT_FOUND, null, what);
     }
 
     public final Kind kind;

@@ -26,6 +26,7 @@ public class ConsoleErrors {
                     + " Ask an admin if you need it.");
             case CSRF -> page(403, "This form has expired", "Valjean refused this request because the form was not sent from a "
                     + "Valjean page that is still open. Go back, reload the page, and try again.");
+            case NOT_FOUND -> page(404, "Not found", e.getMessage() + " It does not exist, or it is gone (erased or deleted).");
         };
     }
 

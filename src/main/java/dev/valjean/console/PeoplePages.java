@@ -36,7 +36,8 @@ public class PeoplePages {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance people(Frame frame, java.util.List<Person> people, Invite invite, FieldErrors errors, String invited);
+        static native TemplateInstance people(Frame frame, java.util.List<Person> people, Long me, Invite invite, FieldErrors errors,
+                String invited, String error);
     }
 
     @Inject
@@ -69,7 +70,46 @@ public class PeoplePages {
         }
     }
 
+    /** Another role for someone (from their next request). */
+    @POST
+    @Path("{id}/role")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response role(@jakarta.ws.rs.PathParam("id") long id, @RestForm String role) {
+        Role chosen = null;
+        try {
+            chosen = Role.valueOf(role == null ? "" : role);
+        } catch (IllegalArgumentException e) {
+            // refused by the service
+        }
+        Role wanted = chosen;
+        return act(() -> people.changeRole(id, wanted, caller.personId()));
+    }
+
+    /** Deactivates (their sessions end) or reactivates someone. */
+    @POST
+    @Path("{id}/active")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response active(@jakarta.ws.rs.PathParam("id") long id, @RestForm boolean active) {
+        return act(() -> people.setActive(id, active, caller.personId()));
+    }
+
+    private Response act(Runnable change) {
+        try {
+            change.run();
+        } catch (ValjeanException e) {
+            if (e.status == 404) {
+                throw dev.valjean.auth.ConsoleAccess.notFound("This person.");
+            }
+            return PageResponse.of(e.status, page(new Invite("", "", "EDITOR"), FieldErrors.NONE, null, e.getMessage()));
+        }
+        return Response.seeOther(URI.create("/console/people")).build();
+    }
+
     private TemplateInstance page(Invite invite, FieldErrors errors, String invited) {
-        return Templates.people(frames.of("People", "people", "People"), people.list(), invite, errors, invited);
+        return page(invite, errors, invited, null);
+    }
+
+    private TemplateInstance page(Invite invite, FieldErrors errors, String invited, String error) {
+        return Templates.people(frames.of("People", "people", "People"), people.list(), caller.personId(), invite, errors, invited, error);
     }
 }

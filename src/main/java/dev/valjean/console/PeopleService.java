@@ -37,6 +37,9 @@ public class PeopleService {
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
+    @jakarta.inject.Inject
+    java.time.Clock clock;
+
     private final ContactService contacts;
     private final OutboxService outbox;
     private final PersonLinks personLinks;
@@ -63,6 +66,59 @@ public class PeopleService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Person> list() {
         return Person.listByName();
+    }
+
+    /**
+     * Gives someone another role; it applies from their next request. Nobody changes their own
+     * role, and the last active admin stays an admin.
+     */
+    @Transactional
+    public Person changeRole(long id, Role role, Long actingPersonId) {
+        Person person = someoneElse(id, actingPersonId, "change your own role");
+        if (role == null) {
+            throw ValjeanException.field("ROLE_REQUIRED", "role", "Choose a role.");
+        }
+        if (person.role == Role.ADMIN && role != Role.ADMIN) {
+            keepAnAdmin(person);
+        }
+        if (person.role != role) {
+            audit.record("person.role_changed", "person", person.id, Map.of("from", person.role.name(), "to", role.name()));
+            person.role = role;
+        }
+        return person;
+    }
+
+    /** Deactivates someone: their sessions end on every instance and they cannot sign in; reactivating lets them again. */
+    @Transactional
+    public Person setActive(long id, boolean active, Long actingPersonId) {
+        Person person = someoneElse(id, actingPersonId, active ? "reactivate yourself" : "deactivate yourself");
+        if (!active && person.isActive()) {
+            if (person.role == Role.ADMIN) {
+                keepAnAdmin(person);
+            }
+            person.disabledAt = clock.instant();
+            sessions.endAll(person.id);
+            audit.record("person.deactivated", "person", person.id, Map.of());
+        } else if (active && !person.isActive()) {
+            person.disabledAt = null;
+            audit.record("person.reactivated", "person", person.id, Map.of());
+        }
+        return person;
+    }
+
+    private static Person someoneElse(long id, Long actingPersonId, String what) {
+        Person person = Person.<Person> findByIdOptional(id).orElseThrow(() -> ValjeanException.notFound("This person"));
+        if (actingPersonId != null && actingPersonId == id) {
+            throw ValjeanException.conflict("NOT_YOURSELF", "You cannot " + what + "; another admin can.");
+        }
+        return person;
+    }
+
+    private static void keepAnAdmin(Person leaving) {
+        long others = Person.count("role = ?1 and disabledAt is null and id <> ?2", Role.ADMIN, leaving.id);
+        if (others == 0) {
+            throw ValjeanException.conflict("LAST_ADMIN", leaving.name + " is the last active admin; make someone else an admin first.");
+        }
     }
 
     /** Invites someone: a person without a password yet, and an email with a link to choose one (valid 72 hours). */

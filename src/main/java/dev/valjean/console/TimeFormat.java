@@ -21,6 +21,26 @@ public final class TimeFormat {
         return at == null ? "" : WHEN.format(at);
     }
 
+    /** A time in a person's zone, as they would read it ("8 Dec 2026, 11:00 Europe/Berlin"); UTC when they have none. */
+    static String whenIn(Instant at, String zone) {
+        if (at == null) {
+            return "";
+        }
+        java.time.ZoneId id;
+        try {
+            id = zone == null || zone.isBlank() ? ZoneOffset.UTC : java.time.ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            id = ZoneOffset.UTC;
+        }
+        return DateTimeFormatter.ofPattern("EEE d MMM yyyy, HH:mm", Locale.ENGLISH).withZone(id).format(at)
+                + (id == ZoneOffset.UTC ? " UTC" : " " + id.getId());
+    }
+
+    /** A count over some minutes as a rate a minute, one decimal. */
+    static String perMinute(long count, int minutes) {
+        return String.format(Locale.ENGLISH, "%.1f", count / (double) minutes);
+    }
+
     static String day(Instant at) {
         return at == null ? "" : DAY.format(at);
     }

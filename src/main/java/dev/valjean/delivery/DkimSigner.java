@@ -99,6 +99,33 @@ public final class DkimSigner {
         }
     }
 
+    /** Where the public key is published: {@code selector._domainkey.domain}. */
+    public String dnsName() {
+        return selector + "._domainkey." + domain;
+    }
+
+    /** The key's size in bits. */
+    public int keyBits() {
+        return ((java.security.interfaces.RSAKey) key).getModulus().bitLength();
+    }
+
+    /**
+     * The TXT record to publish at {@link #dnsName()}, derived from the configured private key
+     * (RFC 6376 3.6.1): {@code v=DKIM1; k=rsa; p=<SubjectPublicKeyInfo, base64>}.
+     */
+    public String txtRecord() {
+        if (!(key instanceof java.security.interfaces.RSAPrivateCrtKey crt)) {
+            throw new IllegalStateException("DKIM: the key file holds no public exponent, so the public key cannot be derived from it");
+        }
+        try {
+            java.security.PublicKey pub = java.security.KeyFactory.getInstance("RSA")
+                    .generatePublic(new java.security.spec.RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
+            return "v=DKIM1; k=rsa; p=" + java.util.Base64.getEncoder().encodeToString(pub.getEncoded());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("DKIM: cannot derive the public key", e);
+        }
+    }
+
     public String describe() {
         return "signing as " + selector + "._domainkey." + domain;
     }

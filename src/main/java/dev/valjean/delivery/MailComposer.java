@@ -34,22 +34,11 @@ public class MailComposer {
     }
 
     public OutgoingMail compose(OutboxRepository.Claimed row) {
-        String subject = row.subject();
-        String text = row.bodyText();
-        String html = row.bodyHtml();
-        String unsubscribeUrl = row.unsubscribeUrl();
-        if (row.contentRef() != null) {
-            String prefix = row.contentRef().substring(0, Math.max(0, row.contentRef().indexOf(':')));
-            ContentRenderer renderer = renderers.get(prefix);
-            if (renderer == null) {
-                throw new IllegalStateException("no renderer for content " + row.contentRef());
-            }
-            ContentRenderer.Rendered rendered = renderer.render(row.contentRef(), row);
-            subject = rendered.subject();
-            text = rendered.text();
-            html = rendered.html();
-            unsubscribeUrl = rendered.unsubscribeUrl() != null ? rendered.unsubscribeUrl() : unsubscribeUrl;
-        }
+        ContentRenderer.Rendered content = content(row);
+        String subject = content.subject();
+        String text = content.text();
+        String html = content.html();
+        String unsubscribeUrl = content.unsubscribeUrl();
         if (row.purpose().isListMail() && unsubscribeUrl == null) {
             throw new IllegalStateException("list mail without an unsubscribe link");
         }
@@ -69,6 +58,24 @@ public class MailComposer {
         String to = deliverable(row.email());
         return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(to),
                 replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers);
+    }
+
+    /**
+     * The subject and bodies of a row: stored with it, or rendered for its person from its
+     * content reference (a newsletter issue), exactly as at send time.
+     */
+    public ContentRenderer.Rendered content(OutboxRepository.Claimed row) {
+        if (row.contentRef() == null) {
+            return new ContentRenderer.Rendered(row.subject(), row.bodyText(), row.bodyHtml(), row.unsubscribeUrl());
+        }
+        String prefix = row.contentRef().substring(0, Math.max(0, row.contentRef().indexOf(':')));
+        ContentRenderer renderer = renderers.get(prefix);
+        if (renderer == null) {
+            throw new IllegalStateException("no renderer for content " + row.contentRef());
+        }
+        ContentRenderer.Rendered rendered = renderer.render(row.contentRef(), row);
+        return new ContentRenderer.Rendered(rendered.subject(), rendered.text(), rendered.html(),
+                rendered.unsubscribeUrl() != null ? rendered.unsubscribeUrl() : row.unsubscribeUrl());
     }
 
     private static String deliverable(String typed) {

@@ -184,6 +184,23 @@ public class OutboxRepository {
     }
 
     /**
+     * One row as the dispatcher would claim it, without claiming it: what a person's page shows
+     * as the message they received (or would have). Empty when the row is not this contact's.
+     */
+    public Optional<Claimed> peek(long id, long contactId) {
+        return sql.rows("""
+                SELECT o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, ct.email, ct.name, o.sender, o.subject, o.body_text,
+                    o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id, o.content_ref
+                FROM outbox o JOIN contact ct ON ct.id = o.contact_id WHERE o.id = ? AND o.contact_id = ?""", id, contactId).stream()
+                .findFirst().map(r -> new Claimed(((Number) r.get("id")).longValue(), Purpose.valueOf((String) r.get("purpose")),
+                        (String) r.get("basis_type"), r.get("basis_id") == null ? null : ((Number) r.get("basis_id")).longValue(),
+                        ((Number) r.get("contact_id")).longValue(), (String) r.get("email"), (String) r.get("name"), (String) r.get("sender"),
+                        (String) r.get("subject"), (String) r.get("body_text"), (String) r.get("body_html"), (String) r.get("list_id"),
+                        (String) r.get("unsubscribe_url"), ((Number) r.get("attempts")).intValue(), (String) r.get("message_id"),
+                        (String) r.get("content_ref")));
+    }
+
+    /**
      * Extends {@code owner}'s lease on rows still being submitted; returns how many it still holds.
      */
     public int renew(String owner, List<Long> ids, Duration lease) {
@@ -254,6 +271,57 @@ public class OutboxRepository {
         } catch (SQLException e) {
             throw new IllegalStateException("Could not record outbox results", e);
         }
+    }
+
+    /** The outbox right now, for the operations page. */
+    public record Now(long queued, long retrying, long sending, long sentLast5Minutes, long sentLastHour, List<Count> failedLastDay,
+            List<Failure> recentFailures, List<Failure> retries) {
+    }
+
+    public record Count(String reason, long count) {
+    }
+
+    /** One failed or retrying message with the relay's last reply. */
+    public record Failure(long id, String purpose, String reason, String reply, int attempts, Instant at) {
+    }
+
+    /**
+     * Each figure from an index: queued and sending from their partial indexes, sent from the
+     * partial index on sent_at, failures within the last three days of created_at (a message fails
+     * within its retry window, well under that).
+     */
+    public Now now(Instant now) {
+        Map<String, Object> counts = sql.rows("""
+                SELECT (SELECT count(*) FROM outbox WHERE status = 'QUEUED') AS queued,
+                       (SELECT count(*) FROM outbox WHERE status = 'QUEUED' AND attempts > 0) AS retrying,
+                       (SELECT count(*) FROM outbox WHERE status = 'SENDING') AS sending,
+                       (SELECT count(*) FROM outbox WHERE status = 'SENT' AND sent_at > ?::timestamptz - interval '5 minutes') AS five,
+                       (SELECT count(*) FROM outbox WHERE status = 'SENT' AND sent_at > ?::timestamptz - interval '1 hour') AS hour""",
+                now, now).get(0);
+        List<Count> failed = sql.rows("""
+                SELECT COALESCE(status_reason, 'UNKNOWN') AS reason, count(*) AS n FROM outbox
+                WHERE status = 'FAILED' AND created_at > ?::timestamptz - interval '3 days' AND updated_at > ?::timestamptz - interval '1 day'
+                GROUP BY 1 ORDER BY 2 DESC, 1""", now, now).stream()
+                .map(r -> new Count((String) r.get("reason"), ((Number) r.get("n")).longValue())).toList();
+        List<Failure> recent = failures(sql.rows("""
+                SELECT id, purpose, status_reason, last_reply, attempts, updated_at FROM outbox
+                WHERE status = 'FAILED' AND created_at > ?::timestamptz - interval '3 days'
+                ORDER BY updated_at DESC LIMIT 20""", now));
+        List<Failure> retries = failures(sql.rows("""
+                SELECT id, purpose, status_reason, last_reply, attempts, next_attempt_at AS updated_at FROM outbox
+                WHERE status = 'QUEUED' AND attempts > 0 ORDER BY next_attempt_at, id LIMIT 20"""));
+        return new Now(n(counts, "queued"), n(counts, "retrying"), n(counts, "sending"), n(counts, "five"), n(counts, "hour"), failed,
+                recent, retries);
+    }
+
+    private static List<Failure> failures(List<Map<String, Object>> rows) {
+        return rows.stream().map(r -> new Failure(((Number) r.get("id")).longValue(), (String) r.get("purpose"),
+                (String) r.get("status_reason"), (String) r.get("last_reply"), ((Number) r.get("attempts")).intValue(),
+                (Instant) r.get("updated_at"))).toList();
+    }
+
+    private static long n(Map<String, Object> row, String column) {
+        return ((Number) row.get(column)).longValue();
     }
 
     /** Rows per status, for the gauges (QUEUED and SENDING use partial indexes). */

@@ -42,6 +42,9 @@ public class OutboxService {
     private final Clock clock;
     private final String messageIdDomain;
 
+    @jakarta.inject.Inject
+    MailComposer composer;
+
     public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock,
             DeliveryConfig config, SmtpConfig smtp) {
         this.gate = gate;
@@ -128,6 +131,29 @@ public class OutboxService {
                         + "If you can read it, the SMTP relay works.\n",
                 "<p>This is a test message from Valjean, requested by " + Text.escapeHtml(operatorName) + " at " + stamp + ".</p>"
                         + "<p>If you can read it, the SMTP relay works.</p>"));
+    }
+
+    /** One message of a person as they received it (or would have), or why it cannot be shown. */
+    public record AsReceived(long id, String subject, String text, String html, String problem) {
+    }
+
+    /**
+     * The message with its stored content, or rendered again for its person from its reference:
+     * newsletter messages are rendered at send time and not stored. Empty when the message is not
+     * this contact's. Erased content cannot be shown.
+     */
+    public Optional<AsReceived> asReceived(long id, long contactId) {
+        return repository.peek(id, contactId).map(row -> {
+            if ("erased".equals(row.contentRef())) {
+                return new AsReceived(id, null, null, null, "Its content was erased with the person's data.");
+            }
+            try {
+                ContentRenderer.Rendered r = composer.content(row);
+                return new AsReceived(id, r.subject(), r.text(), r.html(), null);
+            } catch (RuntimeException e) {
+                return new AsReceived(id, row.subject(), null, null, "It cannot be rendered again: " + e.getMessage());
+            }
+        });
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -82,6 +82,11 @@ public class SmtpSubmitter {
         });
     }
 
+    /** The DKIM signer in use, when signing is on: the operations page shows the record to publish. */
+    public Optional<DkimSigner> dkim() {
+        return signer;
+    }
+
     /** Releases {@code n} reservations whose results are recorded. */
     public void release(int n) {
         unrecorded.release(n);

@@ -11,7 +11,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -100,14 +99,14 @@ public class DealPages {
     public Response stop(@PathParam("externalId") String externalId, @PathParam("id") long id) {
         boolean onThisDeal = nurture.enrollments(externalId, null).stream().anyMatch(e -> e.id() == id);
         if (!onThisDeal) {
-            throw new WebApplicationException(404);
+            throw dev.valjean.auth.ConsoleAccess.notFound("This deal.");
         }
         nurture.stop(id);
         return Response.seeOther(URI.create("/console/deals/" + externalId + "?stopped=" + id)).build();
     }
 
     private TemplateInstance page(String externalId, String notice, String error) {
-        CrmService.OpportunityView deal = crm.opportunity(externalId).orElseThrow(() -> new WebApplicationException(404));
+        CrmService.OpportunityView deal = crm.opportunity(externalId).orElseThrow(() -> dev.valjean.auth.ConsoleAccess.notFound("This deal."));
         List<NurtureService.EnrollmentView> enrollments = nurture.enrollments(externalId, null);
         List<NurtureService.SequenceLine> sequences = "OPEN".equals(deal.status()) ? nurture.sequences(SequencePurpose.SALES_ACCELERATION)
                 : List.of();

@@ -365,7 +365,7 @@ public class NurtureService {
     }
 
     private Eligible eligible(long sequenceId, String email, String opportunityExternalId) {
-        Map<String, Object> sequence = sql.rows("SELECT purpose, steps::text AS steps FROM sequence WHERE id = ?", sequenceId)
+        Map<String, Object> sequence = sql.rows("SELECT name, purpose, steps::text AS steps FROM sequence WHERE id = ?", sequenceId)
                 .stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Sequence " + sequenceId));
         SequencePurpose purpose = SequencePurpose.valueOf((String) sequence.get("purpose"));
         EmailAddress address = EmailAddress.parse(email);
@@ -399,21 +399,37 @@ public class NurtureService {
                 throw refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
             }
         }
-        List<String> reasons = sql.rows("SELECT reason FROM suppression WHERE email_hash = ?", hash).stream()
-                .map(r -> (String) r.get("reason")).toList();
-        if (reasons.contains("GLOBAL_OPT_OUT")
-                || sql.firstLong("SELECT count(*) FROM nurture_opt_out WHERE email_hash = ?", hash).orElse(0L) > 0) {
-            throw refuse("OPTED_OUT", "This person opted out of " + (reasons.contains("GLOBAL_OPT_OUT") ? "all email" : "sequences")
-                    + " from us.");
+        // The reasons in words with their dates, as the console shows them where a button would be.
+        Map<String, Instant> reasons = new java.util.LinkedHashMap<>();
+        sql.rows("SELECT reason, created_at FROM suppression WHERE email_hash = ? ORDER BY created_at", hash)
+                .forEach(r -> reasons.putIfAbsent((String) r.get("reason"), (Instant) r.get("created_at")));
+        if (reasons.containsKey("GLOBAL_OPT_OUT")) {
+            throw refuse("OPTED_OUT", "Opted out of all email from us on " + day(reasons.get("GLOBAL_OPT_OUT")) + ".");
+        }
+        Optional<Instant> optedOut = sql.rows("SELECT created_at FROM nurture_opt_out WHERE email_hash = ?", hash).stream().findFirst()
+                .map(r -> (Instant) r.get("created_at"));
+        if (optedOut.isPresent()) {
+            throw refuse("OPTED_OUT", "Opted out of follow-up emails on " + day(optedOut.get()) + ".");
         }
         if (!reasons.isEmpty() || contact.get().isErased()) {
-            throw refuse("SUPPRESSED", "This address is suppressed (" + String.join(", ", reasons) + ").");
+            throw refuse("SUPPRESSED", "Suppressed: " + reasons.entrySet().stream()
+                    .map(e -> SUPPRESSION_WORDS.getOrDefault(e.getKey(), e.getKey().toLowerCase(java.util.Locale.ROOT)) + " on " + day(e.getValue()))
+                    .reduce((a, b) -> a + "; " + b).orElse("erased") + ".");
         }
         if (sql.firstLong("SELECT count(*) FROM enrollment WHERE sequence_id = ? AND contact_id = ? AND status = 'ACTIVE'",
                 sequenceId, contact.get().id).orElse(0L) > 0) {
-            throw ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already.");
+            throw ValjeanException.conflict("ALREADY_ENROLLED", "Already in '" + sequence.get("name") + "'.");
         }
         return new Eligible(sequence, contact, opportunityId, accountId);
+    }
+
+    private static final Map<String, String> SUPPRESSION_WORDS = Map.of("HARD_BOUNCE", "hard bounce", "COMPLAINT", "spam complaint",
+            "ERASURE", "erased");
+    private static final java.time.format.DateTimeFormatter DAY = java.time.format.DateTimeFormatter.ofPattern("d MMMM yyyy",
+            java.util.Locale.ENGLISH).withZone(java.time.ZoneOffset.UTC);
+
+    private static String day(Instant at) {
+        return DAY.format(at);
     }
 
     private static ValjeanException refuse(String code, String detail) {

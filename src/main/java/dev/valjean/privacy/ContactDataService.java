@@ -12,6 +12,7 @@ import jakarta.transaction.Transactional;
 
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Sql;
+import dev.valjean.common.Text;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.consent.ConsentLedger;
 import dev.valjean.consent.LedgerEvent;
@@ -105,14 +106,32 @@ public class ContactDataService {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public ConsentProof consentProof(String email) {
-        Contact contact = find(email);
+        return consentProof(find(email));
+    }
+
+    /** The consent record of the contact with this id (not erased). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public ConsentProof consentProof(long contactId) {
+        return consentProof(live(contactId));
+    }
+
+    private ConsentProof consentProof(Contact contact) {
         return new ConsentProof(contact.email, contact.isErased(), subscriptions(contact.id), clock.instant());
     }
 
     /** Everything held about the person. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Export export(String email) {
-        Contact contact = find(email);
+        return export(find(email));
+    }
+
+    /** Everything held about the contact with this id (not erased). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Export export(long contactId) {
+        return export(live(contactId));
+    }
+
+    private Export export(Contact contact) {
         long id = contact.id;
         return new Export(new PersonPart(contact.email, contact.name, contact.createdAt, contact.erasedAt), subscriptions(id),
                 sql.rows("""
@@ -176,7 +195,65 @@ public class ContactDataService {
      */
     @Transactional
     public void erase(String email) {
-        Contact contact = find(email);
+        erase(find(email));
+    }
+
+    /**
+     * Erases the contact with this id once the operator typed its address again: a check against
+     * erasing the wrong person, not a secret.
+     */
+    @Transactional
+    public void erase(long contactId, String typedAddress) {
+        Contact contact = live(contactId);
+        boolean same;
+        try {
+            same = contacts.hashOf(EmailAddress.parse(typedAddress == null ? "" : typedAddress)).equals(contact.emailHash);
+        } catch (ValjeanException e) {
+            same = false;
+        }
+        if (!same) {
+            throw ValjeanException.invalid("ERASE_NOT_CONFIRMED", "Type the person's address exactly to erase them.");
+        }
+        erase(contact);
+    }
+
+    /** Contacts whose address or name starts with the query (the address as normalized, the name in any case); erased ones never. */
+    public record Found(long id, String email, String name, Instant createdAt) {
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Found> search(String query, int limit) {
+        String q = query == null ? "" : query.strip().toLowerCase(java.util.Locale.ROOT);
+        if (q.isEmpty() || q.length() > 254) {
+            return List.of();
+        }
+        String prefix = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        // Two prefix searches, each on its own index (text_pattern_ops, whatever the collation).
+        return sql.rows("""
+                SELECT id, email, name, created_at FROM (
+                    (SELECT id, email, name, created_at, email_normalized FROM contact
+                     WHERE email_normalized LIKE ? AND erased_at IS NULL ORDER BY email_normalized LIMIT ?)
+                    UNION
+                    (SELECT id, email, name, created_at, email_normalized FROM contact
+                     WHERE lower(name) LIKE ? AND erased_at IS NULL ORDER BY lower(name) LIMIT ?)) found
+                ORDER BY email_normalized LIMIT ?""", prefix, limit, prefix, limit, limit).stream()
+                .map(r -> new Found(((Number) r.get("id")).longValue(), str(r, "email"), str(r, "name"), t(r, "created_at"))).toList();
+    }
+
+    /** Someone in the console puts the person's address on the suppression list (audited); adding a reason again changes nothing. */
+    @Transactional
+    public void suppress(long contactId, SuppressionReason reason, String detail) {
+        Contact contact = live(contactId);
+        suppressions.suppressHash(contact.emailHash, reason, detail == null || detail.isBlank() ? "console" : Text.clip(detail.strip(), 500));
+        audit.record("contact.suppressed", "contact", contact.id, java.util.Map.of("reason", reason.name()));
+    }
+
+    private Contact live(long contactId) {
+        return Contact.<Contact> findByIdOptional(contactId).filter(c -> !c.isErased())
+                .orElseThrow(() -> ValjeanException.notFound("This person"));
+    }
+
+    private void erase(Contact contact) {
         if (contact.isErased()) {
             return;
         }

@@ -72,61 +72,74 @@ public class ImportService {
         this.clock = clock;
     }
 
+    /** One data row as checked: its number in the file, the address as written, and what an import would do with it. */
+    public record RowReport(int row, String email, Outcome outcome, List<String> problems) {
+    }
+
+    public enum Outcome {
+        /** It becomes a confirmed subscription with its evidence. */
+        IMPORT,
+        /** The address is a confirmed subscriber already; nothing changes for it. */
+        ALREADY_SUBSCRIBED,
+        /** The row lacks evidence or is not allowed; the file as a whole cannot be imported. */
+        REFUSED
+    }
+
+    /** What importing a file would do, row by row, before anything is stored. */
+    public record Preview(String newsletter, List<RowReport> rows, int toImport, int alreadySubscribed, int refused) {
+        public boolean importable() {
+            return refused == 0 && !rows.isEmpty();
+        }
+    }
+
+    /** The file checked as the import checks it, changing nothing. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Preview preview(String slug, String csv) {
+        Newsletter newsletter = newsletter(slug);
+        Checked checked = check(newsletter, csv);
+        Set<String> subscribed = new HashSet<>();
+        for (var r : sql.rows("""
+                SELECT c.email_hash FROM contact c JOIN subscription s ON s.contact_id = c.id
+                WHERE s.newsletter_id = ? AND s.status = 'CONFIRMED' AND c.email_hash = ANY(?)""", newsletter.id,
+                (Object) checked.rows().stream().map(r -> contacts.hashOf(r.address())).toArray(String[]::new))) {
+            subscribed.add((String) r.get("email_hash"));
+        }
+        List<RowReport> rows = new ArrayList<>();
+        int toImport = 0;
+        int already = 0;
+        int refused = 0;
+        for (Line line : checked.lines()) {
+            Outcome outcome;
+            if (!line.problems().isEmpty()) {
+                outcome = Outcome.REFUSED;
+                refused++;
+            } else if (subscribed.contains(contacts.hashOf(line.parsed().address()))) {
+                outcome = Outcome.ALREADY_SUBSCRIBED;
+                already++;
+            } else {
+                outcome = Outcome.IMPORT;
+                toImport++;
+            }
+            rows.add(new RowReport(line.row(), line.email(), outcome, line.problems()));
+        }
+        return new Preview(newsletter.slug, rows, toImport, already, refused);
+    }
+
     @Transactional
     public Report importCsv(String slug, String csv) {
-        Newsletter newsletter = Newsletter.findBySlug(slug).orElseThrow(() -> ValjeanException.notFound("Newsletter '" + slug + "'"));
-        List<List<String>> table = Csv.parse(csv == null ? "" : csv);
-        if (table.isEmpty()) {
-            throw ValjeanException.invalid("EMPTY_IMPORT", "The CSV has no header row.");
-        }
-        List<String> header = table.get(0).stream().map(h -> h.strip().toLowerCase(java.util.Locale.ROOT)).toList();
-        List<String> missing = REQUIRED.stream().filter(c -> !header.contains(c)).toList();
-        if (!missing.isEmpty()) {
-            throw ValjeanException.invalid("IMPORT_COLUMNS_MISSING", "The CSV needs the columns " + REQUIRED
-                    + " (optional: name, ip); missing: " + missing + ".");
-        }
-        if (table.size() - 1 > MAX_ROWS) {
-            throw ValjeanException.invalid("IMPORT_TOO_LARGE", "One import takes at most " + MAX_ROWS + " rows.");
-        }
-        Instant now = clock.instant();
+        Newsletter newsletter = newsletter(slug);
+        Checked checked = check(newsletter, csv);
         List<Problem.FieldError> errors = new ArrayList<>();
-        List<Row> rows = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (int i = 1; i < table.size(); i++) {
-            List<String> cells = table.get(i);
-            if (cells.size() == 1 && cells.get(0).isBlank()) {
-                continue;
-            }
-            Map<String, String> row = new HashMap<>();
-            for (int c = 0; c < header.size() && c < cells.size(); c++) {
-                row.put(header.get(c), cells.get(c).strip());
-            }
-            String where = "row " + (i + 1);
-            Row parsed = check(row, where, now, errors);
-            if (parsed != null && !seen.add(contacts.hashOf(parsed.address()))) {
-                errors.add(new Problem.FieldError(where + ".email", "appears twice in this file"));
-            } else if (parsed != null) {
-                rows.add(parsed);
-            }
-        }
-        if (rows.isEmpty() && errors.isEmpty()) {
-            throw ValjeanException.invalid("EMPTY_IMPORT", "The CSV has no data rows.");
-        }
-        // The suppression list outranks any evidence: opted out, bounced, complained or erased stays out.
-        Set<String> suppressed = new HashSet<>();
-        List<String> hashes = rows.stream().map(r -> contacts.hashOf(r.address())).toList();
-        for (var s : sql.rows("SELECT DISTINCT email_hash FROM suppression WHERE email_hash = ANY(?)",
-                (Object) hashes.toArray(String[]::new))) {
-            suppressed.add((String) s.get("email_hash"));
-        }
-        for (Row r : rows) {
-            if (suppressed.contains(contacts.hashOf(r.address()))) {
-                errors.add(new Problem.FieldError(r.where() + ".email", "is on the suppression list (opted out, bounced, complained or erased)"));
+        for (Line line : checked.lines()) {
+            for (Problem.FieldError e : line.errors()) {
+                errors.add(e);
             }
         }
         if (!errors.isEmpty()) {
             throw new Refused(errors);
         }
+        List<Row> rows = checked.rows();
+        Instant now = clock.instant();
         int imported = 0;
         for (Row r : rows) {
             Contact contact = contacts.findOrCreate(r.address(), r.name());
@@ -149,6 +162,79 @@ public class ImportService {
         }
         audit.record("import.completed", "newsletter", slug, java.util.Map.of("imported", imported, "rows", rows.size()));
         return new Report(imported, rows.size() - imported, rows.size());
+    }
+
+    private static Newsletter newsletter(String slug) {
+        return Newsletter.findBySlug(slug).orElseThrow(() -> ValjeanException.notFound("Newsletter '" + slug + "'"));
+    }
+
+    /** One data row: its number in the file, the address as written, what is wrong with it (as field errors), and the row when nothing is. */
+    private record Line(int row, String email, List<Problem.FieldError> errors, Row parsed) {
+        List<String> problems() {
+            return errors.stream().map(e -> e.field().substring(e.field().indexOf('.') + 1) + " " + e.message()).toList();
+        }
+    }
+
+    private record Checked(List<Line> lines) {
+        List<Row> rows() {
+            return lines.stream().filter(l -> l.errors().isEmpty()).map(Line::parsed).toList();
+        }
+    }
+
+    /** Every row checked for evidence, duplicates within the file, and the suppression list (which outranks any evidence). */
+    private Checked check(Newsletter newsletter, String csv) {
+        List<List<String>> table = Csv.parse(csv == null ? "" : csv);
+        if (table.isEmpty()) {
+            throw ValjeanException.invalid("EMPTY_IMPORT", "The CSV has no header row.");
+        }
+        List<String> header = table.get(0).stream().map(h -> h.strip().toLowerCase(java.util.Locale.ROOT)).toList();
+        List<String> missing = REQUIRED.stream().filter(c -> !header.contains(c)).toList();
+        if (!missing.isEmpty()) {
+            throw ValjeanException.invalid("IMPORT_COLUMNS_MISSING", "The CSV needs the columns " + REQUIRED
+                    + " (optional: name, ip); missing: " + missing + ".");
+        }
+        if (table.size() - 1 > MAX_ROWS) {
+            throw ValjeanException.invalid("IMPORT_TOO_LARGE", "One import takes at most " + MAX_ROWS + " rows.");
+        }
+        Instant now = clock.instant();
+        List<Line> lines = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 1; i < table.size(); i++) {
+            List<String> cells = table.get(i);
+            if (cells.size() == 1 && cells.get(0).isBlank()) {
+                continue;
+            }
+            Map<String, String> row = new HashMap<>();
+            for (int c = 0; c < header.size() && c < cells.size(); c++) {
+                row.put(header.get(c), cells.get(c).strip());
+            }
+            String where = "row " + (i + 1);
+            List<Problem.FieldError> errors = new ArrayList<>();
+            Row parsed = check(row, where, now, errors);
+            if (parsed != null && !seen.add(contacts.hashOf(parsed.address()))) {
+                errors.add(new Problem.FieldError(where + ".email", "appears twice in this file"));
+            }
+            lines.add(new Line(i + 1, Text.clip(row.getOrDefault("email", ""), 254), errors, errors.isEmpty() ? parsed : null));
+        }
+        if (lines.isEmpty()) {
+            throw ValjeanException.invalid("EMPTY_IMPORT", "The CSV has no data rows.");
+        }
+        List<String> hashes = lines.stream().filter(l -> l.parsed() != null).map(l -> contacts.hashOf(l.parsed().address())).toList();
+        Set<String> suppressed = new HashSet<>();
+        for (var s : sql.rows("SELECT DISTINCT email_hash FROM suppression WHERE email_hash = ANY(?)",
+                (Object) hashes.toArray(String[]::new))) {
+            suppressed.add((String) s.get("email_hash"));
+        }
+        List<Line> out = new ArrayList<>(lines.size());
+        for (Line l : lines) {
+            if (l.parsed() != null && suppressed.contains(contacts.hashOf(l.parsed().address()))) {
+                out.add(new Line(l.row(), l.email(), List.of(new Problem.FieldError(l.parsed().where() + ".email",
+                        "is on the suppression list (opted out, bounced, complained or erased)")), null));
+            } else {
+                out.add(l);
+            }
+        }
+        return new Checked(out);
     }
 
     private record Row(String where, EmailAddress address, String name, Instant consentedAt, Instant confirmedAt, String source,

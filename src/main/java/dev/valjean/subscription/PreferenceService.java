@@ -27,6 +27,9 @@ public class PreferenceService {
     public record Line(long subscriptionId, String slug, String name, String cadence, SubscriptionStatus status) {
     }
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     private final Links links;
     private final ConsentLedger ledger;
     private final SuppressionService suppressions;
@@ -118,6 +121,22 @@ public class PreferenceService {
             suppressions.suppressHash(contact.emailHash, SuppressionReason.GLOBAL_OPT_OUT, "preference centre");
         }
         return left;
+    }
+
+    /**
+     * Someone in the console unsubscribes the person from one newsletter, because the person asked
+     * by other means (a reply, a call). Audited; false when they were not on it.
+     */
+    @Transactional
+    public boolean leaveForThem(long contactId, String slug) {
+        for (Subscription s : Subscription.ofContact(contactId)) {
+            Newsletter n = Newsletter.findById(s.newsletterId);
+            if (n.slug.equals(slug) && leave(s, "CONSOLE", null, null)) {
+                audit.record("subscription.unsubscribed", "contact", contactId, java.util.Map.of("newsletter", slug));
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean leave(Subscription s, String source, String ip, String userAgent) {

@@ -165,7 +165,23 @@ class AuthTest {
             Map.entry("GET /brand/{slug}/logo-{hash}", PUBLIC),
             Map.entry("GET /console/embed", CONSOLE + " ADMIN EDITOR"),
             Map.entry("POST /console/embed", CONSOLE + " ADMIN EDITOR"),
-            Map.entry("POST /console/embed/remove", CONSOLE + " ADMIN EDITOR"));
+            Map.entry("POST /console/embed/remove", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/people/{id}/role", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/people/{id}/active", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/contacts", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/contacts/{id}", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/contacts/{id}/proof", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/contacts/{id}/export", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/contacts/{id}/messages/{message}", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/contacts/{id}/erase", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/contacts/{id}/unsubscribe", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/contacts/{id}/suppress", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/imports", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/imports", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/imports/preview", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/operations", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/operations/tokens", CONSOLE + " ADMIN"),
+            Map.entry("POST /console/operations/tokens/{id}/revoke", CONSOLE + " ADMIN"));
 
     /** Quarkus' own routes: probes and the API description public, the rest for admins. */
     private static final Map<String, String> EXPECTED_Q = Map.of(

@@ -51,6 +51,12 @@ class ConsoleBrowserTest {
     IssueService issues;
     @Inject
     PasswordHasher hasher;
+    @Inject
+    dev.valjean.contact.ContactService contacts;
+    @Inject
+    dev.valjean.nurture.StepService steps;
+    @Inject
+    dev.valjean.support.MutableClock clock;
 
     Browser browser;
 
@@ -202,14 +208,17 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void a_sales_person_finds_their_deal_and_sees_each_buyer_with_their_sequence_step_by_step() throws Exception {
+    void a_sales_person_finds_their_deal_enrolls_a_buyer_sees_why_another_cannot_be_and_the_sequence_ends_when_the_deal_is_won() throws Exception {
+        clock.setTo(java.time.Instant.parse("2026-12-08T10:00:00Z"));
         person("Sam Sales", "sam@valjean.test", "SALES", "sales people sell things");
         data.request().contentType("application/json").body(Map.of("name", "Acme Corp", "customer", false)).put("/api/v1/accounts/acme")
                 .then().statusCode(201);
+        List<Map<String, Object>> committee = List.of(
+                Map.of("email", "jo@acme.example", "name", "Jo Park", "role", "CFO", "timeZone", "Europe/Berlin"),
+                Map.of("email", "kim@acme.example", "name", "Kim Diaz", "role", "Champion"),
+                Map.of("email", "lee@acme.example", "name", "Lee Chen", "role", "IT"));
         data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Renewal 2027", "status", "OPEN",
-                "stage", "Proposal", "owner", "sam@valjean.test", "contacts", List.of(
-                        Map.of("email", "jo@acme.example", "name", "Jo Park", "role", "CFO", "timeZone", "Europe/Berlin"),
-                        Map.of("email", "kim@acme.example", "name", "Kim Diaz", "role", "Champion"))))
+                "stage", "Proposal", "owner", "sam@valjean.test", "contacts", committee))
                 .put("/api/v1/opportunities/renewal").then().statusCode(201);
         data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Someone else's deal", "status", "OPEN",
                 "owner", "other@valjean.test", "contacts", List.of())).put("/api/v1/opportunities/other").then().statusCode(201);
@@ -217,8 +226,14 @@ class ConsoleBrowserTest {
                 "steps", List.of(Map.of("delayHours", 24, "subject", "About the proposal", "body", "Hello."),
                         Map.of("delayHours", 48, "subject", "Any questions?", "body", "Hello again."))))
                 .post("/api/v1/sequences").then().statusCode(201).extract().path("id");
+        data.request().contentType("application/json").body(Map.of("name", "Intro from Sam", "purpose", "SALES_ACCELERATION",
+                "steps", List.of(Map.of("delayHours", 0, "subject", "Hello from Sam", "body", "Glad to meet."),
+                        Map.of("delayHours", 72, "subject", "A case study", "body", "How others did it."))))
+                .post("/api/v1/sequences").then().statusCode(201);
         data.request().contentType("application/json").body(Map.of("email", "jo@acme.example", "opportunity", "renewal"))
                 .post("/api/v1/sequences/" + sequence + "/enrollments").then().statusCode(201);
+        data.execute("INSERT INTO nurture_opt_out (email_hash, created_at) VALUES ('"
+                + contacts.hashOf(dev.valjean.common.EmailAddress.parse("lee@acme.example")) + "', '2026-03-03T12:00:00Z')");
 
         browser.open("/console/sign-in");
         signIn("sam@valjean.test", "sales people sell things");
@@ -234,8 +249,10 @@ class ConsoleBrowserTest {
         assertTrue(page.contains("Proposal follow-up: active") && page.contains("About the proposal: due "), page);
         assertTrue(page.contains("Any questions?: waiting"), page);
         assertTrue(page.contains("Kim Diaz") && page.contains("In no sequence."), page);
-        // Jo is in it already: the reason, not a button; Kim can be enrolled.
-        assertTrue(page.contains("Proposal follow-up: This person is in this sequence already."), page);
+        // Jo is in it already and Lee opted out: the reason in words, not a button; Kim can be enrolled.
+        assertTrue(page.contains("Proposal follow-up: Already in 'Proposal follow-up'."), page);
+        assertTrue(page.contains("Proposal follow-up: Opted out of follow-up emails on 3 March 2026."), page);
+        assertFalse(browser.hasButton("Enroll Lee Chen in Proposal follow-up"), "no button for someone who opted out");
         browser.check("deal");
         browser.press("Enroll Kim Diaz in Proposal follow-up");
         assertTrue(browser.text().contains("kim@acme.example is enrolled"), browser.text());
@@ -243,9 +260,27 @@ class ConsoleBrowserTest {
         assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'enrollment.started' "
                 + "ORDER BY id DESC LIMIT 1"));
         browser.press("Stop Proposal follow-up for Kim Diaz");
-        assertTrue(browser.text().contains("Stopped: no further step") && browser.text().contains("Proposal follow-up: ended (STOPPED)"),
+        assertTrue(browser.text().contains("Stopped: no further step") && browser.text().contains("Proposal follow-up: ended (stopped)"),
                 browser.text());
         assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'enrollment.stopped'"));
+
+        // A sequence whose first step is due at once: the nurture job (every minute) queues it.
+        browser.press("Enroll Kim Diaz in Intro from Sam");
+        steps.advanceAll();
+        browser.open("/console/deals/renewal");
+        assertTrue(browser.text().contains("Hello from Sam: queued"), browser.text());
+
+        // The CRM says the deal is won: every sequence on it ends, and the queued step is skipped by the gate.
+        data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Renewal 2027", "status", "WON",
+                "stage", "Closed", "owner", "sam@valjean.test", "contacts", committee))
+                .put("/api/v1/opportunities/renewal").then().statusCode(200);
+        dispatcher.drain("browser");
+        browser.open("/console/deals/renewal");
+        page = browser.text();
+        assertTrue(page.contains("Intro from Sam: ended (the deal was won · OPPORTUNITY_WON)"), page);
+        assertTrue(page.contains("Hello from Sam: skipped (the deal was won)") && page.contains("A case study: not sent"), page);
+        assertTrue(SmtpServers.receivedBy("kim@acme.example").isEmpty(), "nothing reached Kim after the deal closed");
+        browser.check("deal-won");
     }
 
     @Test
@@ -304,6 +339,114 @@ class ConsoleBrowserTest {
         } finally {
             site.stop(0);
         }
+    }
+
+    @Test
+    void an_admin_looks_a_person_up_reads_their_proof_erases_them_and_a_later_import_of_the_address_is_refused() throws Exception {
+        data.request().contentType("application/json").body(Map.of("email", "pat@example.com", "name", "Pat Doe", "newsletters",
+                List.of("weekly"), "consent", true)).post("/api/v1/subscriptions").then().statusCode(202);
+        dispatcher.drain("browser");
+        String confirm = dev.valjean.support.Visitor.text(SmtpServers.receivedBy("pat@example.com").get(0))
+                .replaceAll("(?s).*https://valjean.test(/confirm/[A-Za-z0-9_-]+).*", "$1");
+        browser.open(confirm);
+        browser.press("Yes, subscribe me");
+        String consentText = data.text("SELECT t.text FROM subscription s JOIN consent_text t ON t.id = s.consent_text_id "
+                + "JOIN contact c ON c.id = s.contact_id WHERE c.email = 'pat@example.com'");
+
+        browser.open("/console/sign-in");
+        signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+        browser.press("Contacts");
+        browser.check("contacts");
+        browser.type("Address or name starts with", "Pat");
+        browser.press("Search");
+        browser.press("pat@example.com");
+        assertEquals("pat@example.com", browser.heading());
+        String page = browser.text();
+        String asked = data.text("SELECT to_char(requested_at AT TIME ZONE 'UTC', 'FMDD Mon YYYY, HH24:MI') FROM subscription s "
+                + "JOIN contact c ON c.id = s.contact_id WHERE c.email = 'pat@example.com'");
+        String confirmed = data.text("SELECT to_char(confirmed_at AT TIME ZONE 'UTC', 'FMDD Mon YYYY, HH24:MI') FROM subscription s "
+                + "JOIN contact c ON c.id = s.contact_id WHERE c.email = 'pat@example.com'");
+        assertTrue(page.contains("Asked " + asked + " UTC") && page.contains("confirmed " + confirmed + " UTC"), page);
+        assertTrue(page.contains(consentText), "the text they were shown: " + page);
+        assertTrue(page.contains("transactional") || page.contains("confirmation"), "the confirmation email is listed: " + page);
+        browser.check("contact");
+        browser.press("View message");
+        assertTrue(browser.text().contains("As stored with the message"), browser.text());
+        browser.check("contact-message");
+        browser.driver.navigate().back();
+        browser.press("Printable consent record");
+        String proof = browser.text();
+        assertTrue(proof.contains(consentText) && proof.contains("CONFIRMED") && proof.contains("Requested:") && proof.contains("Confirmed:"),
+                proof);
+        browser.driver.navigate().back();
+        String personPath = browser.path();
+
+        browser.type("Erase: type the address to confirm", "pat@example.org");
+        browser.press("Erase this person");
+        assertTrue(browser.text().contains("Type the person's address exactly"), browser.text());
+        assertEquals(1, data.count("SELECT count(*) FROM contact WHERE email = 'pat@example.com'"), "not erased on a typo");
+        browser.type("Erase: type the address to confirm", "pat@example.com");
+        browser.press("Erase this person");
+        assertTrue(browser.text().contains("Erased."), browser.text());
+        browser.open(personPath);
+        assertFalse(browser.text().contains("pat@example.com"), "the person's page is gone: " + browser.text());
+        assertEquals(0, data.count("SELECT count(*) FROM contact WHERE email = 'pat@example.com'"));
+
+        // A later import of the erased address, beside a row without evidence: the report, and nothing stored.
+        long subscriptions = data.count("SELECT count(*) FROM subscription");
+        java.nio.file.Path csv = java.nio.file.Files.createTempFile("import", ".csv");
+        java.nio.file.Files.writeString(csv, "email,name,consented_at,consent_source,consent_text,confirmed_at\n"
+                + "new@example.com,New,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n"
+                + "pat@example.com,Pat,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n"
+                + "bare@example.com,Bare,,,,\n");
+        browser.press("Import");
+        browser.field("CSV file (UTF-8, up to 700 KB)").sendKeys(csv.toAbsolutePath().toString());
+        browser.press("Check the file");
+        String report = browser.text();
+        assertTrue(report.contains("1 to import") && report.contains("2 refused"), report);
+        assertTrue(report.contains("pat@example.com refused: email is on the suppression list"), report);
+        assertTrue(report.contains("bare@example.com refused: consented_at evidence missing"), report);
+        assertFalse(browser.hasButton("Import 1 row(s) into weekly"), "nothing can be imported while a row is refused");
+        browser.check("import-refused");
+        assertEquals(subscriptions, data.count("SELECT count(*) FROM subscription"), "nothing stored");
+        assertEquals(0, data.count("SELECT count(*) FROM contact WHERE email IN ('new@example.com', 'bare@example.com')"));
+
+        java.nio.file.Files.writeString(csv, "email,name,consented_at,consent_source,consent_text,confirmed_at\n"
+                + "new@example.com,New,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n"
+                + "ann@example.com,Ann,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n");
+        browser.field("CSV file (UTF-8, up to 700 KB)").sendKeys(csv.toAbsolutePath().toString());
+        browser.press("Check the file");
+        assertTrue(browser.text().contains("ann@example.com already subscribed, unchanged"), browser.text());
+        assertEquals(subscriptions, data.count("SELECT count(*) FROM subscription"), "the report stores nothing");
+        browser.press("Import 1 row(s) into weekly");
+        assertTrue(browser.text().contains("1 new confirmed subscription(s); 1 already subscribed"), browser.text());
+        assertEquals(subscriptions + 1, data.count("SELECT count(*) FROM subscription"));
+        assertEquals(0, SmtpServers.receivedBy("new@example.com").size(), "an import sends nothing");
+
+        browser.press("Operations");
+        assertTrue(browser.text().contains("test._domainkey.valjean.test"), browser.text());
+        browser.type("New token for", "CRM sync");
+        browser.press("Create token");
+        String secret = browser.driver.findElement(By.id("token-secret")).getText();
+        assertTrue(secret.startsWith("vj_"), secret);
+        io.restassured.RestAssured.given().auth().oauth2(secret).get("/api/v1/opportunities/none").then().statusCode(404);
+        browser.check("operations");
+        browser.press("Revoke CRM sync");
+        assertFalse(browser.text().contains(secret), "the secret is shown once");
+        io.restassured.RestAssured.given().auth().oauth2(secret).get("/api/v1/opportunities/none").then().statusCode(401);
+    }
+
+    @Test
+    void an_editor_cannot_open_operations_people_contacts_or_imports() throws Exception {
+        person("Eddie Editor", EDITOR_EMAIL, "EDITOR", EDITOR_PASSWORD);
+        browser.open("/console/sign-in");
+        signIn(EDITOR_EMAIL, EDITOR_PASSWORD);
+        for (String path : List.of("/console/operations", "/console/people", "/console/contacts", "/console/imports")) {
+            browser.open(path);
+            assertEquals("Not for your role", browser.heading(), path);
+        }
+        assertFalse(browser.text().contains("Operations"), "the navigation does not offer it");
+        browser.check("forbidden-editor");
     }
 
     private void subscribeOnSite(String email) {

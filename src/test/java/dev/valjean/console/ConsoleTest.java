@@ -199,6 +199,72 @@ class ConsoleTest {
                 .then().statusCode(303).header("Location", org.hamcrest.Matchers.endsWith("/console"));
     }
 
+    @Test
+    void the_dkim_record_shown_on_the_operations_page_verifies_a_message_the_server_signed() throws Exception {
+        Visitor ada = signedIn();
+        String page = ada.get("/console/operations").then().statusCode(200).extract().asString();
+        Matcher name = Pattern.compile("<code id=\"dkim-name\">([^<]+)</code>").matcher(page);
+        Matcher record = Pattern.compile("<pre id=\"dkim-record\" class=\"wrap\">([^<]+)</pre>").matcher(page);
+        assertTrue(name.find() && record.find(), "the page shows where and what to publish");
+        assertEquals("test._domainkey.valjean.test", name.group(1));
+        String txt = record.group(1).replace("&#x3D;", "=").replace("&#61;", "=");
+        assertTrue(txt.startsWith("v=DKIM1; k=rsa; p=MII"), txt);
+
+        data.enqueueListMail("reader@example.com", 1, "dkim-record");
+        awaitMail("reader@example.com");
+        jakarta.mail.internet.MimeMessage mail = SmtpServers.receivedBy("reader@example.com").get(0);
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        mail.writeTo(raw);
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        var verified = new org.apache.james.jdkim.DKIMVerifier((method, selector, domain) -> {
+            asked.add(selector + "._domainkey." + domain);
+            return java.util.List.of(txt);
+        }).verify(new java.io.ByteArrayInputStream(raw.toByteArray()));
+        assertEquals(1, verified.size(), "one valid signature, verified with the record as the DNS answer");
+        assertEquals(java.util.List.of("test._domainkey.valjean.test"), asked);
+
+        // A record for another key does not verify it: the check can fail.
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        String other = "v=DKIM1; k=rsa; p=" + java.util.Base64.getEncoder().encodeToString(generator.generateKeyPair().getPublic().getEncoded());
+        boolean failed;
+        try {
+            failed = new org.apache.james.jdkim.DKIMVerifier((method, selector, domain) -> java.util.List.of(other))
+                    .verify(new java.io.ByteArrayInputStream(raw.toByteArray())) == null;
+        } catch (org.apache.james.jdkim.exceptions.FailException e) {
+            failed = true;
+        }
+        assertTrue(failed, "another key's record must not verify");
+    }
+
+    @Test
+    void a_newsletter_message_is_rendered_again_for_its_reader_exactly_as_they_received_it() throws Exception {
+        data.newsletter("weekly");
+        TestData.copyLayouts("newsletter");
+        data.request().contentType("text/csv").body("email,name,consented_at,consent_source,consent_text,confirmed_at\n"
+                + "rae@example.com,Rae,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n")
+                .post("/api/v1/newsletters/weekly/imports").then().statusCode(201);
+        int issue = data.request().contentType("application/json").body(Map.of("subject", "Three things", "layout", "default",
+                "items", java.util.List.of(Map.of("title", "First thing", "body", "Worth *reading*.", "url", "https://example.com/1"))))
+                .post("/api/v1/newsletters/weekly/issues").then().statusCode(201).extract().path("id");
+        data.request().contentType("application/json").body("{}").post("/api/v1/issues/" + issue + "/send").then().statusCode(200);
+        awaitMail("rae@example.com");
+        String received = dev.valjean.support.Visitor.html(SmtpServers.receivedBy("rae@example.com").get(0));
+
+        Visitor ada = signedIn();
+        String found = ada.get("/console/contacts?q=rae").then().statusCode(200).extract().asString();
+        Matcher person = Pattern.compile("href=\"(/console/contacts/\\d+)\">rae@example.com").matcher(found);
+        assertTrue(person.find(), found);
+        String page = ada.get(person.group(1)).then().statusCode(200).extract().asString();
+        Matcher view = Pattern.compile("href=\"(" + person.group(1) + "/messages/\\d+)\"").matcher(page);
+        assertTrue(view.find(), page);
+        String shown = ada.get(view.group(1)).then().statusCode(200).extract().asString();
+        assertTrue(shown.contains("Rendered again for this person"), shown);
+        String srcdoc = org.jsoup.Jsoup.parse(shown).selectFirst("iframe").attr("srcdoc");
+        assertEquals(received.replace("\r\n", "\n").strip(), srcdoc.replace("\r\n", "\n").strip(), "the reader's own message, links and all");
+        assertTrue(srcdoc.contains("/unsubscribe/"), "with their own unsubscribe link");
+    }
+
     private void assertThrowsOnUpdate() {
         try {
             data.executeAsOwner("UPDATE audit_event SET actor_name = 'someone else'");
