@@ -33,7 +33,7 @@ public final class ReasonWords {
     }
 
     /** A code as words: {@code HOSTED_PAGE} → "hosted page". */
-    static String words(String code) {
-        return code == null ? "" : code.toLowerCase(Locale.ROOT).replace('_', ' ');
+    static String words(Object code) {
+        return code == null ? "" : code.toString().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 }

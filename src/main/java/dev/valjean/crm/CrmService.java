@@ -179,6 +179,18 @@ public class CrmService {
                         (java.time.Instant) r.get("created_at"), (java.time.Instant) r.get("updated_at")));
     }
 
+    /** The people of an account: everyone on any of its deals (their role on the newest one), by address. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<MemberView> accountMembers(String externalId) {
+        return sql.rows("""
+                SELECT DISTINCT ON (c.email) c.email, c.name, oc.role, c.time_zone
+                FROM account a JOIN opportunity o ON o.account_id = a.id JOIN opportunity_contact oc ON oc.opportunity_id = o.id
+                JOIN contact c ON c.id = oc.contact_id
+                WHERE a.external_id = ? AND c.erased_at IS NULL ORDER BY c.email, o.updated_at DESC LIMIT 500""", externalId).stream()
+                .map(m -> new MemberView((String) m.get("email"), (String) m.get("name"), (String) m.get("role"), (String) m.get("time_zone")))
+                .toList();
+    }
+
     /** An account as the CRM sent it. */
     public record AccountView(String externalId, String name, boolean customer, String customerSince, String industry, Integer employeeCount,
             String country, java.time.Instant createdAt, java.time.Instant updatedAt) {
@@ -186,7 +198,7 @@ public class CrmService {
 
     /** An opportunity with its buying committee. */
     public record OpportunityView(String externalId, String account, String name, String stage, String status, String owner,
-            java.time.Instant closedAt, java.time.Instant createdAt, java.time.Instant updatedAt, List<MemberView> contacts) {
+            java.time.Instant closedAt, java.time.Instant createdAt, java.time.Instant updatedAt, List<MemberView> contacts, String accountName) {
     }
 
     /** A member of a buying committee, with the time zone their emails are timed in (null: the default). */
@@ -220,7 +232,8 @@ public class CrmService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<OpportunityView> opportunity(String externalId) {
         return sql.rows("""
-                SELECT o.id, o.external_id, a.external_id AS account, o.name, o.stage, o.status, o.owner, o.closed_at, o.created_at, o.updated_at
+                SELECT o.id, o.external_id, a.external_id AS account, a.name AS account_name, o.name, o.stage, o.status, o.owner, o.closed_at,
+                       o.created_at, o.updated_at
                 FROM opportunity o JOIN account a ON a.id = o.account_id WHERE o.external_id = ?""", externalId)
                 .stream().findFirst().map(o -> new OpportunityView((String) o.get("external_id"), (String) o.get("account"),
                         (String) o.get("name"), (String) o.get("stage"), (String) o.get("status"), (String) o.get("owner"),
@@ -229,6 +242,6 @@ public class CrmService {
                                 SELECT c.email, c.name, oc.role, c.time_zone FROM opportunity_contact oc JOIN contact c ON c.id = oc.contact_id
                                 WHERE oc.opportunity_id = ? ORDER BY c.email""", o.get("id")).stream()
                                 .map(m -> new MemberView((String) m.get("email"), (String) m.get("name"), (String) m.get("role"),
-                                        (String) m.get("time_zone"))).toList()));
+                                        (String) m.get("time_zone"))).toList(), (String) o.get("account_name")));
     }
 }

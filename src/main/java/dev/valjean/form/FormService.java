@@ -44,6 +44,9 @@ public class FormService {
     /** Fields that are not stored with a submission: anti-abuse proofs and the honeypot. */
     static final List<String> TRANSIENT = List.of("altcha", "website", "captcha", "formToken");
 
+    @jakarta.inject.Inject
+    dev.valjean.auth.AuditTrail audit;
+
     private final ContactService contacts;
     private final IdealCustomerProfile icp;
     private final SalesWebhook webhook;
@@ -88,6 +91,7 @@ public class FormService {
         Instant now = clock.instant();
         sql.update("INSERT INTO form (public_id, kind, name, newsletter_id, created_at) VALUES (?, ?, ?, ?, ?)", publicId, kind,
                 name.strip(), newsletterId, now);
+        audit.record("form.created", "form", publicId, Map.of("kind", kind.name()));
         return new FormView(publicId, kind, name.strip(), newsletterSlug, now);
     }
 
@@ -96,6 +100,15 @@ public class FormService {
         return sql.rows("""
                 SELECT f.public_id, f.kind, f.name, n.slug, f.created_at FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id
                 ORDER BY f.id""").stream().map(FormService::view).toList();
+    }
+
+    /** Submissions per form (by public id). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Map<String, Long> submissionCounts() {
+        Map<String, Long> counts = new java.util.HashMap<>();
+        sql.rows("SELECT f.public_id, (SELECT count(*) FROM form_submission s WHERE s.form_id = f.id) AS n FROM form f")
+                .forEach(r -> counts.put((String) r.get("public_id"), ((Number) r.get("n")).longValue()));
+        return counts;
     }
 
     /**

@@ -51,7 +51,8 @@ public class DealPages {
     static class Templates {
         static native TemplateInstance deals(Frame frame, List<CrmService.DealLine> deals, Filter filter);
 
-        static native TemplateInstance deal(Frame frame, CrmService.OpportunityView deal, List<Member> members, String notice, String error);
+        static native TemplateInstance deal(Frame frame, CrmService.OpportunityView deal, List<Member> members, String base, String notice,
+                String error);
     }
 
     @Inject
@@ -74,9 +75,7 @@ public class DealPages {
     @Path("{externalId}")
     public TemplateInstance deal(@PathParam("externalId") String externalId, @QueryParam("enrolled") String enrolled,
             @QueryParam("stopped") Long stopped) {
-        String notice = enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
-                : stopped != null ? "Stopped: no further step of that sequence goes out." : null;
-        return page(externalId, notice, null);
+        return page(externalId, notice(enrolled, stopped), null);
     }
 
     /** Enrolls one committee member in one sequence (one person at a time, as in the API); the rules are the service's. */
@@ -105,6 +104,12 @@ public class DealPages {
         return Response.seeOther(URI.create("/console/deals/" + externalId + "?stopped=" + id)).build();
     }
 
+    /** What the page says after an enrollment or a stop. */
+    static String notice(String enrolled, Long stopped) {
+        return enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
+                : stopped != null ? "Stopped: no further step of that sequence goes out." : null;
+    }
+
     private TemplateInstance page(String externalId, String notice, String error) {
         CrmService.OpportunityView deal = crm.opportunity(externalId).orElseThrow(() -> dev.valjean.auth.ConsoleAccess.notFound("This deal."));
         List<NurtureService.EnrollmentView> enrollments = nurture.enrollments(externalId, null);
@@ -115,6 +120,7 @@ public class DealPages {
                         sequences.stream().map(q -> new Choice(q.id(), q.name(), nurture.whyNot(q.id(), m.email(), externalId).orElse(null)))
                                 .toList()))
                 .toList();
-        return Templates.deal(frames.of(deal.name(), "deals", "Deals", "/console/deals", deal.name()), deal, members, notice, error);
+        return Templates.deal(frames.of(deal.name(), "deals", "Deals", "/console/deals", deal.name()), deal, members,
+                "/console/deals/" + java.net.URLEncoder.encode(externalId, java.nio.charset.StandardCharsets.UTF_8), notice, error);
     }
 }

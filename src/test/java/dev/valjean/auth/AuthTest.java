@@ -181,7 +181,14 @@ class AuthTest {
             Map.entry("POST /console/imports/preview", CONSOLE + " ADMIN"),
             Map.entry("GET /console/operations", CONSOLE + " ADMIN"),
             Map.entry("POST /console/operations/tokens", CONSOLE + " ADMIN"),
-            Map.entry("POST /console/operations/tokens/{id}/revoke", CONSOLE + " ADMIN"));
+            Map.entry("POST /console/operations/tokens/{id}/revoke", CONSOLE + " ADMIN"),
+            Map.entry("GET /console/forms", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("POST /console/forms", CONSOLE + " ADMIN EDITOR"),
+            Map.entry("GET /console/sales-requests", CONSOLE + " ADMIN SALES"),
+            Map.entry("POST /console/sales-requests/{id}/handled", CONSOLE + " ADMIN SALES"),
+            Map.entry("GET /console/accounts/{externalId}", CONSOLE + " ADMIN SALES"),
+            Map.entry("POST /console/accounts/{externalId}/enroll", CONSOLE + " ADMIN SALES"),
+            Map.entry("POST /console/accounts/{externalId}/enrollments/{id}/stop", CONSOLE + " ADMIN SALES"));
 
     /** Quarkus' own routes: probes and the API description public, the rest for admins. */
     private static final Map<String, String> EXPECTED_Q = Map.of(

@@ -449,6 +449,70 @@ class ConsoleBrowserTest {
         browser.check("forbidden-editor");
     }
 
+    @Test
+    void an_editor_creates_a_gated_download_form_which_says_it_never_subscribes_and_a_sign_up_form_with_its_hosted_link() throws Exception {
+        person("Eddie Editor", EDITOR_EMAIL, "EDITOR", EDITOR_PASSWORD);
+        browser.open("/console/sign-in");
+        signIn(EDITOR_EMAIL, EDITOR_PASSWORD);
+        browser.press("Forms");
+        new org.openqa.selenium.support.ui.Select(browser.field("What it is for")).selectByVisibleText("gated download");
+        browser.type("Name", "Pricing guide");
+        new org.openqa.selenium.support.ui.Select(browser.field("Newsletter")).selectByVisibleText("The weekly letter");
+        browser.press("Create form");
+        String page = browser.text();
+        assertTrue(page.contains("Form created") && page.contains("Pricing guide"), page);
+        assertTrue(page.contains("Records the submission and nothing more: it never subscribes anyone and never enrolls anyone in a sequence."),
+                page);
+        assertTrue(page.contains("starts a double opt-in only when the person ticks it"), page);
+        new org.openqa.selenium.support.ui.Select(browser.field("What it is for")).selectByVisibleText("newsletter signup");
+        browser.type("Name", "Footer sign-up");
+        new org.openqa.selenium.support.ui.Select(browser.field("Newsletter")).selectByVisibleText("The weekly letter");
+        browser.press("Create form");
+        assertTrue(browser.text().contains("Hosted page: https://valjean.test/subscribe/weekly"), browser.text());
+        browser.check("forms");
+        assertEquals(2, data.count("SELECT count(*) FROM form"));
+        assertEquals(2, data.count("SELECT count(*) FROM audit_event WHERE action = 'form.created'"));
+    }
+
+    @Test
+    void sales_marks_a_demo_request_handled_and_enrolls_a_customer_from_the_account_page() throws Exception {
+        person("Sam Sales", "sam@valjean.test", "SALES", "sales people sell things");
+        String form = data.request().contentType("application/json").body(Map.of("kind", "DEMO_REQUEST", "name", "Book a demo"))
+                .post("/api/v1/forms").then().statusCode(201).extract().path("id");
+        data.request().contentType("application/json").body(Map.of("email", "buyer@bigco.example", "name", "Bea Buyer",
+                "company", "BigCo", "employees", "5000", "country", "DE")).post("/forms/" + form).then().statusCode(202);
+        data.request().contentType("application/json").body(Map.of("name", "Acme Corp", "customer", true, "customerSince", "2024-05-01"))
+                .put("/api/v1/accounts/acme").then().statusCode(201);
+        data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Renewal 2025", "status", "WON",
+                "owner", "sam@valjean.test", "contacts", List.of(Map.of("email", "uma@acme.example", "name", "Uma User", "role", "Admin"))))
+                .put("/api/v1/opportunities/renewal-2025").then().statusCode(201);
+        data.request().contentType("application/json").body(Map.of("name", "Onboarding tips", "purpose", "CUSTOMER_SUCCESS",
+                "steps", List.of(Map.of("delayHours", 24, "subject", "Your first week", "body", "Three things to try."))))
+                .post("/api/v1/sequences").then().statusCode(201);
+
+        browser.open("/console/sign-in");
+        signIn("sam@valjean.test", "sales people sell things");
+        browser.press("Sales requests");
+        String page = browser.text();
+        assertTrue(page.contains("Bea Buyer buyer@bigco.example") && page.contains("demo request"), page);
+        browser.check("sales-requests");
+        browser.press("Mark handled the request of buyer@bigco.example");
+        assertTrue(browser.text().contains("Nothing waits: every request is handled."), browser.text());
+        browser.field("Handled ones too").click();
+        browser.press("Show");
+        assertTrue(browser.text().contains("by Sam Sales") && browser.hasButton("Reopen the request of buyer@bigco.example"), browser.text());
+        assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'sales_request.handled'"));
+
+        browser.open("/console/accounts/acme");
+        assertEquals("Acme Corp", browser.heading());
+        assertTrue(browser.text().contains("Customer since 2024-05-01"), browser.text());
+        browser.press("Enroll Uma User in Onboarding tips");
+        assertTrue(browser.text().contains("uma@acme.example is enrolled") && browser.text().contains("Your first week: due"), browser.text());
+        assertFalse(browser.hasButton("Enroll Uma User in Onboarding tips"), "one enrollment at a time");
+        assertTrue(browser.text().contains("Onboarding tips: Already in 'Onboarding tips'."), browser.text());
+        browser.check("account");
+    }
+
     private void subscribeOnSite(String email) {
         browser.waitFor(d -> !d.findElements(By.className("valjean-form")).isEmpty(), Duration.ofSeconds(10));
         browser.type("Email address", email);
