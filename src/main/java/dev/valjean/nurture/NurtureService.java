@@ -280,7 +280,8 @@ public class NurtureService {
         Long contactId = email == null ? null
                 : Contact.findByHash(contacts.hashOf(EmailAddress.parse(email))).map(c -> c.id).orElse(-1L);
         List<Map<String, Object>> list = sql.rows("""
-                SELECT e.id, e.sequence_id, s.name AS sequence_name, s.purpose, c.email, o.external_id AS opportunity,
+                SELECT e.id, e.sequence_id, s.name AS sequence_name, s.purpose, c.email, c.id AS contact_id, c.time_zone,
+                       o.external_id AS opportunity,
                        e.status, e.ended_reason, e.next_step, e.next_due_at, e.created_at, e.ended_at, s.steps::text AS steps_json
                 FROM enrollment e JOIN sequence s ON s.id = e.sequence_id JOIN contact c ON c.id = e.contact_id
                 LEFT JOIN opportunity o ON o.id = e.opportunity_id
@@ -297,6 +298,15 @@ public class NurtureService {
             queued.computeIfAbsent(((Number) r.get("enrollment_id")).longValue(), k -> new HashMap<>())
                     .put(((Number) r.get("step")).intValue(), r);
         }
+        // What a due step waits for, in words: the cap looks at each person's follow-ups of the last seven days.
+        Instant now = clock.instant();
+        Map<Long, List<Instant>> recent = new HashMap<>();
+        for (Map<String, Object> r : sql.rows("""
+                SELECT contact_id, created_at FROM outbox WHERE contact_id = ANY (?) AND purpose = 'NURTURE'
+                AND status IN ('QUEUED', 'SENDING', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
+                list.stream().map(e -> ((Number) e.get("contact_id")).longValue()).distinct().toList(), now.minus(SendWindow.WEEK))) {
+            recent.computeIfAbsent(((Number) r.get("contact_id")).longValue(), k -> new ArrayList<>()).add((Instant) r.get("created_at"));
+        }
         List<EnrollmentView> views = new ArrayList<>();
         for (Map<String, Object> e : list) {
             long id = ((Number) e.get("id")).longValue();
@@ -310,12 +320,14 @@ public class NurtureService {
                 Map<String, Object> q = mine.get(i);
                 if (q != null) {
                     stepViews.add(new StepView(i, steps.get(i).subject(), (String) q.get("status"), (String) q.get("status_reason"),
-                            (Instant) q.get("queued_at"), (Instant) q.get("sent_at"), null));
-                } else if ("ACTIVE".equals(status) && i == nextStep) {
-                    stepViews.add(new StepView(i, steps.get(i).subject(), "DUE", null, null, null, nextDueAt));
+                            (Instant) q.get("queued_at"), (Instant) q.get("sent_at"), null, null));
+                } else if ("ACTIVE".equals(status) && i == nextStep && nextDueAt != null) {
+                    Waiting w = waiting(nextDueAt, now, recent.getOrDefault(((Number) e.get("contact_id")).longValue(), List.of()),
+                            zone((String) e.get("time_zone")));
+                    stepViews.add(new StepView(i, steps.get(i).subject(), "DUE", null, null, null, w.goes(), w.why()));
                 } else {
                     stepViews.add(new StepView(i, steps.get(i).subject(), "ACTIVE".equals(status) ? "WAITING" : "NOT_SENT", null, null, null,
-                            null));
+                            null, null));
                 }
             }
             views.add(new EnrollmentView(id, ((Number) e.get("sequence_id")).longValue(), (String) e.get("sequence_name"),
@@ -325,6 +337,35 @@ public class NurtureService {
         return views;
     }
 
+    /** When a due step will go, and what it waits for in words (null when only its delay). */
+    record Waiting(Instant goes, String why) {
+    }
+
+    /**
+     * The send rules applied to a due step as the nurture job will apply them, in the person's
+     * current time zone: a time zone changed since the step was scheduled moves it here too, and the
+     * job, which checks the hours again when the step falls due, sends it then.
+     */
+    Waiting waiting(Instant dueAt, Instant now, List<Instant> recent, ZoneId zone) {
+        SendWindow window = window();
+        // The job stores the time a step was put off to, so the reason is read from the rules as they stand now.
+        Instant capUntil = window.capFree(now, recent);
+        boolean capped = capUntil.isAfter(now) && !dueAt.isAfter(capUntil);
+        Instant base = dueAt.isBefore(now) ? now : dueAt;
+        Instant goes = window.nextOpen(capped ? capUntil : base, zone);
+        if (capped) {
+            long hours = Math.max(1, java.time.Duration.between(recent.get(0), now).toHours());
+            return new Waiting(goes, recent.size() >= window.maxPerWeek()
+                    ? "frequency cap: " + recent.size() + " follow-ups in the last 7 days, at most " + window.maxPerWeek()
+                    : "frequency cap: last follow-up " + hours + (hours == 1 ? " hour" : " hours") + " ago");
+        }
+        if (goes.isAfter(base) || goes.atZone(zone).toLocalTime().equals(window.start())) {
+            return new Waiting(goes, "waiting for business hours in " + zone.getId() + ", "
+                    + java.time.format.DateTimeFormatter.ofPattern("EEEE HH:mm", java.util.Locale.ENGLISH).withZone(zone).format(goes));
+        }
+        return new Waiting(goes, null);
+    }
+
     /** An enrollment with the state of each of its steps. */
     public record EnrollmentView(long id, long sequence, String sequenceName, String purpose, String email, String opportunity, String status,
             String endedReason, int nextStep, Instant nextDueAt, Instant createdAt, Instant endedAt, List<StepView> steps) {
@@ -332,7 +373,8 @@ public class NurtureService {
 
     /** One step of an enrollment: sent (or skipped, failed) with its times, due with its time, waiting, or not sent. */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    public record StepView(int step, String subject, String state, String reason, Instant queuedAt, Instant sentAt, Instant dueAt) {
+    public record StepView(int step, String subject, String state, String reason, Instant queuedAt, Instant sentAt, Instant dueAt,
+            String waiting) {
     }
 
     /** What an enrollment may start from: the sequence, the person, and the deal or customer account it rests on. */

@@ -46,6 +46,11 @@ public class StepService {
     private final NurtureConfig config;
     private final String listHost;
 
+    /** The domain mail is sent from: a deal owner's address of this domain can be the sender of acceleration emails. */
+    @jakarta.inject.Inject
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "valjean.smtp.from")
+    String from;
+
     public StepService(Sql sql, Clock clock, NurtureService nurture, EnrollmentBasis basis, OutboxService outbox, LayoutStore layouts,
             Links links, NurtureConfig config) {
         this.sql = sql;
@@ -174,9 +179,52 @@ public class StepService {
         String optOut = links.nurtureOptOut(contactId);
         Map<String, Object> data = nurture.data(step, contactName, sequenceName, reason, optOut);
         LayoutStore.Layout layout = layouts.load("nurture", step.layout());
-        return OutboxRequest.of("enrollment:" + enrollmentId + ":step:" + stepIndex, Purpose.NURTURE, EnrollmentBasis.TYPE,
+        OutboxRequest request = OutboxRequest.of("enrollment:" + enrollmentId + ":step:" + stepIndex, Purpose.NURTURE, EnrollmentBasis.TYPE,
                 enrollmentId, contactId, step.subject(), layouts.render(layout, "txt", data), layouts.render(layout, "html", data))
                 .asListMail("nurture." + listHost, sequenceName, optOut);
+        if (SequencePurpose.SALES_ACCELERATION.name().equals(sequence.get("purpose"))) {
+            String owner = sql.rows("SELECT o.owner FROM enrollment e JOIN opportunity o ON o.id = e.opportunity_id WHERE e.id = ?", enrollmentId)
+                    .stream().findFirst().map(r -> (String) r.get("owner")).orElse(null);
+            String sender = ownerAsSender(owner, from);
+            if (sender != null) {
+                request = request.from(sender);
+            }
+        }
+        return request;
+    }
+
+    /**
+     * The deal's owner as the sender of its acceleration emails, so a reply reaches the rep: the
+     * CRM's {@code owner} ("Name <address>" or an address; a bare address takes the name of the
+     * console person with it), when the address is of the sending domain. Null otherwise: the
+     * default sender, since mail from another domain would fail DMARC.
+     */
+    static String ownerAsSender(String owner, String from) {
+        if (owner == null || owner.isBlank() || owner.length() > 320) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s*(?:\"?([^\"<>]*?)\"?\\s*)?<([^<>]+)>\\s*$").matcher(owner);
+        String name = m.matches() ? m.group(1) : null;
+        String address = m.matches() ? m.group(2) : owner.strip();
+        dev.valjean.common.EmailAddress parsed;
+        try {
+            parsed = dev.valjean.common.EmailAddress.parse(address);
+        } catch (ValjeanException e) {
+            return null;
+        }
+        String fromAddress = from.contains("<") ? from.substring(from.indexOf('<') + 1, from.lastIndexOf('>')) : from.strip();
+        String sendingDomain = fromAddress.substring(fromAddress.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
+        String ownerDomain = parsed.normalized().substring(parsed.normalized().lastIndexOf('@') + 1);
+        if (!ownerDomain.equals(sendingDomain)) {
+            return null;
+        }
+        if (name == null || name.isBlank()) {
+            name = dev.valjean.auth.Person.findByEmail(parsed.normalized()).map(p -> p.name).orElse(null);
+        }
+        if (name != null && name.chars().anyMatch(c -> c < 0x20 || c == '"' || c == '\\')) {
+            name = null;
+        }
+        return name == null || name.isBlank() ? parsed.deliverable() : name.strip() + " <" + parsed.deliverable() + ">";
     }
 
     private static long id(Map<String, Object> row, String column) {

@@ -288,6 +288,58 @@ class NurtureSendingTest {
                 "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_NOT_FOUND"));
     }
 
+    @Test
+    void acceleration_emails_come_from_the_deal_owner_when_the_address_is_of_the_sending_domain() throws Exception {
+        data.execute("INSERT INTO person (email, email_normalized, name, role, created_at) VALUES "
+                + "('sam@valjean.test', 'sam@valjean.test', 'Sam Sales', 'SALES', now())");
+        int sequence = sequence("SALES_ACCELERATION", step(0, "Hello", "From your rep."));
+        Map<String, String> owners = new java.util.LinkedHashMap<>();
+        owners.put("own", "sam@valjean.test");
+        owners.put("named", "Rae Rep <rae@valjean.test>");
+        owners.put("elsewhere", "rep@other.example");
+        for (var o : owners.entrySet()) {
+            put("/api/v1/opportunities/" + o.getKey(), Map.of("account", "prospect", "name", "Deal", "status", "OPEN", "owner", o.getValue(),
+                    "contacts", List.of(Map.of("email", o.getKey() + "@prospect.example"))));
+            enroll(sequence, o.getKey() + "@prospect.example", o.getKey());
+        }
+        assertEquals(3, steps.advanceAll());
+        dispatcher.drain("t");
+        assertEquals("Sam Sales <sam@valjean.test>", header(received("own@prospect.example"), "From"), "a bare address takes the person's name");
+        assertEquals("Rae Rep <rae@valjean.test>", header(received("named@prospect.example"), "From"));
+        assertEquals("Valjean Test <sender@valjean.test>", header(received("elsewhere@prospect.example"), "From"),
+                "another domain would fail DMARC: the default sender");
+    }
+
+    @Test
+    void a_waiting_step_says_why_in_words_and_a_change_of_time_zone_reschedules_it() throws Exception {
+        clock.freeze(TUESDAY_10);
+        put("/api/v1/opportunities/deal", Map.of("account", "prospect", "name", "Deal", "status", "OPEN", "contacts",
+                List.of(Map.of("email", "jo@prospect.example", "timeZone", "Europe/Berlin"))));
+        int sequence = sequence("SALES_ACCELERATION", step(0, "One", "First."), step(1, "Two", "Second."), step(30, "Three", "Third."));
+        enroll(sequence, "jo@prospect.example", "deal");
+        assertEquals(1, steps.advanceAll());
+        // Step two is due an hour later; the cap keeps 48 hours between follow-ups.
+        clock.advance(Duration.ofHours(20));
+        assertEquals(0, steps.advanceAll());
+        var step = nurture.enrollments("deal", null).get(0).steps().get(1);
+        assertEquals("DUE", step.state());
+        assertEquals("frequency cap: last follow-up 20 hours ago", step.waiting());
+        assertEquals(TUESDAY_10.plus(Duration.ofHours(48)), step.dueAt(), "Thursday 11:00 in Berlin, inside its hours");
+
+        // Jo moves to Los Angeles: Thursday 10:00 UTC is 02:00 there, so it waits for their morning.
+        put("/api/v1/opportunities/deal", Map.of("account", "prospect", "name", "Deal", "status", "OPEN", "contacts",
+                List.of(Map.of("email", "jo@prospect.example", "timeZone", "America/Los_Angeles"))));
+        step = nurture.enrollments("deal", null).get(0).steps().get(1);
+        assertEquals(Instant.parse("2026-12-03T17:00:00Z"), step.dueAt(), "Thursday 09:00 in Los Angeles");
+        assertEquals("frequency cap: last follow-up 20 hours ago", step.waiting());
+        clock.freeze(Instant.parse("2026-12-03T10:00:01Z"));
+        assertEquals(0, steps.advanceAll(), "not at 02:00 in Los Angeles");
+        step = nurture.enrollments("deal", null).get(0).steps().get(1);
+        assertEquals("waiting for business hours in America/Los_Angeles, Thursday 09:00", step.waiting());
+        clock.freeze(Instant.parse("2026-12-03T17:00:01Z"));
+        assertEquals(1, steps.advanceAll(), "at 09:00 in Los Angeles");
+    }
+
     private static Map<String, Object> step(int delayHours, String subject, String body) {
         return Map.of("delayHours", delayHours, "subject", subject, "body", body);
     }
