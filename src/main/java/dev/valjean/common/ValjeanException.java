@@ -38,6 +38,17 @@ public class ValjeanException extends RuntimeException {
         };
     }
 
+    /** A 422 with several fields' errors (each shown beside its field in the console). */
+    public static ValjeanException fields(String code, String detail, java.util.List<Problem.FieldError> errors) {
+        java.util.List<Problem.FieldError> kept = java.util.List.copyOf(errors);
+        return new ValjeanException(422, code, "Invalid request", detail) {
+            @Override
+            public java.util.List<Problem.FieldError> errors() {
+                return kept;
+            }
+        };
+    }
+
     public static ValjeanException notFound(String what) {
         return new ValjeanException(404, "NOT_FOUND", "Not found", what + " does not exist.");
     }

@@ -38,4 +38,9 @@ public record FieldErrors(Map<String, String> byField, String general) {
     public String get(String field) {
         return byField.get(field);
     }
+
+    /** The error of one field of a repeated group ({@code steps[2].subject}), or null. */
+    public String of(String group, int index, String field) {
+        return byField.get(group + "[" + index + "]." + field);
+    }
 }

@@ -191,6 +191,26 @@ public class CrmService {
                 .toList();
     }
 
+    /** Someone on a deal, to preview a sequence's emails as they would receive them. */
+    public record PreviewPerson(String email, String name, String deal, String dealName, String owner) {
+        /** How the editor's select names this person on this deal. */
+        public String key() {
+            return email + "|" + deal;
+        }
+    }
+
+    /** The people on the most recently active open deals (at most {@code limit}), to pick one for a preview. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<PreviewPerson> previewPeople(int limit) {
+        return sql.rows("""
+                SELECT c.email, c.name, o.external_id, o.name AS deal_name, o.owner
+                FROM (SELECT id, external_id, name, owner, updated_at FROM opportunity WHERE status = 'OPEN' ORDER BY updated_at DESC LIMIT ?) o
+                JOIN opportunity_contact oc ON oc.opportunity_id = o.id JOIN contact c ON c.id = oc.contact_id
+                WHERE c.erased_at IS NULL ORDER BY o.updated_at DESC, c.email LIMIT ?""", limit, limit).stream()
+                .map(r -> new PreviewPerson((String) r.get("email"), (String) r.get("name"), (String) r.get("external_id"),
+                        (String) r.get("deal_name"), (String) r.get("owner"))).toList();
+    }
+
     /** An account as the CRM sent it. */
     public record AccountView(String externalId, String name, boolean customer, String customerSince, String industry, Integer employeeCount,
             String country, java.time.Instant createdAt, java.time.Instant updatedAt) {

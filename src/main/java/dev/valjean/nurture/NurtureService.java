@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.MultiLine;
+import dev.valjean.common.Problem;
 import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
@@ -97,37 +98,128 @@ public class NurtureService {
 
     @Transactional
     public long createSequence(String name, SequencePurpose purpose, List<Step> steps) {
-        if (steps == null || steps.isEmpty() || steps.size() > 20) {
-            throw ValjeanException.invalid("STEP_COUNT", "A sequence has 1 to 20 steps.");
-        }
-        for (int i = 0; i < steps.size(); i++) {
-            Step s = steps.get(i);
-            boolean oneDelay = s != null && (s.delayHours() == null) != (s.delayBusinessDays() == null);
-            if (!oneDelay || (s.delayHours() != null && (s.delayHours() < 0 || s.delayHours() > 24 * 90))
-                    || (s.delayBusinessDays() != null && (s.delayBusinessDays() < 0 || s.delayBusinessDays() > 60))
-                    || blank(s.subject()) || s.subject().length() > 150 || s.subject().chars().anyMatch(Character::isISOControl)
-                    || (s.body() != null && s.body().length() > 3000)) {
-                throw ValjeanException.invalid("INVALID_STEP", "Step " + i + " needs one delay, delayHours (0 to 2160) or "
-                        + "delayBusinessDays (0 to 60), a one-line subject of at most 150 characters and a body of at most 3000.");
-            }
-            checkLayout(i, s);
-        }
+        checkSteps(steps);
+        long id;
         try {
-            return sql.firstLong("INSERT INTO sequence (name, purpose, steps, created_at) VALUES (?, ?, ?::jsonb, ?) RETURNING id",
+            id = sql.firstLong("INSERT INTO sequence (name, purpose, steps, created_at) VALUES (?, ?, ?::jsonb, ?) RETURNING id",
                     name.strip(), purpose, json.writeValueAsString(steps), clock.instant()).orElseThrow();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+        audit.record("sequence.created", "sequence", id, Map.of("steps", steps.size()));
+        return id;
     }
 
-    /** A step's layout must parse and show the opt-out link and postal address, checked now rather than at send time. */
-    private void checkLayout(int index, Step step) {
-        try {
-            LayoutStore.Layout layout = layouts.load("nurture", step.layout());
-            layouts.check(layout, sample(step), REQUIRED);
-        } catch (ValjeanException e) {
-            throw new ValjeanException(e.status, e.code, e.title, "Step " + index + ": " + e.getMessage());
+    /**
+     * Changes a sequence's name and steps (its purpose stays). People in it get the new steps from
+     * the one they are at; someone already past the new last step has completed it.
+     */
+    @Transactional
+    public void changeSequence(long id, String name, List<Step> steps) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw ValjeanException.field("INVALID_SEQUENCE", "name", "Name the sequence (at most 200 characters).");
         }
+        checkSteps(steps);
+        int changed;
+        try {
+            changed = sql.update("UPDATE sequence SET name = ?, steps = ?::jsonb WHERE id = ?", name.strip(), json.writeValueAsString(steps), id);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        if (changed == 0) {
+            throw ValjeanException.notFound("Sequence " + id);
+        }
+        List<Long> past = sql.longs("SELECT id FROM enrollment WHERE sequence_id = ? AND status = 'ACTIVE' AND next_step >= ? FOR UPDATE",
+                id, steps.size());
+        endAll(past, EnrollmentBasis.COMPLETED);
+        audit.record("sequence.changed", "sequence", id, Map.of("steps", steps.size(), "completedByTheChange", past.size()));
+    }
+
+    /** A sequence as stored, to edit it. */
+    public record SequenceView(long id, String name, SequencePurpose purpose, List<Step> steps, long active) {
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<SequenceView> sequence(long id) {
+        return sql.rows("""
+                SELECT s.id, s.name, s.purpose, s.steps::text AS steps,
+                       (SELECT count(*) FROM enrollment e WHERE e.sequence_id = s.id AND e.status = 'ACTIVE') AS active
+                FROM sequence s WHERE s.id = ?""", id).stream().findFirst()
+                .map(r -> new SequenceView(id, (String) r.get("name"), SequencePurpose.valueOf((String) r.get("purpose")),
+                        steps((String) r.get("steps")), ((Number) r.get("active")).longValue()));
+    }
+
+    /** Every sequence with how many people are in it now. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SequenceView> allSequences() {
+        return sql.rows("""
+                SELECT s.id, s.name, s.purpose, s.steps::text AS steps,
+                       (SELECT count(*) FROM enrollment e WHERE e.sequence_id = s.id AND e.status = 'ACTIVE') AS active
+                FROM sequence s ORDER BY lower(s.name), s.id LIMIT 500""").stream()
+                .map(r -> new SequenceView(((Number) r.get("id")).longValue(), (String) r.get("name"),
+                        SequencePurpose.valueOf((String) r.get("purpose")), steps((String) r.get("steps")), ((Number) r.get("active")).longValue()))
+                .toList();
+    }
+
+    /**
+     * The API's checks, each beside its field ({@code steps[i].delay}, {@code .subject},
+     * {@code .body}, {@code .layout}): 1 to 20 steps, one delay each, a one-line subject, a body
+     * of at most 3000 characters, and a layout that shows the opt-out link and postal address.
+     */
+    void checkSteps(List<Step> steps) {
+        if (steps == null || steps.isEmpty() || steps.size() > 20) {
+            throw ValjeanException.field("STEP_COUNT", "steps", "A sequence has 1 to 20 steps.");
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        String code = "INVALID_STEP";
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            String at = "steps[" + i + "].";
+            if (s == null) {
+                errors.add(new Problem.FieldError("steps[" + i + "]", "is empty"));
+                continue;
+            }
+            boolean oneDelay = (s.delayHours() == null) != (s.delayBusinessDays() == null);
+            if (!oneDelay || (s.delayHours() != null && (s.delayHours() < 0 || s.delayHours() > 24 * 90))
+                    || (s.delayBusinessDays() != null && (s.delayBusinessDays() < 0 || s.delayBusinessDays() > 60))) {
+                errors.add(new Problem.FieldError(at + "delay", "one delay: 0 to 2160 hours, or 0 to 60 business days"));
+            }
+            if (blank(s.subject()) || s.subject().length() > 150 || s.subject().chars().anyMatch(Character::isISOControl)) {
+                errors.add(new Problem.FieldError(at + "subject", "one line of 1 to 150 characters"));
+            }
+            if (s.body() != null && s.body().length() > 3000) {
+                errors.add(new Problem.FieldError(at + "body", "at most 3000 characters (it has " + s.body().length() + ")"));
+            }
+            try {
+                LayoutStore.Layout layout = layouts.load("nurture", s.layout());
+                layouts.check(layout, sample(s), REQUIRED);
+            } catch (ValjeanException e) {
+                errors.add(new Problem.FieldError(at + "layout", e.getMessage()));
+                code = e.code;
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ValjeanException.fields(code, errors.stream().map(e -> e.field() + ": " + e.message())
+                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
+        }
+    }
+
+    /** One step as a person would receive it: their name, the reason for this kind of sequence, the sender, a preview opt-out link. */
+    public record StepPreview(String from, String subject, String html, String text) {
+    }
+
+    public StepPreview preview(Step step, SequencePurpose purpose, String sequenceName, String personName, String owner, String defaultFrom) {
+        Map<String, Object> data = data(step, personName, sequenceName, reasonFor(purpose), links.base() + "/nurture/opt-out/preview");
+        LayoutStore.Layout layout = layouts.load("nurture", step.layout());
+        String sender = purpose == SequencePurpose.SALES_ACCELERATION ? StepService.ownerAsSender(owner, defaultFrom) : null;
+        return new StepPreview(sender != null ? sender : defaultFrom, step.subject(), layouts.render(layout, "html", data),
+                layouts.render(layout, "txt", data));
+    }
+
+    /** Why the person gets a sequence's emails, as the emails say it. */
+    static String reasonFor(SequencePurpose purpose) {
+        return purpose == SequencePurpose.SALES_ACCELERATION ? "you are in an open conversation with our team"
+                : "your organisation is our customer";
     }
 
     private Map<String, Object> sample(Step step) {

@@ -173,9 +173,7 @@ public class StepService {
     private OutboxRequest render(long enrollmentId, long contactId, int stepIndex, NurtureService.Step step,
             Map<String, Object> sequence, String contactName) {
         String sequenceName = (String) sequence.get("name");
-        String reason = SequencePurpose.SALES_ACCELERATION.name().equals(sequence.get("purpose"))
-                ? "you are in an open conversation with our team"
-                : "your organisation is our customer";
+        String reason = NurtureService.reasonFor(SequencePurpose.valueOf((String) sequence.get("purpose")));
         String optOut = links.nurtureOptOut(contactId);
         Map<String, Object> data = nurture.data(step, contactName, sequenceName, reason, optOut);
         LayoutStore.Layout layout = layouts.load("nurture", step.layout());

@@ -188,7 +188,12 @@ class AuthTest {
             Map.entry("POST /console/sales-requests/{id}/handled", CONSOLE + " ADMIN SALES"),
             Map.entry("GET /console/accounts/{externalId}", CONSOLE + " ADMIN SALES"),
             Map.entry("POST /console/accounts/{externalId}/enroll", CONSOLE + " ADMIN SALES"),
-            Map.entry("POST /console/accounts/{externalId}/enrollments/{id}/stop", CONSOLE + " ADMIN SALES"));
+            Map.entry("POST /console/accounts/{externalId}/enrollments/{id}/stop", CONSOLE + " ADMIN SALES"),
+            Map.entry("GET /console/sequences", CONSOLE + " ADMIN EDITOR SALES"),
+            Map.entry("GET /console/sequences/new", CONSOLE + " ADMIN EDITOR SALES"),
+            Map.entry("GET /console/sequences/{id}", CONSOLE + " ADMIN EDITOR SALES"),
+            Map.entry("POST /console/sequences", CONSOLE + " ADMIN EDITOR SALES"),
+            Map.entry("POST /console/sequences/{id}", CONSOLE + " ADMIN EDITOR SALES"));
 
     /** Quarkus' own routes: probes and the API description public, the rest for admins. */
     private static final Map<String, String> EXPECTED_Q = Map.of(

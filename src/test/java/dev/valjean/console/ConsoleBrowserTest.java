@@ -513,6 +513,48 @@ class ConsoleBrowserTest {
         browser.check("account");
     }
 
+    @Test
+    void a_sales_person_writes_a_sequence_sees_the_checks_beside_the_fields_and_previews_each_step_for_a_buyer() throws Exception {
+        person("Sam Sales", "sam@valjean.test", "SALES", "sales people sell things");
+        data.request().contentType("application/json").body(Map.of("name", "Acme Corp", "customer", false)).put("/api/v1/accounts/acme")
+                .then().statusCode(201);
+        data.request().contentType("application/json").body(Map.of("account", "acme", "name", "Renewal 2027", "status", "OPEN",
+                "owner", "sam@valjean.test", "contacts", List.of(Map.of("email", "jo@acme.example", "name", "Jo Park", "role", "CFO"))))
+                .put("/api/v1/opportunities/renewal").then().statusCode(201);
+
+        browser.open("/console/sign-in");
+        signIn("sam@valjean.test", "sales people sell things");
+        browser.press("Sequences");
+        browser.press("New sequence");
+        assertEquals("New sequence", browser.heading(), browser.text());
+        browser.type("Name", "Proposal follow-up");
+        browser.type("Subject", "About the proposal");
+        browser.type("Body (Markdown", "Hello, here is **the proposal**.");
+        browser.press("Add a step");
+        assertTrue(browser.text().contains("2 of at most 20 steps"), browser.text());
+        browser.field("Wait", 1).clear();
+        browser.field("Wait", 1).sendKeys("2");
+        browser.press("Save sequence");
+        assertTrue(browser.text().contains("Nothing was saved") && browser.text().contains("one line of 1 to 150 characters"), browser.text());
+        assertEquals("true", browser.field("Subject", 1).getAttribute("aria-invalid"), "the note is beside step 2's subject");
+        assertEquals(0, data.count("SELECT count(*) FROM sequence"));
+        browser.check("sequence-errors");
+        browser.type("Subject", "About the proposal");
+        browser.field("Subject", 1).sendKeys("Any questions?");
+        new org.openqa.selenium.support.ui.Select(browser.field("Preview for")).selectByVisibleText("Jo Park · Renewal 2027");
+        browser.press("Preview every step");
+        List<org.openqa.selenium.WebElement> frames = browser.driver.findElements(By.cssSelector("fieldset iframe"));
+        assertEquals(2, frames.size(), "each step previewed");
+        assertTrue(frames.get(0).getAttribute("srcdoc").contains("<strong>the proposal</strong>"), frames.get(0).getAttribute("srcdoc"));
+        assertTrue(browser.text().contains("From Sam Sales <sam@valjean.test>"), "from the deal's owner: " + browser.text());
+        browser.check("sequence-preview");
+        browser.press("Remove step 2");
+        browser.press("Save sequence");
+        assertTrue(browser.text().contains("Proposal follow-up") && browser.text().contains("Saved."), browser.text());
+        assertEquals(1, data.count("SELECT count(*) FROM sequence WHERE jsonb_array_length(steps) = 1"));
+        assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'sequence.created'"));
+    }
+
     private void subscribeOnSite(String email) {
         browser.waitFor(d -> !d.findElements(By.className("valjean-form")).isEmpty(), Duration.ofSeconds(10));
         browser.type("Email address", email);

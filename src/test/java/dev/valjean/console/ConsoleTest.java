@@ -265,6 +265,13 @@ class ConsoleTest {
         assertTrue(srcdoc.contains("/unsubscribe/"), "with their own unsubscribe link");
     }
 
+    @Test
+    void the_sequence_editor_answers() {
+        Visitor ada = signedIn();
+        String page = ada.get("/console/sequences/new").then().extract().asString();
+        assertTrue(page.contains("Preview every step"), page);
+    }
+
     private void assertThrowsOnUpdate() {
         try {
             data.executeAsOwner("UPDATE audit_event SET actor_name = 'someone else'");
