@@ -74,21 +74,6 @@ cookie=$(curl -s -o /dev/null -D - $BASE/console/sign-in/bench-sign-in-token-012
 csrf=$(curl -s -H "Cookie: $cookie" $BASE/console | sed -nE 's/.*name="_csrf" value="([^"]+)".*/\1/p' | head -1)
 counts=$($PSQL -c "SELECT (SELECT count(*) FROM $SCHEMA.subscription), (SELECT count(*) FROM $SCHEMA.issue), (SELECT count(*) FROM $SCHEMA.outbox)")
 
-measure() {
-    local name=$1 shift_args
-    shift
-    # Warm-up, then the measured run.
-    hey -n 200 -c "$CONC" -H "Cookie: $cookie" "$@" >/dev/null
-    local out
-    out=$(hey -n "$REQUESTS" -c "$CONC" -H "Cookie: $cookie" "$@")
-    local codes p50 p95 p99
-    codes=$(echo "$out" | sed -n '/Status code distribution/,$p' | grep -oE '\[[0-9]+\][[:space:]]+[0-9]+' | tr -s ' ' | tr '\n' ' ')
-    p50=$(echo "$out" | awk '/ 50% in/ {print $3 * 1000}')
-    p95=$(echo "$out" | awk '/ 95% in/ {print $3 * 1000}')
-    p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
-    printf '%-44s p50 %6.1f ms   p95 %6.1f ms   p99 %6.1f ms   %s\n' "$name" "$p50" "$p95" "$p99" "$codes"
-}
-
 echo
 echo "== $REQUESTS requests per page, $CONC at a time (subscriptions, issues, outbox rows: ${counts//|/, })"
 measure "home (/console)" "http://$BASE/console"

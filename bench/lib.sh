@@ -82,3 +82,18 @@ source_rate() {
     SOURCE_SECS=$(echo "$s1 - $s0" | bc -l)
     SOURCE_RATE=$(echo "$n / $SOURCE_SECS" | bc -l)
 }
+
+# measure NAME HEY-ARGS...: a warm-up of 200 requests, then $REQUESTS requests $CONC at a time with
+# the session $cookie; prints the 50th, 95th and 99th percentile and the status codes.
+measure() {
+    local name=$1
+    shift
+    hey -n 200 -c "$CONC" -H "Cookie: $cookie" "$@" >/dev/null
+    local out codes p50 p95 p99
+    out=$(hey -n "$REQUESTS" -c "$CONC" -H "Cookie: $cookie" "$@")
+    codes=$(echo "$out" | sed -n '/Status code distribution/,$p' | grep -oE '\[[0-9]+\][[:space:]]+[0-9]+' | tr -s ' ' | tr '\n' ' ')
+    p50=$(echo "$out" | awk '/ 50% in/ {print $3 * 1000}')
+    p95=$(echo "$out" | awk '/ 95% in/ {print $3 * 1000}')
+    p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
+    printf '%-44s p50 %6.1f ms   p95 %6.1f ms   p99 %6.1f ms   %s\n' "$name" "$p50" "$p95" "$p99" "$codes"
+}

@@ -85,8 +85,8 @@ public class AccountPages {
     @POST
     @Path("{externalId}/enrollments/{id}/stop")
     public Response stop(@PathParam("externalId") String externalId, @PathParam("id") long id) {
-        boolean ofThisAccount = crm.accountMembers(externalId).stream()
-                .anyMatch(m -> nurture.enrollments(null, m.email()).stream().anyMatch(e -> e.id() == id));
+        boolean ofThisAccount = nurture.enrollmentsOf(crm.accountMembers(externalId).stream().map(CrmService.MemberView::email).toList())
+                .stream().anyMatch(e -> e.id() == id);
         if (!ofThisAccount) {
             throw ConsoleAccess.notFound("This enrollment.");
         }
@@ -98,8 +98,10 @@ public class AccountPages {
     private TemplateInstance page(String externalId, String notice, String error) {
         CrmService.AccountView account = crm.account(externalId).orElseThrow(() -> ConsoleAccess.notFound("This account."));
         List<NurtureService.SequenceLine> sequences = account.customer() ? nurture.sequences(SequencePurpose.CUSTOMER_SUCCESS) : List.of();
-        List<DealPages.Member> members = crm.accountMembers(externalId).stream()
-                .map(m -> new DealPages.Member(m, nurture.enrollments(null, m.email()),
+        List<CrmService.MemberView> people = crm.accountMembers(externalId);
+        List<NurtureService.EnrollmentView> enrollments = nurture.enrollmentsOf(people.stream().map(CrmService.MemberView::email).toList());
+        List<DealPages.Member> members = people.stream()
+                .map(m -> new DealPages.Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList(),
                         sequences.stream().map(q -> new DealPages.Choice(q.id(), q.name(), nurture.whyNot(q.id(), m.email(), null).orElse(null)))
                                 .toList()))
                 .toList();

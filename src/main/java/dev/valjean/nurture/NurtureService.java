@@ -371,14 +371,31 @@ public class NurtureService {
     public List<EnrollmentView> enrollments(String opportunityExternalId, String email) {
         Long contactId = email == null ? null
                 : Contact.findByHash(contacts.hashOf(EmailAddress.parse(email))).map(c -> c.id).orElse(-1L);
+        if (opportunityExternalId != null && contactId != null) {
+            return views("e.opportunity_id = (SELECT id FROM opportunity WHERE external_id = ?) AND e.contact_id = ?", opportunityExternalId,
+                    contactId);
+        }
+        if (opportunityExternalId != null) {
+            return views("e.opportunity_id = (SELECT id FROM opportunity WHERE external_id = ?)", opportunityExternalId);
+        }
+        return contactId != null ? views("e.contact_id = ?", contactId) : views("true");
+    }
+
+    /** Every enrollment of these people (all at once, for an account's page). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<EnrollmentView> enrollmentsOf(List<String> emails) {
+        List<String> hashes = emails.stream().map(e -> contacts.hashOf(EmailAddress.parse(e))).toList();
+        return views("e.contact_id IN (SELECT id FROM contact WHERE email_hash = ANY (?))", (Object) hashes.toArray(String[]::new));
+    }
+
+    private List<EnrollmentView> views(String where, Object... params) {
         List<Map<String, Object>> list = sql.rows("""
                 SELECT e.id, e.sequence_id, s.name AS sequence_name, s.purpose, c.email, c.id AS contact_id, c.time_zone,
                        o.external_id AS opportunity,
                        e.status, e.ended_reason, e.next_step, e.next_due_at, e.created_at, e.ended_at, s.steps::text AS steps_json
                 FROM enrollment e JOIN sequence s ON s.id = e.sequence_id JOIN contact c ON c.id = e.contact_id
                 LEFT JOIN opportunity o ON o.id = e.opportunity_id
-                WHERE (?::text IS NULL OR o.external_id = ?::text) AND (?::bigint IS NULL OR e.contact_id = ?::bigint)
-                ORDER BY e.id LIMIT 1000""", opportunityExternalId, opportunityExternalId, contactId, contactId);
+                WHERE\s""" + where + " ORDER BY e.id LIMIT 1000", params);
         if (list.isEmpty()) {
             return List.of();
         }

@@ -227,16 +227,21 @@ public class ContactDataService {
         if (q.isEmpty() || q.length() > 254) {
             return List.of();
         }
-        String prefix = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-        // Two prefix searches, each on its own index (text_pattern_ops, whatever the collation).
+        // A prefix as a range in byte order: [q, q with its last character moved one up).
+        int last = q.codePointBefore(q.length());
+        int next = last + 1 >= Character.MIN_SURROGATE && last + 1 <= Character.MAX_SURROGATE ? Character.MAX_SURROGATE + 1
+                : Math.min(last + 1, Character.MAX_CODE_POINT);
+        String upper = q.substring(0, q.length() - Character.charCount(last)) + new String(Character.toChars(next));
         return sql.rows("""
                 SELECT id, email, name, created_at FROM (
                     (SELECT id, email, name, created_at, email_normalized FROM contact
-                     WHERE email_normalized LIKE ? AND erased_at IS NULL ORDER BY email_normalized LIMIT ?)
+                     WHERE email_normalized COLLATE "C" >= ? AND email_normalized COLLATE "C" < ? AND erased_at IS NULL
+                     ORDER BY email_normalized COLLATE "C" LIMIT ?)
                     UNION
                     (SELECT id, email, name, created_at, email_normalized FROM contact
-                     WHERE lower(name) LIKE ? AND erased_at IS NULL ORDER BY lower(name) LIMIT ?)) found
-                ORDER BY email_normalized LIMIT ?""", prefix, limit, prefix, limit, limit).stream()
+                     WHERE lower(name) COLLATE "C" >= ? AND lower(name) COLLATE "C" < ? AND erased_at IS NULL
+                     ORDER BY lower(name) COLLATE "C" LIMIT ?)) found
+                ORDER BY email_normalized COLLATE "C" LIMIT ?""", q, upper, limit, q, upper, limit, limit).stream()
                 .map(r -> new Found(((Number) r.get("id")).longValue(), str(r, "email"), str(r, "name"), t(r, "created_at"))).toList();
     }
 
