@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -236,14 +237,27 @@ public class CrmService {
      */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<DealLine> deals(String owner, String account, boolean closedToo, int limit) {
+        // Conditions only for the filters chosen, so each shape of the query can use its index (open ones: a partial one).
+        List<String> where = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
+        if (!closedToo) {
+            where.add("o.status = 'OPEN'");
+        }
+        if (owner != null) {
+            where.add("lower(o.owner) = lower(?)");
+            params.add(owner);
+        }
+        if (account != null) {
+            where.add("o.account_id = (SELECT id FROM account WHERE external_id = ?)");
+            params.add(account);
+        }
+        params.add(Math.max(1, Math.min(limit, 500)));
         return sql.rows("""
                 SELECT o.external_id, o.name, a.name AS account, o.stage, o.status, o.owner, o.updated_at,
                        (SELECT count(*) FROM opportunity_contact oc WHERE oc.opportunity_id = o.id) AS members
                 FROM opportunity o JOIN account a ON a.id = o.account_id
-                WHERE (?::boolean OR o.status = 'OPEN') AND (?::text IS NULL OR lower(o.owner) = lower(?::text))
-                  AND (?::text IS NULL OR a.external_id = ?::text)
-                ORDER BY o.updated_at DESC, o.id DESC LIMIT ?""", closedToo, owner, owner, account, account, Math.max(1, Math.min(limit, 500)))
-                .stream().map(r -> new DealLine((String) r.get("external_id"), (String) r.get("name"), (String) r.get("account"),
+                WHERE\s""" + (where.isEmpty() ? "true" : String.join(" AND ", where)) + " ORDER BY o.updated_at DESC, o.id DESC LIMIT ?",
+                params.toArray()).stream().map(r -> new DealLine((String) r.get("external_id"), (String) r.get("name"), (String) r.get("account"),
                         (String) r.get("stage"), (String) r.get("status"), (String) r.get("owner"), ((Number) r.get("members")).intValue(),
                         (java.time.Instant) r.get("updated_at")))
                 .toList();

@@ -45,7 +45,7 @@ public class FormPages {
     }
 
     /** The creation form as filled in, to show it again with its errors. */
-    public record Draft(String kind, String name, String newsletter) {
+    public record Draft(String kind, String name, String newsletter, String contentUrl) {
     }
 
     @CheckedTemplate
@@ -63,13 +63,13 @@ public class FormPages {
 
     @GET
     public TemplateInstance list(@QueryParam("created") String created) {
-        return page(new Draft("GATED_DOWNLOAD", "", ""), FieldErrors.NONE, created != null && created.length() <= 200 ? created : null);
+        return page(new Draft("GATED_DOWNLOAD", "", "", ""), FieldErrors.NONE, created != null && created.length() <= 200 ? created : null);
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response create(@RestForm String kind, @RestForm String name, @RestForm String newsletter) {
-        Draft draft = new Draft(kind, name, newsletter);
+    public Response create(@RestForm String kind, @RestForm String name, @RestForm String newsletter, @RestForm String contentUrl) {
+        Draft draft = new Draft(kind, name, newsletter, contentUrl);
         try {
             FormKind chosen;
             try {
@@ -80,7 +80,8 @@ public class FormPages {
             if (name == null || name.isBlank() || name.length() > 200) {
                 throw ValjeanException.field("FORM_NAME", "name", "Name the form (at most 200 characters), e.g. “Pricing guide download”.");
             }
-            FormService.FormView made = forms.create(chosen, name, newsletter == null || newsletter.isBlank() ? null : newsletter, List.of());
+            FormService.FormView made = forms.create(chosen, name, newsletter == null || newsletter.isBlank() ? null : newsletter, List.of(),
+                    contentUrl);
             return Response.seeOther(URI.create("/console/forms?created=" + made.id() + "#form-" + made.id())).build();
         } catch (ValjeanException e) {
             return PageResponse.of(e.status, page(draft, FieldErrors.of(e), null));
@@ -107,7 +108,7 @@ public class FormPages {
     }
 
     private String hosted(FormService.FormView f) {
-        return f.kind() == FormKind.NEWSLETTER_SIGNUP ? links.subscribe(f.newsletter()) : null;
+        return f.kind() == FormKind.NEWSLETTER_SIGNUP ? links.subscribe(f.newsletter()) : links.base() + "/forms/" + f.id();
     }
 
     private String snippet(FormService.FormView f) {
@@ -115,6 +116,7 @@ public class FormPages {
             return "<div data-valjean=\"" + f.newsletter() + "\"></div>\n<script src=\"" + links.base() + "/embed/" + f.newsletter()
                     + ".js\" async></script>";
         }
+        // Other kinds are hosted by Valjean; a site links to the page or shows it in a frame, or its server posts the fields.
         return "curl -X POST " + links.base() + "/forms/" + f.id() + " -H 'Authorization: Bearer <token>' \\\n"
                 + "  -H 'Content-Type: application/json' -d '{\"email\": \"…\", \"name\": \"…\"" + (f.newsletter() == null ? ""
                         : ", \"subscribeNewsletter\": false") + "}'";

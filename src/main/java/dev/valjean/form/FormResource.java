@@ -21,7 +21,7 @@ public class FormResource {
 
     /** {@code actions} exists so that a request for one is refused loudly instead of ignored. */
     public record CreateForm(@NotNull FormKind kind, @NotBlank @Size(max = 200) String name, @Size(max = 63) String newsletter,
-            @Size(max = 10) List<String> actions) {
+            @Size(max = 10) List<String> actions, @Size(max = 2000) String contentUrl) {
     }
 
     private final FormService forms;
@@ -32,7 +32,7 @@ public class FormResource {
 
     @POST
     public Response create(@Valid @NotNull CreateForm r) {
-        return Response.status(201).entity(forms.create(r.kind(), r.name(), r.newsletter(), r.actions())).build();
+        return Response.status(201).entity(forms.create(r.kind(), r.name(), r.newsletter(), r.actions(), r.contentUrl())).build();
     }
 
     @GET

@@ -36,7 +36,7 @@ import dev.valjean.subscription.SubscriptionService;
 public class FormService {
 
     /** A form's public description. */
-    public record FormView(String id, FormKind kind, String name, String newsletter, Instant createdAt) {
+    public record FormView(String id, FormKind kind, String name, String newsletter, Instant createdAt, String contentUrl) {
     }
 
     static final int MAX_FIELDS = 30;
@@ -70,6 +70,16 @@ public class FormService {
 
     @Transactional
     public FormView create(FormKind kind, String name, String newsletterSlug, List<String> actions) {
+        return create(kind, name, newsletterSlug, actions, null);
+    }
+
+    /** A form; {@code contentUrl} is what the hosted page gives after a submission (the download, the event's page). */
+    @Transactional
+    public FormView create(FormKind kind, String name, String newsletterSlug, List<String> actions, String contentUrl) {
+        String content = contentUrl == null || contentUrl.isBlank() ? null : contentUrl.strip();
+        if (content != null && (content.length() > 2000 || !content.matches("https?://[^\\s<>\"]+"))) {
+            throw ValjeanException.field("FORM_CONTENT_URL", "contentUrl", "A link starting with https:// (or http://), at most 2000 characters.");
+        }
         if (actions != null && !actions.isEmpty()) {
             throw ValjeanException.invalid("FORM_ACTION_NOT_ALLOWED", kind.isGated()
                     ? "A " + kind + " form records the submission and nothing more; it cannot subscribe, list or enroll anyone ("
@@ -89,17 +99,25 @@ public class FormService {
         }
         String publicId = Signing.randomToken(12);
         Instant now = clock.instant();
-        sql.update("INSERT INTO form (public_id, kind, name, newsletter_id, created_at) VALUES (?, ?, ?, ?, ?)", publicId, kind,
-                name.strip(), newsletterId, now);
+        sql.update("INSERT INTO form (public_id, kind, name, newsletter_id, created_at, content_url) VALUES (?, ?, ?, ?, ?, ?)", publicId,
+                kind, name.strip(), newsletterId, now, content);
         audit.record("form.created", "form", publicId, Map.of("kind", kind.name()));
-        return new FormView(publicId, kind, name.strip(), newsletterSlug, now);
+        return new FormView(publicId, kind, name.strip(), newsletterSlug, now, content);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<FormView> list() {
         return sql.rows("""
-                SELECT f.public_id, f.kind, f.name, n.slug, f.created_at FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id
+                SELECT f.public_id, f.kind, f.name, n.slug, f.created_at, f.content_url FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id
                 ORDER BY f.id""").stream().map(FormService::view).toList();
+    }
+
+    /** One form by its public id. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public java.util.Optional<FormView> find(String publicId) {
+        return sql.rows("""
+                SELECT f.public_id, f.kind, f.name, n.slug, f.created_at, f.content_url FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id
+                WHERE f.public_id = ?""", publicId).stream().findFirst().map(FormService::view);
     }
 
     /** Submissions per form (by public id). */
@@ -117,6 +135,12 @@ public class FormService {
      */
     @Transactional
     public void submit(String publicId, Map<String, String> fields, String ip, String userAgent, boolean authenticated) {
+        submit(publicId, fields, ip, userAgent, authenticated, false);
+    }
+
+    /** As above; {@code hosted} is true for Valjean's own page of the form, whose one-time form token stands in for the challenge without JavaScript. */
+    @Transactional
+    public void submit(String publicId, Map<String, String> fields, String ip, String userAgent, boolean authenticated, boolean hosted) {
         Map<String, Object> form = sql.rows("""
                 SELECT f.id, f.kind, f.name, n.slug FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id WHERE f.public_id = ?""",
                 publicId).stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Form '" + publicId + "'"));
@@ -147,7 +171,7 @@ public class FormService {
             chosen = subscriptions.validate(signup);
         }
         if (!authenticated) {
-            guard.check(new AbuseGuard.Proof(ip, fields.get("altcha"), null, fields.get("captcha")), false);
+            guard.check(new AbuseGuard.Proof(ip, fields.get("altcha"), hosted ? fields.get("formToken") : null, fields.get("captcha")), hosted);
         }
         if (kind == FormKind.NEWSLETTER_SIGNUP) {
             subscriptions.request(signup, chosen);
@@ -187,7 +211,7 @@ public class FormService {
 
     private static FormView view(Map<String, Object> r) {
         return new FormView((String) r.get("public_id"), FormKind.valueOf((String) r.get("kind")), (String) r.get("name"),
-                (String) r.get("slug"), (Instant) r.get("created_at"));
+                (String) r.get("slug"), (Instant) r.get("created_at"), (String) r.get("content_url"));
     }
 
     private static String blankToNull(String s) {

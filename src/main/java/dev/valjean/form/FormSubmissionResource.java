@@ -34,10 +34,88 @@ public class FormSubmissionResource {
 
     private final FormService forms;
     private final Caller caller;
+    private final dev.valjean.abuse.AbuseGuard guard;
+    private final dev.valjean.abuse.CaptchaVerifier captcha;
+    private final dev.valjean.mail.Links links;
+    private final io.quarkus.qute.Template page;
+    private final String script = dev.valjean.subscription.HostedPages.hostedScript();
 
-    public FormSubmissionResource(FormService forms, Caller caller) {
+    public FormSubmissionResource(FormService forms, Caller caller, dev.valjean.abuse.AbuseGuard guard,
+            dev.valjean.abuse.CaptchaVerifier captcha, dev.valjean.mail.Links links,
+            @io.quarkus.qute.Location("pages/form.html") io.quarkus.qute.Template page) {
         this.forms = forms;
         this.caller = caller;
+        this.guard = guard;
+        this.captcha = captcha;
+        this.links = links;
+        this.page = page;
+    }
+
+    /** The form's own hosted page (a sign-up form's is its newsletter's sign-up page). */
+    @jakarta.ws.rs.GET
+    @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
+    public Response page(@PathParam("id") String id) {
+        java.util.Optional<FormService.FormView> form = forms.find(id);
+        if (form.isEmpty()) {
+            return dev.valjean.common.PersonalPage.of(404, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>"
+                    + "</head><body><main><h1>Not found</h1><p>There is no such form.</p></main></body></html>");
+        }
+        if (form.get().kind() == FormKind.NEWSLETTER_SIGNUP) {
+            return Response.seeOther(java.net.URI.create(links.subscribe(form.get().newsletter()))).build();
+        }
+        return dev.valjean.common.PersonalPage.of(200, render(form.get(), Map.of(), null, false, false));
+    }
+
+    /** A submission from the hosted page (a plain HTML form; the one-time form token stands in for the challenge without JavaScript). */
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
+    public Response submitPage(@PathParam("id") String id, jakarta.ws.rs.core.MultivaluedMap<String, String> form, @Context HttpHeaders headers,
+            @Context HttpServerRequest http) {
+        dev.valjean.common.RequestHygiene.checkForm(form);
+        java.util.Optional<FormService.FormView> found = forms.find(id);
+        if (found.isEmpty() || found.get().kind() == FormKind.NEWSLETTER_SIGNUP) {
+            return page(id);
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (String key : java.util.List.of("email", "name", "company", "employees", "country", "message", "subscribeNewsletter", "website",
+                "formToken", "altcha", "cf-turnstile-response", "h-captcha-response")) {
+            String v = form.getFirst(key);
+            if (v != null && !v.isBlank()) {
+                fields.put(key.equals("cf-turnstile-response") || key.equals("h-captcha-response") ? "captcha" : key, v.strip());
+            }
+        }
+        fields.put("page", links.base() + "/forms/" + id);
+        try {
+            forms.submit(id, fields, ClientAddress.of(http), headers.getHeaderString(HttpHeaders.USER_AGENT), false, true);
+        } catch (ValjeanException e) {
+            String message = "CHALLENGE_FAILED".equals(e.code)
+                    ? "We could not tell you from a robot this time. Please wait a few seconds and send the form again."
+                    : "VALIDATION_FAILED".equals(e.code) || "INVALID_EMAIL".equals(e.code) ? "Please check the email address." : e.getMessage();
+            Response.ResponseBuilder answer = Response.status(e.status).entity(render(found.get(), fields, message, false, false))
+                    .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(dev.valjean.common.PersonalPage.noStore());
+            if (e.retryAfterSeconds() != null) {
+                answer.header("Retry-After", e.retryAfterSeconds());
+            }
+            return answer.build();
+        }
+        boolean subscribed = "true".equals(fields.get("subscribeNewsletter")) && found.get().newsletter() != null;
+        return dev.valjean.common.PersonalPage.of(200, render(found.get(), Map.of(), null, true, subscribed));
+    }
+
+    private String render(FormService.FormView form, Map<String, String> values, String error, boolean done, boolean subscribed) {
+        String consentText = null;
+        String newsletterName = null;
+        if (form.newsletter() != null) {
+            dev.valjean.newsletter.Newsletter n = dev.valjean.newsletter.Newsletter.findBySlug(form.newsletter()).orElse(null);
+            if (n != null) {
+                newsletterName = n.name;
+                consentText = dev.valjean.newsletter.ConsentText.current(n.id).map(t -> t.text).orElse(null);
+            }
+        }
+        return page.data("form", form).data("values", values).data("error", error).data("done", done).data("subscribed", subscribed)
+                .data("sales", form.kind().asksForSales()).data("consentText", consentText).data("newsletterName", newsletterName)
+                .data("formToken", guard.newFormToken()).data("captcha", captcha).data("script", script).render();
     }
 
     @POST

@@ -177,6 +177,11 @@ public class LayoutStore {
 
     /** Every layout of a kind: the shipped files and those only stored, by name. */
     public List<Source> list(String folder) {
+        return names(folder).stream().map(n -> source(folder, n)).toList();
+    }
+
+    /** The names of a kind's layouts, without reading them (one that does not parse is still named, to be chosen and refused). */
+    public List<String> names(String folder) {
         java.util.TreeSet<String> names = new java.util.TreeSet<>(sql.rows("SELECT DISTINCT name FROM layout_version WHERE kind = ?", folder)
                 .stream().map(r -> (String) r.get("name")).toList());
         Path kindDir = dir.resolve(folder);
@@ -188,7 +193,7 @@ public class LayoutStore {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        return names.stream().map(n -> source(folder, n)).toList();
+        return List.copyOf(names);
     }
 
     private String read(String folder, String name, String suffix) {

@@ -99,12 +99,9 @@ public class AccountPages {
         CrmService.AccountView account = crm.account(externalId).orElseThrow(() -> ConsoleAccess.notFound("This account."));
         List<NurtureService.SequenceLine> sequences = account.customer() ? nurture.sequences(SequencePurpose.CUSTOMER_SUCCESS) : List.of();
         List<CrmService.MemberView> people = crm.accountMembers(externalId);
-        List<NurtureService.EnrollmentView> enrollments = nurture.enrollmentsOf(people.stream().map(CrmService.MemberView::email).toList());
-        List<DealPages.Member> members = people.stream()
-                .map(m -> new DealPages.Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList(),
-                        sequences.stream().map(q -> new DealPages.Choice(q.id(), q.name(), nurture.whyNot(q.id(), m.email(), null).orElse(null)))
-                                .toList()))
-                .toList();
+        List<String> emails = people.stream().map(CrmService.MemberView::email).toList();
+        List<DealPages.Member> members = DealPages.members(people, nurture.enrollmentsOf(emails), sequences, emails.isEmpty() ? java.util.Map.of()
+                : sequences.stream().collect(java.util.stream.Collectors.toMap(NurtureService.SequenceLine::id, q -> nurture.whyNot(q.id(), emails, null))));
         return Templates.account(frames.of(account.name(), "deals", "Deals", "/console/deals", account.name()), account,
                 crm.deals(null, externalId, true, 100), members, "/console/accounts/" + URLEncoder.encode(externalId, StandardCharsets.UTF_8),
                 notice, error);

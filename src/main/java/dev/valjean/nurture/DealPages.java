@@ -2,6 +2,7 @@ package dev.valjean.nurture;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -104,6 +105,15 @@ public class DealPages {
         return Response.seeOther(URI.create("/console/deals/" + externalId + "?stopped=" + id)).build();
     }
 
+    /** Each person with their enrollments and, per sequence, a button or the reason the rules give (computed for everyone at once). */
+    static List<Member> members(List<CrmService.MemberView> people, List<NurtureService.EnrollmentView> enrollments,
+            List<NurtureService.SequenceLine> sequences, Map<Long, Map<String, String>> whyNot) {
+        return people.stream()
+                .map(m -> new Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList(),
+                        sequences.stream().map(q -> new Choice(q.id(), q.name(), whyNot.getOrDefault(q.id(), Map.of()).get(m.email()))).toList()))
+                .toList();
+    }
+
     /** What the page says after an enrollment or a stop. */
     static String notice(String enrolled, Long stopped) {
         return enrolled != null && enrolled.length() <= 320 ? enrolled + " is enrolled; the first step is in the timeline."
@@ -115,11 +125,10 @@ public class DealPages {
         List<NurtureService.EnrollmentView> enrollments = nurture.enrollments(externalId, null);
         List<NurtureService.SequenceLine> sequences = "OPEN".equals(deal.status()) ? nurture.sequences(SequencePurpose.SALES_ACCELERATION)
                 : List.of();
-        List<Member> members = deal.contacts().stream()
-                .map(m -> new Member(m, enrollments.stream().filter(e -> m.email().equalsIgnoreCase(e.email())).toList(),
-                        sequences.stream().map(q -> new Choice(q.id(), q.name(), nurture.whyNot(q.id(), m.email(), externalId).orElse(null)))
-                                .toList()))
-                .toList();
+        List<String> emails = deal.contacts().stream().map(CrmService.MemberView::email).toList();
+        List<Member> members = members(deal.contacts(), enrollments, sequences, emails.isEmpty() ? Map.of()
+                : sequences.stream().collect(java.util.stream.Collectors.toMap(NurtureService.SequenceLine::id,
+                        q -> nurture.whyNot(q.id(), emails, externalId))));
         return Templates.deal(frames.of(deal.name(), "deals", "Deals", "/console/deals", deal.name()), deal, members,
                 "/console/deals/" + java.net.URLEncoder.encode(externalId, java.nio.charset.StandardCharsets.UTF_8), notice, error);
     }

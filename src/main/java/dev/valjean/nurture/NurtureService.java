@@ -496,12 +496,19 @@ public class NurtureService {
      */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<String> whyNot(long sequenceId, String email, String opportunityExternalId) {
-        try {
-            eligible(sequenceId, email, opportunityExternalId);
-            return Optional.empty();
-        } catch (ValjeanException e) {
-            return Optional.of(e.getMessage());
-        }
+        return Optional.ofNullable(whyNot(sequenceId, List.of(email), opportunityExternalId).get(email));
+    }
+
+    /** The same for several people at once (a deal's committee, an account's people): address to reason, absent when they may. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Map<String, String> whyNot(long sequenceId, List<String> emails, String opportunityExternalId) {
+        Map<String, String> why = new HashMap<>();
+        judge(sequenceId, emails, opportunityExternalId).forEach((email, verdict) -> {
+            if (verdict instanceof ValjeanException refused) {
+                why.put(email, refused.getMessage());
+            }
+        });
+        return why;
     }
 
     /** The sequences of a purpose, by name. */
@@ -516,62 +523,98 @@ public class NurtureService {
     }
 
     private Eligible eligible(long sequenceId, String email, String opportunityExternalId) {
+        Object verdict = judge(sequenceId, List.of(email), opportunityExternalId).get(email);
+        if (verdict instanceof ValjeanException refused) {
+            throw refused;
+        }
+        return (Eligible) verdict;
+    }
+
+    /**
+     * The enrollment rules for several people at once, a few set-based queries whatever their
+     * number: for each address, the refusal (a ValjeanException in the API's words) or what
+     * enrolling them rests on (an {@link Eligible}).
+     */
+    private Map<String, Object> judge(long sequenceId, List<String> emails, String opportunityExternalId) {
         Map<String, Object> sequence = sql.rows("SELECT name, purpose, steps::text AS steps FROM sequence WHERE id = ?", sequenceId)
                 .stream().findFirst().orElseThrow(() -> ValjeanException.notFound("Sequence " + sequenceId));
         SequencePurpose purpose = SequencePurpose.valueOf((String) sequence.get("purpose"));
-        EmailAddress address = EmailAddress.parse(email);
-        String hash = contacts.hashOf(address);
-        Optional<Contact> contact = Contact.findByHash(hash);
+        Map<String, Object> verdicts = new LinkedHashMap<>();
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (String email : emails) {
+            try {
+                hashes.put(email, contacts.hashOf(EmailAddress.parse(email)));
+            } catch (ValjeanException e) {
+                verdicts.put(email, e);
+            }
+        }
+        String[] hashArray = hashes.values().toArray(String[]::new);
+        Map<String, Contact> byHash = new HashMap<>();
+        if (hashArray.length > 0) {
+            Contact.<Contact> list("emailHash in ?1", List.of(hashArray)).forEach(c -> byHash.put(c.emailHash, c));
+        }
+        Long[] contactIds = byHash.values().stream().map(c -> c.id).toArray(Long[]::new);
         Long opportunityId = null;
-        Long accountId = null;
+        ValjeanException forAll = null;
+        java.util.Set<Long> onIt = new java.util.HashSet<>();
+        Map<Long, Long> customerAccount = new HashMap<>();
         if (purpose == SequencePurpose.SALES_ACCELERATION) {
+            Optional<Map<String, Object>> opp = opportunityExternalId == null ? Optional.empty()
+                    : sql.rows("SELECT id, status FROM opportunity WHERE external_id = ?", opportunityExternalId).stream().findFirst();
             if (opportunityExternalId == null) {
-                throw refuse("NO_OPEN_OPPORTUNITY", "An acceleration sequence runs on one open opportunity; name it.");
-            }
-            Optional<Map<String, Object>> opp = sql.rows("SELECT id, status FROM opportunity WHERE external_id = ?",
-                    opportunityExternalId).stream().findFirst();
-            if (opp.isEmpty() || !"OPEN".equals(opp.get().get("status"))) {
-                throw refuse("NO_OPEN_OPPORTUNITY", "Opportunity '" + opportunityExternalId + "' is "
+                forAll = refuse("NO_OPEN_OPPORTUNITY", "An acceleration sequence runs on one open opportunity; name it.");
+            } else if (opp.isEmpty() || !"OPEN".equals(opp.get().get("status"))) {
+                forAll = refuse("NO_OPEN_OPPORTUNITY", "Opportunity '" + opportunityExternalId + "' is "
                         + (opp.isEmpty() ? "unknown" : opp.get().get("status")) + "; sequences run on open deals only.");
-            }
-            opportunityId = ((Number) opp.get().get("id")).longValue();
-            boolean onIt = contact.isPresent() && sql.firstLong(
-                    "SELECT count(*) FROM opportunity_contact WHERE opportunity_id = ? AND contact_id = ?", opportunityId,
-                    contact.get().id).orElse(0L) > 0;
-            if (!onIt) {
-                throw refuse("NOT_ON_OPPORTUNITY", "This person is not on the buying committee of '" + opportunityExternalId + "'.");
+            } else {
+                opportunityId = ((Number) opp.get().get("id")).longValue();
+                onIt.addAll(sql.longs("SELECT contact_id FROM opportunity_contact WHERE opportunity_id = ? AND contact_id = ANY (?)",
+                        opportunityId, (Object) contactIds));
             }
         } else {
-            accountId = contact.isEmpty() ? null : sql.firstLong("""
-                    SELECT a.id FROM opportunity_contact oc JOIN opportunity o ON o.id = oc.opportunity_id
-                    JOIN account a ON a.id = o.account_id WHERE oc.contact_id = ? AND a.customer ORDER BY a.id LIMIT 1""",
-                    contact.get().id).orElse(null);
-            if (accountId == null) {
-                throw refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
-            }
+            sql.rows("""
+                    SELECT DISTINCT ON (oc.contact_id) oc.contact_id, a.id FROM opportunity_contact oc JOIN opportunity o ON o.id = oc.opportunity_id
+                    JOIN account a ON a.id = o.account_id WHERE oc.contact_id = ANY (?) AND a.customer ORDER BY oc.contact_id, a.id""",
+                    (Object) contactIds).forEach(r -> customerAccount.put(((Number) r.get("contact_id")).longValue(), ((Number) r.get("id")).longValue()));
         }
         // The reasons in words with their dates, as the console shows them where a button would be.
-        Map<String, Instant> reasons = new java.util.LinkedHashMap<>();
-        sql.rows("SELECT reason, created_at FROM suppression WHERE email_hash = ? ORDER BY created_at", hash)
-                .forEach(r -> reasons.putIfAbsent((String) r.get("reason"), (Instant) r.get("created_at")));
-        if (reasons.containsKey("GLOBAL_OPT_OUT")) {
-            throw refuse("OPTED_OUT", "Opted out of all email from us on " + day(reasons.get("GLOBAL_OPT_OUT")) + ".");
+        Map<String, Map<String, Instant>> suppressed = new HashMap<>();
+        sql.rows("SELECT email_hash, reason, created_at FROM suppression WHERE email_hash = ANY (?) ORDER BY created_at", (Object) hashArray)
+                .forEach(r -> suppressed.computeIfAbsent((String) r.get("email_hash"), k -> new java.util.LinkedHashMap<>())
+                        .putIfAbsent((String) r.get("reason"), (Instant) r.get("created_at")));
+        Map<String, Instant> optedOut = new HashMap<>();
+        sql.rows("SELECT email_hash, created_at FROM nurture_opt_out WHERE email_hash = ANY (?)", (Object) hashArray)
+                .forEach(r -> optedOut.put((String) r.get("email_hash"), (Instant) r.get("created_at")));
+        java.util.Set<Long> active = new java.util.HashSet<>(sql.longs(
+                "SELECT contact_id FROM enrollment WHERE sequence_id = ? AND status = 'ACTIVE' AND contact_id = ANY (?)", sequenceId,
+                (Object) contactIds));
+        for (Map.Entry<String, String> h : hashes.entrySet()) {
+            Optional<Contact> contact = Optional.ofNullable(byHash.get(h.getValue()));
+            Long id = contact.map(c -> c.id).orElse(null);
+            Map<String, Instant> reasons = suppressed.getOrDefault(h.getValue(), Map.of());
+            Object verdict;
+            if (forAll != null) {
+                verdict = forAll;
+            } else if (purpose == SequencePurpose.SALES_ACCELERATION && !onIt.contains(id)) {
+                verdict = refuse("NOT_ON_OPPORTUNITY", "This person is not on the buying committee of '" + opportunityExternalId + "'.");
+            } else if (purpose != SequencePurpose.SALES_ACCELERATION && !customerAccount.containsKey(id)) {
+                verdict = refuse("NOT_A_CUSTOMER", "This person does not belong to a customer account.");
+            } else if (reasons.containsKey("GLOBAL_OPT_OUT")) {
+                verdict = refuse("OPTED_OUT", "Opted out of all email from us on " + day(reasons.get("GLOBAL_OPT_OUT")) + ".");
+            } else if (optedOut.containsKey(h.getValue())) {
+                verdict = refuse("OPTED_OUT", "Opted out of follow-up emails on " + day(optedOut.get(h.getValue())) + ".");
+            } else if (!reasons.isEmpty() || contact.get().isErased()) {
+                verdict = refuse("SUPPRESSED", "Suppressed: " + reasons.entrySet().stream()
+                        .map(e -> SUPPRESSION_WORDS.getOrDefault(e.getKey(), e.getKey().toLowerCase(java.util.Locale.ROOT)) + " on " + day(e.getValue()))
+                        .reduce((a, b) -> a + "; " + b).orElse("erased") + ".");
+            } else if (active.contains(id)) {
+                verdict = ValjeanException.conflict("ALREADY_ENROLLED", "Already in '" + sequence.get("name") + "'.");
+            } else {
+                verdict = new Eligible(sequence, contact, opportunityId, purpose == SequencePurpose.SALES_ACCELERATION ? null : customerAccount.get(id));
+            }
+            verdicts.put(h.getKey(), verdict);
         }
-        Optional<Instant> optedOut = sql.rows("SELECT created_at FROM nurture_opt_out WHERE email_hash = ?", hash).stream().findFirst()
-                .map(r -> (Instant) r.get("created_at"));
-        if (optedOut.isPresent()) {
-            throw refuse("OPTED_OUT", "Opted out of follow-up emails on " + day(optedOut.get()) + ".");
-        }
-        if (!reasons.isEmpty() || contact.get().isErased()) {
-            throw refuse("SUPPRESSED", "Suppressed: " + reasons.entrySet().stream()
-                    .map(e -> SUPPRESSION_WORDS.getOrDefault(e.getKey(), e.getKey().toLowerCase(java.util.Locale.ROOT)) + " on " + day(e.getValue()))
-                    .reduce((a, b) -> a + "; " + b).orElse("erased") + ".");
-        }
-        if (sql.firstLong("SELECT count(*) FROM enrollment WHERE sequence_id = ? AND contact_id = ? AND status = 'ACTIVE'",
-                sequenceId, contact.get().id).orElse(0L) > 0) {
-            throw ValjeanException.conflict("ALREADY_ENROLLED", "Already in '" + sequence.get("name") + "'.");
-        }
-        return new Eligible(sequence, contact, opportunityId, accountId);
+        return verdicts;
     }
 
     private static final Map<String, String> SUPPRESSION_WORDS = Map.of("HARD_BOUNCE", "hard bounce", "COMPLAINT", "spam complaint",

@@ -180,7 +180,7 @@ public class SequencePages {
     private TemplateInstance page(Draft draft, List<NurtureService.StepPreview> previews, FieldErrors errors, String notice) {
         String title = draft.id() == null ? "New sequence" : draft.name();
         return Templates.sequence(frames.of(title, "sequences", "Sequences", "/console/sequences", title), draft,
-                layouts.list("nurture").stream().map(LayoutStore.Source::name).toList(), crm.previewPeople(200), previews, errors, notice);
+                layouts.names("nurture"), crm.previewPeople(200), previews, errors, notice);
     }
 
     private static int size(List<String> values) {

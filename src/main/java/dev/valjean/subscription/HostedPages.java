@@ -78,7 +78,7 @@ public class HostedPages {
         this.confirmPage = confirmPage;
         this.unsubscribePage = unsubscribePage;
         this.preferencesPage = preferencesPage;
-        this.hostedScript = resource("web/solver.js") + resource("web/hosted.js");
+        this.hostedScript = hostedScript();
     }
 
     @GET
@@ -325,6 +325,14 @@ public class HostedPages {
     private static String captchaOf(MultivaluedMap<String, String> form) {
         String turnstile = form.getFirst("cf-turnstile-response");
         return turnstile != null ? turnstile : form.getFirst("h-captcha-response");
+    }
+
+    /**
+     * The script of Valjean's own form pages: it solves the proof-of-work challenge before the form
+     * posts (a form with the id {@code valjean-subscribe}); without it the form's one-time token stands in.
+     */
+    public static String hostedScript() {
+        return resource("web/solver.js") + resource("web/hosted.js");
     }
 
     static String resource(String name) {

@@ -118,6 +118,7 @@ class AuthTest {
             Map.entry("GET /preferences/{token}", PUBLIC),
             Map.entry("POST /preferences/{token}", PUBLIC),
             Map.entry("POST /forms/{id}", PUBLIC),
+            Map.entry("GET /forms/{id}", PUBLIC),
             Map.entry("GET /archive/{slug}", PUBLIC),
             Map.entry("GET /archive/{slug}/{id}", PUBLIC),
             Map.entry("GET /archive/{slug}/feed.xml", PUBLIC),

@@ -458,6 +458,7 @@ class ConsoleBrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.field("What it is for")).selectByVisibleText("gated download");
         browser.type("Name", "Pricing guide");
         new org.openqa.selenium.support.ui.Select(browser.field("Newsletter")).selectByVisibleText("The weekly letter");
+        browser.type("Link given after submitting", "https://example.com/pricing-guide.pdf");
         browser.press("Create form");
         String page = browser.text();
         assertTrue(page.contains("Form created") && page.contains("Pricing guide"), page);
@@ -472,6 +473,29 @@ class ConsoleBrowserTest {
         browser.check("forms");
         assertEquals(2, data.count("SELECT count(*) FROM form"));
         assertEquals(2, data.count("SELECT count(*) FROM audit_event WHERE action = 'form.created'"));
+
+        // The hosted page of the download: it records the person and gives the link; the newsletter box starts unticked.
+        String hosted = data.text("SELECT public_id FROM form WHERE kind = 'GATED_DOWNLOAD'");
+        browser.open("/forms/" + hosted);
+        assertEquals("Pricing guide", browser.heading());
+        assertFalse(browser.field("Yes, send me").isSelected(), "the newsletter box is never pre-ticked");
+        browser.check("form-hosted");
+        browser.type("Email address", "reader@example.org");
+        browser.type("Name", "Rea Reader");
+        browser.press("Get it");
+        assertTrue(browser.text().contains("Your download is ready"), browser.text());
+        assertEquals("https://example.com/pricing-guide.pdf", browser.button("Download it").getAttribute("href"));
+        assertEquals(1, data.count("SELECT count(*) FROM form_submission"));
+        assertEquals(0, data.count("SELECT count(*) FROM subscription_request"), "a download subscribes no one");
+        assertEquals(0, data.count("SELECT count(*) FROM enrollment"));
+        browser.open("/forms/" + hosted);
+        browser.type("Email address", "keen@example.org");
+        browser.field("Yes, send me").click();
+        browser.press("Get it");
+        assertTrue(browser.text().contains("nothing is sent until you confirm it"), browser.text());
+        assertEquals(1, data.count("SELECT count(*) FROM subscription_request"), "the ticked box starts a double opt-in");
+        assertEquals(0, data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED' AND contact_id = "
+                + "(SELECT id FROM contact WHERE email = 'keen@example.org')"));
     }
 
     @Test

@@ -34,6 +34,8 @@ class FormTest {
     TestData data;
     @Inject
     Dispatcher dispatcher;
+    @Inject
+    dev.valjean.support.MutableClock clock;
 
     String editor;
 
@@ -42,6 +44,28 @@ class FormTest {
         data.reset();
         data.newsletter("weekly");
         editor = data.token(Role.EDITOR);
+    }
+
+    @Test
+    void the_hosted_page_of_a_demo_request_works_without_javascript_and_refuses_a_reused_form_token() throws Exception {
+        create(Map.of("kind", "DEMO_REQUEST", "name", "Book a demo", "contentUrl", "javascript:alert(1)")).then()
+                .statusCode(422).body("code", equalTo("FORM_CONTENT_URL"));
+        String id = create(Map.of("kind", "DEMO_REQUEST", "name", "Book a demo")).then().statusCode(201).extract().path("id");
+        Visitor visitor = new Visitor("203.0.113.9", "NoScript/1.0");
+        String page = visitor.request().get("/forms/" + id).then().statusCode(200).contentType(containsString("text/html"))
+                .body(containsString("How many people work there?")).extract().asString();
+        String token = page.replaceAll("(?s).*name=\"formToken\" value=\"([^\"]+)\".*", "$1");
+        clock.advance(java.time.Duration.ofSeconds(5));
+        visitor.request().contentType(ContentType.URLENC).formParam("email", "bea@bigco.example").formParam("name", "Bea")
+                .formParam("company", "BigCo").formParam("employees", "5000").formParam("country", "DE").formParam("message", "Hi")
+                .formParam("formToken", token).formParam("website", "").formParam("altcha", "")
+                .post("/forms/" + id).then().statusCode(200).body(containsString("Someone from our team will get back to you"));
+        assertEquals(1, data.count("SELECT count(*) FROM sales_request WHERE kind = 'DEMO_REQUEST'"));
+        assertEquals("BigCo", data.text("SELECT fields->>'company' FROM form_submission"));
+        visitor.request().contentType(ContentType.URLENC).formParam("email", "bea@bigco.example").formParam("formToken", token)
+                .post("/forms/" + id).then().statusCode(422).body(containsString("could not tell you from a robot"));
+        assertEquals(1, data.count("SELECT count(*) FROM form_submission"), "a used token stores nothing");
+        given().get("/forms/nope").then().statusCode(404);
     }
 
     @Test
