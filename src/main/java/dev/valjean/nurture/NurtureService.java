@@ -260,7 +260,7 @@ public class NurtureService {
     public long enroll(long sequenceId, String email, String opportunityExternalId, Long tokenId) {
         Eligible e = eligible(sequenceId, email, opportunityExternalId);
         Map<String, Object> sequence = e.sequence();
-        Optional<Contact> contact = e.contact();
+        long contactId = e.contactId();
         Long opportunityId = e.opportunityId();
         Long accountId = e.accountId();
         Instant now = clock.instant();
@@ -271,7 +271,7 @@ public class NurtureService {
                                         enrolled_by, created_at)
                 VALUES (?, ?, ?, ?, 'ACTIVE', 0, ?, ?, ?)
                 ON CONFLICT (sequence_id, contact_id) WHERE status = 'ACTIVE' DO NOTHING RETURNING id""", sequenceId,
-                contact.get().id, opportunityId, accountId, dueAfter(now, first, zoneOf(contact.get().id)), tokenId, now)
+                contactId, opportunityId, accountId, dueAfter(now, first, zoneOf(contactId)), tokenId, now)
                 .orElseThrow(() -> ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already."));
         audit.record("enrollment.started", "enrollment", enrollment, Map.of("sequence", sequenceId));
         return enrollment;
@@ -487,7 +487,7 @@ public class NurtureService {
     }
 
     /** What an enrollment may start from: the sequence, the person, and the deal or customer account it rests on. */
-    private record Eligible(Map<String, Object> sequence, Optional<Contact> contact, Long opportunityId, Long accountId) {
+    private record Eligible(Map<String, Object> sequence, long contactId, Long opportunityId, Long accountId) {
     }
 
     /**
@@ -549,11 +549,16 @@ public class NurtureService {
             }
         }
         String[] hashArray = hashes.values().toArray(String[]::new);
-        Map<String, Contact> byHash = new HashMap<>();
-        if (hashArray.length > 0) {
-            Contact.<Contact> list("emailHash in ?1", List.of(hashArray)).forEach(c -> byHash.put(c.emailHash, c));
-        }
-        Long[] contactIds = byHash.values().stream().map(c -> c.id).toArray(Long[]::new);
+        Map<String, Long> byHash = new HashMap<>();
+        java.util.Set<Long> erased = new java.util.HashSet<>();
+        sql.rows("SELECT id, email_hash, erased_at FROM contact WHERE email_hash = ANY (?)", (Object) hashArray).forEach(r -> {
+            long id = ((Number) r.get("id")).longValue();
+            byHash.put((String) r.get("email_hash"), id);
+            if (r.get("erased_at") != null) {
+                erased.add(id);
+            }
+        });
+        Long[] contactIds = byHash.values().toArray(Long[]::new);
         Long opportunityId = null;
         ValjeanException forAll = null;
         java.util.Set<Long> onIt = new java.util.HashSet<>();
@@ -589,8 +594,7 @@ public class NurtureService {
                 "SELECT contact_id FROM enrollment WHERE sequence_id = ? AND status = 'ACTIVE' AND contact_id = ANY (?)", sequenceId,
                 (Object) contactIds));
         for (Map.Entry<String, String> h : hashes.entrySet()) {
-            Optional<Contact> contact = Optional.ofNullable(byHash.get(h.getValue()));
-            Long id = contact.map(c -> c.id).orElse(null);
+            Long id = byHash.get(h.getValue());
             Map<String, Instant> reasons = suppressed.getOrDefault(h.getValue(), Map.of());
             Object verdict;
             if (forAll != null) {
@@ -603,14 +607,14 @@ public class NurtureService {
                 verdict = refuse("OPTED_OUT", "Opted out of all email from us on " + day(reasons.get("GLOBAL_OPT_OUT")) + ".");
             } else if (optedOut.containsKey(h.getValue())) {
                 verdict = refuse("OPTED_OUT", "Opted out of follow-up emails on " + day(optedOut.get(h.getValue())) + ".");
-            } else if (!reasons.isEmpty() || contact.get().isErased()) {
+            } else if (!reasons.isEmpty() || erased.contains(id)) {
                 verdict = refuse("SUPPRESSED", "Suppressed: " + reasons.entrySet().stream()
                         .map(e -> SUPPRESSION_WORDS.getOrDefault(e.getKey(), e.getKey().toLowerCase(java.util.Locale.ROOT)) + " on " + day(e.getValue()))
                         .reduce((a, b) -> a + "; " + b).orElse("erased") + ".");
             } else if (active.contains(id)) {
                 verdict = ValjeanException.conflict("ALREADY_ENROLLED", "Already in '" + sequence.get("name") + "'.");
             } else {
-                verdict = new Eligible(sequence, contact, opportunityId, purpose == SequencePurpose.SALES_ACCELERATION ? null : customerAccount.get(id));
+                verdict = new Eligible(sequence, id, opportunityId, purpose == SequencePurpose.SALES_ACCELERATION ? null : customerAccount.get(id));
             }
             verdicts.put(h.getKey(), verdict);
         }
