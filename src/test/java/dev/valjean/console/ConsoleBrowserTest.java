@@ -378,6 +378,7 @@ class ConsoleBrowserTest {
         String proof = browser.text();
         assertTrue(proof.contains(consentText) && proof.contains("CONFIRMED") && proof.contains("Requested:") && proof.contains("Confirmed:"),
                 proof);
+        browser.check("consent-proof");
         browser.driver.navigate().back();
         String personPath = browser.path();
 
@@ -575,6 +576,7 @@ class ConsoleBrowserTest {
         browser.press("Remove step 2");
         browser.press("Save sequence");
         assertTrue(browser.text().contains("Proposal follow-up") && browser.text().contains("Saved."), browser.text());
+        browser.check("sequences");
         assertEquals(1, data.count("SELECT count(*) FROM sequence WHERE jsonb_array_length(steps) = 1"));
         assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'sequence.created'"));
     }
