@@ -57,9 +57,12 @@ public class LayoutPages {
 
     @GET
     public TemplateInstance list() {
-        List<Line> lines = layouts.list("newsletter").stream().map(source -> {
+        // One layout that does not parse is shown with its error; the others still list.
+        List<Line> lines = layouts.names("newsletter").stream().map(name -> {
+            LayoutStore.Source source = new LayoutStore.Source("newsletter", name, null, null, null, null, null, null);
             try {
-                return new Line(source, issues.layoutSample(source.name()), null);
+                source = layouts.source("newsletter", name);
+                return new Line(source, issues.layoutSample(name), null);
             } catch (ValjeanException e) {
                 return new Line(source, null, e.getMessage());
             }

@@ -266,10 +266,27 @@ class ConsoleTest {
     }
 
     @Test
-    void the_sequence_editor_answers() {
-        Visitor ada = signedIn();
-        String page = ada.get("/console/sequences/new").then().extract().asString();
-        assertTrue(page.contains("Preview every step"), page);
+    void a_layout_file_that_does_not_parse_is_listed_with_its_error_and_the_others_still_show() throws Exception {
+        TestData.copyLayouts("newsletter");
+        TestData.copyLayouts("nurture");
+        java.nio.file.Path newsletter = java.nio.file.Path.of("target/test-layouts/newsletter");
+        java.nio.file.Path nurture = java.nio.file.Path.of("target/test-layouts/nurture");
+        try {
+            java.nio.file.Files.writeString(newsletter.resolve("broken.html"), "<p>{#if}</p>");
+            java.nio.file.Files.writeString(newsletter.resolve("broken.txt"), "x");
+            java.nio.file.Files.writeString(nurture.resolve("broken.html"), "<p>{#if}</p>");
+            java.nio.file.Files.writeString(nurture.resolve("broken.txt"), "x");
+            Visitor ada = signedIn();
+            String layouts = ada.get("/console/layouts").then().statusCode(200).extract().asString();
+            assertTrue(layouts.contains("/console/layouts/default") && layouts.contains("broken") && layouts.contains("does not work"), layouts);
+            String editor = ada.get("/console/sequences/new").then().statusCode(200).extract().asString();
+            assertTrue(editor.contains("Preview every step") && editor.contains("<option value=\"broken\""), editor);
+        } finally {
+            for (java.nio.file.Path dir : java.util.List.of(newsletter, nurture)) {
+                java.nio.file.Files.deleteIfExists(dir.resolve("broken.html"));
+                java.nio.file.Files.deleteIfExists(dir.resolve("broken.txt"));
+            }
+        }
     }
 
     private void assertThrowsOnUpdate() {

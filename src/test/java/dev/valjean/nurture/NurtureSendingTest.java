@@ -272,20 +272,26 @@ class NurtureSendingTest {
     @Test
     void a_sequence_layout_must_show_the_opt_out_link_and_postal_address() throws Exception {
         java.nio.file.Path dir = java.nio.file.Path.of("target/test-layouts/nurture");
-        java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress}</p>");
-        java.nio.file.Files.writeString(dir.resolve("bare.txt"), "{body.text}\n{unsubscribeUrl}\n{postalAddress}");
-        Map<String, Object> step = new HashMap<>(step(0, "Hi", "Body"));
-        step.put("template", "bare");
-        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
-                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INCOMPLETE"))
-                .body("detail", containsString("html: the one-click opt-out link {unsubscribeUrl}"));
-        java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress} {unsubscribeUrl}</p>{#if}");
-        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
-                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INVALID"))
-                .body("detail", containsString("line 1"));
-        step.put("template", "missing");
-        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
-                "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_NOT_FOUND"));
+        try {
+            java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress}</p>");
+            java.nio.file.Files.writeString(dir.resolve("bare.txt"), "{body.text}\n{unsubscribeUrl}\n{postalAddress}");
+            Map<String, Object> step = new HashMap<>(step(0, "Hi", "Body"));
+            step.put("template", "bare");
+            given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                    "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INCOMPLETE"))
+                    .body("detail", containsString("html: the one-click opt-out link {unsubscribeUrl}"));
+            java.nio.file.Files.writeString(dir.resolve("bare.html"), "<p>{body.html}</p><p>{postalAddress} {unsubscribeUrl}</p>{#if}");
+            given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                    "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_INVALID"))
+                    .body("detail", containsString("line 1"));
+            step.put("template", "missing");
+            given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "S", "purpose", "CUSTOMER_SUCCESS",
+                    "steps", List.of(step))).post("/api/v1/sequences").then().statusCode(422).body("code", equalTo("LAYOUT_NOT_FOUND"));
+        } finally {
+            // Later tests in the same run list this folder's layouts.
+            java.nio.file.Files.deleteIfExists(dir.resolve("bare.html"));
+            java.nio.file.Files.deleteIfExists(dir.resolve("bare.txt"));
+        }
     }
 
     @Test
