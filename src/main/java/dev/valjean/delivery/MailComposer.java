@@ -25,6 +25,9 @@ public class MailComposer {
     private final String defaultFrom;
     private final java.util.Map<String, ContentRenderer> renderers = new java.util.HashMap<>();
 
+    @jakarta.inject.Inject
+    Verp verp;
+
     public MailComposer(Clock clock, DeliveryConfig config, SmtpConfig smtp,
             jakarta.enterprise.inject.Instance<ContentRenderer> renderers) {
         this.clock = clock;
@@ -57,7 +60,8 @@ public class MailComposer {
         // To the address as the person typed it (the domain in ASCII): the identity's lower case is not theirs.
         String to = deliverable(row.email());
         return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(to),
-                replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers);
+                replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers,
+                verp.envelopeFor(row.id()).orElse(null));
     }
 
     /**

@@ -8,15 +8,20 @@ import java.util.List;
  * what is not ASCII.
  *
  * @param headers further headers in order (Message-ID, Date, List-*, Auto-Submitted)
+ * @param returnPath the envelope sender when bounces go to a VERP address, else null
  */
 public record OutgoingMail(String from, String to, String replyTo, String subject, String text, String html,
-        List<Header> headers) {
+        List<Header> headers, String returnPath) {
+
+    public OutgoingMail(String from, String to, String replyTo, String subject, String text, String html, List<Header> headers) {
+        this(from, to, replyTo, subject, text, html, headers, null);
+    }
 
     public record Header(String name, String value) {
     }
 
-    /** The bare address of {@code from} ("Name <a@b>" or "a@b"), for the SMTP envelope. */
+    /** The SMTP envelope sender: the VERP return path when there is one, else the bare address of {@code from}. */
     public String envelopeFrom() {
-        return MimeEncoder.addressOf(from);
+        return returnPath != null ? returnPath : MimeEncoder.addressOf(from);
     }
 }

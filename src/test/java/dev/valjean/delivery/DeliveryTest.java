@@ -38,6 +38,9 @@ import io.quarkus.test.junit.QuarkusTest;
 class DeliveryTest {
 
     @Inject
+    Verp verp;
+
+    @Inject
     TestData data;
     @Inject
     Dispatcher dispatcher;
@@ -98,6 +101,26 @@ class DeliveryTest {
         assertEquals(OutboxStatus.SENT, sent.status);
         assertEquals(1, sent.attempts);
         assertNotNull(sent.sentAt);
+    }
+
+    @Test
+    void the_envelope_sender_is_a_signed_verp_address_naming_the_outbox_row() throws Exception {
+        OutboxMessage queued = data.enqueueListMail("verp@example.com", 1, "verp-1");
+        dispatcher.drain("test");
+        MimeMessage mail = SmtpServers.greenMail.getReceivedMessages()[0];
+        String returnPath = mail.getHeader("Return-Path", null);
+        assertEquals("<" + verp.envelopeFor(queued.id).orElseThrow() + ">", returnPath, "GreenMail records MAIL FROM as Return-Path");
+        assertTrue(returnPath.matches("<bounces\\+[0-9a-z]+\\.[0-9a-f]{10}@bounces\\.valjean\\.test>"), returnPath);
+        assertEquals(java.util.Optional.of(queued.id), verp.outboxOf(returnPath));
+        assertEquals(java.util.Optional.of(queued.id), verp.outboxOf(returnPath.toUpperCase(java.util.Locale.ROOT)),
+                "a server that changes the case of the local part");
+        String token = returnPath.substring("<bounces+".length(), returnPath.indexOf('@'));
+        String other = Long.toString(queued.id + 1, 36) + token.substring(token.indexOf('.'));
+        assertEquals(java.util.Optional.empty(), verp.outboxOf("bounces+" + other + "@bounces.valjean.test"), "another row with this signature");
+        assertEquals(java.util.Optional.empty(), verp.outboxOf(returnPath.replace("bounces.valjean.test", "elsewhere.example")));
+        assertEquals(java.util.Optional.empty(), verp.outboxOf("bounces+zz.0000000000@bounces.valjean.test"));
+        assertEquals(java.util.Optional.empty(), verp.outboxOf("sender@valjean.test"));
+        assertEquals("Valjean Test <sender@valjean.test>", mail.getHeader("From", null), "From is unchanged");
     }
 
     @Test
