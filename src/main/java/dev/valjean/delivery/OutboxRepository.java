@@ -248,16 +248,21 @@ public class OutboxRepository {
             sentAts[i] = o.sentAt() == null ? null : o.sentAt().toString();
             refunds[i] = o.attempted() ? 0 : 1;
         }
+        // A relay's synchronous "this mailbox does not exist" (5.1.x) suppresses the address in the same
+        // statement that records it, so no crash can separate the two; the common batch stays one plain UPDATE.
+        boolean hardBounces = outcomes.stream().anyMatch(o -> o.status() == OutboxStatus.FAILED && "REJECTED".equals(o.reason())
+                && isHardBounce(o.reply()));
+        String sql = hardBounces ? "WITH rec AS (" + RECORD + """
+                 RETURNING o.contact_id, o.status, o.status_reason, o.last_reply),
+                hard AS (
+                    INSERT INTO suppression (email_hash, reason, detail, created_at)
+                    SELECT c.email_hash, 'HARD_BOUNCE', 'relay: ' || left(rec.last_reply, 200), ? FROM rec JOIN contact c ON c.id = rec.contact_id
+                    WHERE rec.status = 'FAILED' AND rec.status_reason = 'REJECTED' AND rec.last_reply ~ '^5[0-9][0-9][ -]5[.]1[.][0-9]'
+                      AND c.email_hash IS NOT NULL
+                    ON CONFLICT (email_hash, reason) DO NOTHING)
+                SELECT count(*) FROM rec""" : RECORD;
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("""
-                        UPDATE outbox o
-                        SET status = v.status, status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
-                            next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
-                            sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL,
-                            attempts = o.attempts - v.refund, updated_at = ?
-                        FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
-                            AS v(id, status, reason, reply, next_at, sent_at, refund)
-                        WHERE o.id = v.id AND o.status = 'SENDING' AND o.lease_owner = ?""")) {
+                PreparedStatement s = c.prepareStatement(sql)) {
             s.setObject(1, utc(now));
             s.setArray(2, c.createArrayOf("bigint", ids));
             s.setArray(3, c.createArrayOf("text", statuses));
@@ -267,10 +272,32 @@ public class OutboxRepository {
             s.setArray(7, c.createArrayOf("text", sentAts));
             s.setArray(8, c.createArrayOf("integer", refunds));
             s.setString(9, owner);
-            return s.executeUpdate();
+            if (!hardBounces) {
+                return s.executeUpdate();
+            }
+            s.setObject(10, utc(now));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("Could not record outbox results", e);
         }
+    }
+
+    private static final String RECORD = """
+            UPDATE outbox o
+            SET status = v.status, status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
+                next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
+                sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL,
+                attempts = o.attempts - v.refund, updated_at = ?
+            FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
+                AS v(id, status, reason, reply, next_at, sent_at, refund)
+            WHERE o.id = v.id AND o.status = 'SENDING' AND o.lease_owner = ?""";
+
+    /** A reply that says the mailbox or its domain does not exist: enhanced status 5.1.x (RFC 3463), e.g. "550 5.1.1". */
+    static boolean isHardBounce(String reply) {
+        return reply != null && reply.matches("(?s)^5\\d\\d[ -]5\\.1\\.\\d.*");
     }
 
     /** The outbox right now, for the operations page. */

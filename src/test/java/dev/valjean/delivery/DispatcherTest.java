@@ -182,6 +182,29 @@ class DispatcherTest {
         clock.advance(Duration.ofDays(1));
         assertEquals(0, dispatcher.dispatchBatch("t", viaFaulty), "a permanent failure is not retried");
         assertTrue(SmtpServers.scripted.accepted.isEmpty());
+
+        // 5.1.1 says the mailbox does not exist: the address is suppressed as a hard bounce, for every purpose.
+        assertEquals("HARD_BOUNCE", data.text("SELECT s.reason FROM suppression s JOIN contact c ON c.email_hash = s.email_hash "
+                + "WHERE c.email = 'reject-1@example.com'"));
+        assertTrue(data.text("SELECT detail FROM suppression").startsWith("relay: 550 5.1.1"));
+        OutboxMessage again = data.enqueue("reject-1@example.com", 1, "reject:2");
+        assertEquals(OutboxStatus.SKIPPED, again.status);
+        assertEquals("SUPPRESSED_HARD_BOUNCE", again.statusReason);
+    }
+
+    @Test
+    void a_relay_that_refuses_the_sender_fails_the_message_and_suppresses_nobody() throws Exception {
+        SmtpSubmitter viaFaulty = via(SmtpServers.scripted.port());
+        OutboxMessage queued = data.enqueue("blocked-1@example.com", 1, "blocked:1");
+        OutboxMessage fine = data.enqueue("fine-1@example.com", 1, "fine:1");
+
+        assertEquals(2, dispatcher.dispatchBatch("t", viaFaulty));
+
+        OutboxMessage failed = data.reload(queued.id);
+        assertEquals(OutboxStatus.FAILED, failed.status);
+        assertTrue(failed.lastReply.startsWith("550 5.7.1"), failed.lastReply);
+        assertEquals(OutboxStatus.SENT, data.reload(fine.id).status);
+        assertEquals(0, data.count("SELECT count(*) FROM suppression"), "a refusal of the sender says nothing about the address");
     }
 
     @Test

@@ -18,7 +18,8 @@ import java.util.concurrent.Executors;
 /**
  * A small real SMTP server for failure cases GreenMail cannot play: a recipient whose local part
  * starts with "greylist" gets 451 on its first RCPT and is accepted after; one starting with
- * "reject" always gets 550. Everything else is accepted. It offers PIPELINING (RFC 2920) and, like
+ * "reject" always gets 550 5.1.1 (no such mailbox), one starting with "blocked" 550 5.7.1 (the
+ * sender is refused, as receivers say of a blocklisted sender). Everything else is accepted. It offers PIPELINING (RFC 2920) and, like
  * Postfix, refuses DATA when no recipient was accepted.
  */
 public class ScriptedSmtpServer implements AutoCloseable {
@@ -100,6 +101,8 @@ public class ScriptedSmtpServer implements AutoCloseable {
                     String address = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
                     if (address.startsWith("reject")) {
                         reply(out, "550 5.1.1 <" + address + "> mailbox unavailable");
+                    } else if (address.startsWith("blocked")) {
+                        reply(out, "550 5.7.1 <" + address + "> service unavailable; client host blocked using a blocklist");
                     } else if (address.startsWith("greylist") && greylisted.add(address)) {
                         reply(out, "451 4.7.1 <" + address + "> greylisted, try again later");
                     } else {
