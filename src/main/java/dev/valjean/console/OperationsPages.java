@@ -147,7 +147,7 @@ public class OperationsPages {
                 "Set VALJEAN_MAIL_POSTAL_ADDRESS (CAN-SPAM asks for one), or give each newsletter its own."));
         checks.add(new Check("Mail is DKIM-signed with a key of at least 2048 bits", dkim.map(d -> d.keyBits() >= 2048).orElse(false),
                 "Set VALJEAN_DKIM_KEY_FILE, VALJEAN_DKIM_DOMAIN and VALJEAN_DKIM_SELECTOR, then publish the record shown here."));
-        String fromDomain = domainOf(smtp.from());
+        String fromDomain = dev.valjean.delivery.OutboxService.domainOf(smtp.from());
         checks.add(new Check("The DKIM domain aligns with the From domain (DMARC)", dkim.map(d -> aligned(d.dnsName(), fromDomain)).orElse(false),
                 "Sign with the From address's domain (" + fromDomain + ") or a parent of it, so DMARC passes on DKIM."));
         checks.add(new Check("Mail goes to a relay, not only the log", !smtp.logOnly(), "valjean.smtp.log-only is on: nothing is delivered."));
@@ -156,13 +156,7 @@ public class OperationsPages {
 
     private static boolean aligned(String dkimName, String fromDomain) {
         String d = dkimName.substring(dkimName.indexOf("._domainkey.") + "._domainkey.".length()).toLowerCase(java.util.Locale.ROOT);
-        String f = fromDomain.toLowerCase(java.util.Locale.ROOT);
-        return f.equals(d) || f.endsWith("." + d);
-    }
-
-    private static String domainOf(String from) {
-        String address = from.contains("<") ? from.substring(from.indexOf('<') + 1, from.indexOf('>', from.indexOf('<'))) : from;
-        return address.substring(address.lastIndexOf('@') + 1).strip();
+        return fromDomain.equals(d) || fromDomain.endsWith("." + d);
     }
 
     /** A TXT value as DNS zone files need it: character strings of at most 255 characters each (RFC 1035 3.3). */

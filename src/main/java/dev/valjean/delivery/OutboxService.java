@@ -246,7 +246,8 @@ public class OutboxService {
         return "<" + Signing.randomToken(18) + "@" + messageIdDomain + ">";
     }
 
-    static String domainOf(String address) {
+    /** The lower-case domain of an address or "Name <address>" mailbox (the From address's, for Message-IDs and the sending domain). */
+    public static String domainOf(String address) {
         String a = address.strip();
         if (a.endsWith(">")) {
             a = a.substring(a.lastIndexOf('<') + 1, a.length() - 1);

@@ -210,10 +210,7 @@ public class StepService {
         } catch (ValjeanException e) {
             return null;
         }
-        String fromAddress = from.contains("<") ? from.substring(from.indexOf('<') + 1, from.lastIndexOf('>')) : from.strip();
-        String sendingDomain = fromAddress.substring(fromAddress.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
-        String ownerDomain = parsed.normalized().substring(parsed.normalized().lastIndexOf('@') + 1);
-        if (!ownerDomain.equals(sendingDomain)) {
+        if (!dev.valjean.delivery.OutboxService.domainOf(parsed.normalized()).equals(dev.valjean.delivery.OutboxService.domainOf(from))) {
             return null;
         }
         if (name == null || name.isBlank()) {

@@ -253,6 +253,12 @@ public class ContactDataService {
         audit.record("contact.suppressed", "contact", contact.id, java.util.Map.of("reason", reason.name()));
     }
 
+    /** The address of the contact with this id; not found when there is none or they were erased. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public String addressOf(long contactId) {
+        return live(contactId).email;
+    }
+
     private Contact live(long contactId) {
         return Contact.<Contact> findByIdOptional(contactId).filter(c -> !c.isErased())
                 .orElseThrow(() -> ValjeanException.notFound("This person"));

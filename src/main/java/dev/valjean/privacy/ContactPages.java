@@ -133,7 +133,7 @@ public class ContactPages {
     @Path("{id}/unsubscribe")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response unsubscribe(@PathParam("id") long id, @RestForm String newsletter) {
-        found(() -> data.export(id));
+        found(() -> data.addressOf(id));
         preferences.leaveForThem(id, newsletter == null ? "" : newsletter);
         return Response.seeOther(URI.create("/console/contacts/" + id + "?done=unsubscribed")).build();
     }

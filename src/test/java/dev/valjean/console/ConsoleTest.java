@@ -266,6 +266,33 @@ class ConsoleTest {
     }
 
     @Test
+    void an_admin_unsubscribes_a_person_from_one_newsletter_and_suppresses_them_from_their_page() throws Exception {
+        data.newsletter("weekly");
+        data.newsletter("monthly");
+        String row = "rae@example.com,Rae,2024-01-01T10:00:00Z,https://old.example/form,Send it,2024-01-01T10:05:00Z\n";
+        for (String slug : java.util.List.of("weekly", "monthly")) {
+            data.request().contentType("text/csv").body("email,name,consented_at,consent_source,consent_text,confirmed_at\n" + row)
+                    .post("/api/v1/newsletters/" + slug + "/imports").then().statusCode(201);
+        }
+        long id = data.count("SELECT id FROM contact WHERE email = 'rae@example.com'");
+        Visitor ada = signedIn();
+        ada.get("/console/contacts/" + id).then().statusCode(200);
+        ada.post("/console/contacts/" + id + "/unsubscribe", Map.of("_csrf", ada.csrf, "newsletter", "weekly")).then().statusCode(303);
+        assertEquals("UNSUBSCRIBED", data.text("SELECT s.status FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id WHERE n.slug = 'weekly'"));
+        assertEquals("CONFIRMED", data.text("SELECT s.status FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id WHERE n.slug = 'monthly'"),
+                "only the one newsletter");
+        assertEquals("CONSOLE", data.text("SELECT source FROM consent_event WHERE event = 'UNSUBSCRIBED'"));
+        ada.get("/console/contacts/" + id).then().statusCode(200);
+        ada.post("/console/contacts/" + id + "/suppress", Map.of("_csrf", ada.csrf, "reason", "ERASURE")).then().statusCode(422);
+        ada.post("/console/contacts/" + id + "/suppress", Map.of("_csrf", ada.csrf, "reason", "COMPLAINT", "detail", "said so on the phone"))
+                .then().statusCode(303);
+        assertEquals("COMPLAINT", data.text("SELECT reason FROM suppression"));
+        assertEquals(2, data.count("SELECT count(*) FROM audit_event WHERE action IN ('subscription.unsubscribed', 'contact.suppressed') "
+                + "AND actor_name = 'Ada Admin <ada@valjean.test>'"));
+        ada.post("/console/contacts/999999/unsubscribe", Map.of("_csrf", ada.csrf, "newsletter", "weekly")).then().statusCode(404);
+    }
+
+    @Test
     void a_layout_file_that_does_not_parse_is_listed_with_its_error_and_the_others_still_show() throws Exception {
         TestData.copyLayouts("newsletter");
         TestData.copyLayouts("nurture");
