@@ -148,8 +148,11 @@ public final class BounceParser {
         } else if (autoReply(message, subject)) {
             String from = first(addressesIn(headerText(message, "From")));
             findings = from == null ? List.of() : List.of(new Finding(from, BounceReason.VACATION, null, subject));
-        } else {
+        } else if (looksLikeBounce(message, subject, original)) {
             findings = fromText(parts, message, original);
+        } else {
+            // not a report at all (a reply, a newsletter): addresses in its text failed nothing
+            findings = List.of();
         }
         return new Report(findings, sentTo, originalId, originalTo, subject);
     }
@@ -367,6 +370,20 @@ public final class BounceParser {
     }
 
     // ---- plain-text notices
+
+    /** A notice from a mail system: an empty envelope sender, a daemon's From, a failure's subject, or a returned message. */
+    private static boolean looksLikeBounce(MimeMessage message, String subject, InternetHeaders original) {
+        String returnPath = lower(headerText(message, "Return-Path"));
+        if (returnPath != null && returnPath.replaceAll("[<>\\s]", "").isEmpty()) {
+            return true;
+        }
+        String from = lower(headerText(message, "From"));
+        if (from != null && (from.contains("mailer-daemon") || from.contains("postmaster") || from.contains("mail delivery")
+                || from.contains("mail administrator") || from.contains("mmsc") || from.contains("mailer"))) {
+            return true;
+        }
+        return subject != null && FAILURE_SUBJECT.matcher(subject).find() || original != null;
+    }
 
     private static List<Finding> fromText(Parts parts, MimeMessage message, InternetHeaders original) {
         String all = String.join("\n", parts.texts);

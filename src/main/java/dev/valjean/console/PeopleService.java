@@ -75,7 +75,7 @@ public class PeopleService {
     @Transactional
     public Person changeRole(long id, Role role, Long actingPersonId) {
         Person person = someoneElse(id, actingPersonId, "change your own role");
-        if (role == null) {
+        if (role == null || !role.forPeople()) {
             throw ValjeanException.field("ROLE_REQUIRED", "role", "Choose a role.");
         }
         if (person.role == Role.ADMIN && role != Role.ADMIN) {
@@ -128,7 +128,7 @@ public class PeopleService {
         if (name == null || name.isBlank() || name.strip().length() > 200) {
             throw ValjeanException.field("NAME_INVALID", "name", "Give a name of 1 to 200 characters.");
         }
-        if (role == null) {
+        if (role == null || !role.forPeople()) {
             throw ValjeanException.field("ROLE_INVALID", "role", "Choose a role.");
         }
         if (Person.findByEmail(address.normalized()).isPresent()) {
@@ -225,7 +225,7 @@ public class PeopleService {
         }
         EmailAddress address = EmailAddress.parse(email);
         Role role = highestRole(roleClaim);
-        if (role == null) {
+        if (role == null || !role.forPeople()) {
             throw ValjeanException.forbidden("Your account has no Valjean role. Ask whoever manages your company's sign-in to give you one ("
                     + sso.roleClaim() + ": ADMIN, EDITOR or SALES).");
         }
@@ -301,6 +301,7 @@ public class PeopleService {
             case ADMIN -> "an admin";
             case EDITOR -> "an editor";
             case SALES -> "a sales person";
+            case BOUNCES -> "a bounce feed";
         };
     }
 }

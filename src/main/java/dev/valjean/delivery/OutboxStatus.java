@@ -1,5 +1,5 @@
 package dev.valjean.delivery;
 
 public enum OutboxStatus {
-    QUEUED, SENDING, SENT, FAILED, SKIPPED
+    QUEUED, SENDING, SENT, FAILED, SKIPPED, PAUSED
 }

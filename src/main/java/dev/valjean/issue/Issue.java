@@ -39,6 +39,13 @@ public class Issue extends BaseEntity {
     public Instant sentAt;
     @Column(name = "cancelled_at")
     public Instant cancelledAt;
+    /** When the circuit breaker paused it, and why (the rate that tripped it). */
+    @Column(name = "paused_at", insertable = false, updatable = false)
+    public Instant pausedAt;
+    @Column(name = "paused_reason", insertable = false, updatable = false)
+    public String pausedReason;
+    @Column(name = "resumed_at", insertable = false, updatable = false)
+    public Instant resumedAt;
     @Column(name = "cadence_override")
     public String cadenceOverride;
     public Integer recipients;

@@ -45,10 +45,12 @@ public class IssueResource {
     }
 
     private final IssueService issues;
+    private final IssueBreaker breaker;
     private final Caller caller;
 
-    public IssueResource(IssueService issues, Caller caller) {
+    public IssueResource(IssueService issues, IssueBreaker breaker, Caller caller) {
         this.issues = issues;
+        this.breaker = breaker;
         this.caller = caller;
     }
 
@@ -95,10 +97,27 @@ public class IssueResource {
         return view(issues.sendNow(id, r == null ? null : r.overrideReason()));
     }
 
+    /** Cancels a draft or scheduled issue; an admin also cancels an issue its circuit breaker paused (its waiting messages are skipped). */
     @POST
     @Path("/{id}/cancel")
     public IssueView cancel(@PathParam("id") long id) {
+        if (breaker.isPaused(id)) {
+            if (caller.role() != Role.ADMIN) {
+                throw ValjeanException.forbidden("Only an admin cancels an issue that paused itself.");
+            }
+            breaker.cancel(id);
+            return view(issues.find(id));
+        }
         return view(issues.cancel(id));
+    }
+
+    /** An admin resumes an issue its circuit breaker paused: each waiting message is sent once. */
+    @POST
+    @Path("/{id}/resume")
+    @Authorized(Role.ADMIN)
+    public IssueView resume(@PathParam("id") long id) {
+        breaker.resume(id);
+        return view(issues.find(id));
     }
 
     IssueView view(Issue i) {

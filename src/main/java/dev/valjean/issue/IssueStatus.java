@@ -1,5 +1,5 @@
 package dev.valjean.issue;
 
 public enum IssueStatus {
-    DRAFT, SCHEDULED, SENDING, SENT, CANCELLED
+    DRAFT, SCHEDULED, SENDING, PAUSED, SENT, CANCELLED
 }

@@ -139,12 +139,32 @@ public class PreferenceService {
         return false;
     }
 
-    private boolean leave(Subscription s, String source, String ip, String userAgent) {
+    /**
+     * Ends every subscription of a person for a reason that is not theirs to state in a form (a
+     * spam complaint): each with a ledger event that says why. The number ended.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public int leaveAllBecause(long contactId, String source, String why) {
+        int left = 0;
+        for (Subscription s : Subscription.ofContact(contactId)) {
+            if (end(s)) {
+                ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source).detail(why));
+                left++;
+            }
+        }
+        return left;
+    }
+
+    /** Ends one subscription if it is pending or confirmed; false when it had ended already. */
+    private boolean end(Subscription s) {
         Instant now = clock.instant();
-        int changed = sql.update("""
+        return sql.update("""
                 UPDATE subscription SET status = 'UNSUBSCRIBED', unsubscribed_at = ?, updated_at = ?
-                WHERE id = ? AND status IN ('CONFIRMED', 'PENDING')""", now, now, s.id);
-        if (changed == 0) {
+                WHERE id = ? AND status IN ('CONFIRMED', 'PENDING')""", now, now, s.id) > 0;
+    }
+
+    private boolean leave(Subscription s, String source, String ip, String userAgent) {
+        if (!end(s)) {
             return false;
         }
         ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source)
