@@ -75,8 +75,12 @@ class ArchitectureTest {
                 .orShould().callConstructor(SmtpRelay.class, SmtpRelay.Settings.class)
                 .check(classes);
         noClasses().should().dependOnClassesThat().resideInAnyPackage("io.quarkus.mailer..", "io.vertx.ext.mail..",
-                "io.vertx.mutiny.ext.mail..", "jakarta.mail..", "javax.mail..")
+                "io.vertx.mutiny.ext.mail..", "javax.mail..")
                 .check(classes);
+        // Jakarta Mail reads bounce reports and the bounce mailbox; it has no transport anywhere.
+        noClasses().that().resideOutsideOfPackage("dev.valjean.bounce..").should().dependOnClassesThat().resideInAnyPackage("jakarta.mail..")
+                .check(classes);
+        noClasses().should().dependOnClassesThat().haveFullyQualifiedName("jakarta.mail.Transport").check(classes);
     }
 
     @Test

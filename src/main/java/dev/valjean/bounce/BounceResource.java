@@ -3,9 +3,13 @@ package dev.valjean.bounce;
 import java.util.List;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -29,6 +33,12 @@ public class BounceResource {
     }
 
     public record Answer(List<ResultView> results, String outcome, boolean repeated, boolean dryRun) {
+    }
+
+    public record Reports(List<BounceService.ReportLine> reports) {
+    }
+
+    public record Events(List<BounceService.EventLine> events) {
     }
 
     private final BounceService bounces;
@@ -55,5 +65,45 @@ public class BounceResource {
         BounceService.Outcome o = bounces.receive(raw, BounceService.Source.API, dryRun);
         return new Answer(o.results().stream().map(r -> new ResultView(r.recipient(), r.bounceClass(), r.status(), r.reason(), r.outboxId(),
                 r.action())).toList(), o.outcome(), o.repeated(), dryRun);
+    }
+
+    /** Kept reports, newest first; {@code outcome=UNATTRIBUTED} lists those no one could be found for. */
+    @GET
+    @Path("/reports")
+    @Authorized(Role.ADMIN)
+    public Reports reports(@QueryParam("outcome") String outcome, @QueryParam("before") Long before, @QueryParam("limit") Integer limit) {
+        if (outcome != null && !List.of("APPLIED", "UNATTRIBUTED", "NOTHING_FAILED", "UNREADABLE").contains(outcome)) {
+            throw ValjeanException.invalid("OUTCOME_INVALID", "outcome is one of APPLIED, UNATTRIBUTED, NOTHING_FAILED, UNREADABLE.");
+        }
+        return new Reports(bounces.reports(outcome, before, limit(limit)));
+    }
+
+    /** A kept report as it was received. */
+    @GET
+    @Path("/reports/{id}/raw")
+    @Produces("message/rfc822")
+    @Authorized(Role.ADMIN)
+    public Response raw(@PathParam("id") long id) {
+        return Response.ok(bounces.raw(id).orElseThrow(() -> ValjeanException.notFound("Report " + id))).build();
+    }
+
+    /** The bounce log: what each report said about whom, and what was done; by class, issue or address. */
+    @GET
+    @Path("/events")
+    @Authorized(Role.ADMIN)
+    public Events events(@QueryParam("class") String bounceClass, @QueryParam("issue") Long issue, @QueryParam("email") String email,
+            @QueryParam("before") Long before, @QueryParam("limit") Integer limit) {
+        String c = bounceClass == null ? null : bounceClass.toUpperCase(java.util.Locale.ROOT);
+        if (c != null && !List.of("HARD", "SOFT", "COMPLAINT", "OTHER", "DELIVERED").contains(c)) {
+            throw ValjeanException.invalid("CLASS_INVALID", "class is one of hard, soft, complaint, other, delivered.");
+        }
+        return new Events(bounces.events(c, issue, email, before, limit(limit)));
+    }
+
+    private static int limit(Integer limit) {
+        if (limit != null && (limit < 1 || limit > 500)) {
+            throw ValjeanException.invalid("LIMIT_INVALID", "limit is 1 to 500.");
+        }
+        return limit == null ? 100 : limit;
     }
 }

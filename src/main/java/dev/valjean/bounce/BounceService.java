@@ -104,6 +104,55 @@ public class BounceService {
         return apply(source, body, null, targets, false);
     }
 
+    /** A kept report, as listed for an admin. */
+    public record ReportLine(long id, Instant receivedAt, String source, String subject, String outcome, int bytes) {
+    }
+
+    /** Kept reports, newest first, optionally of one outcome (UNATTRIBUTED, UNREADABLE, APPLIED, NOTHING_FAILED). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<ReportLine> reports(String outcome, Long beforeId, int limit) {
+        return sql.rows("""
+                SELECT id, received_at, source, subject, outcome, coalesce(octet_length(raw), 0) AS bytes FROM bounce_report
+                WHERE (?::text IS NULL OR outcome = ?) AND (?::bigint IS NULL OR id < ?) ORDER BY id DESC LIMIT ?""",
+                outcome, outcome, beforeId, beforeId, limit).stream()
+                .map(r -> new ReportLine(((Number) r.get("id")).longValue(), (Instant) r.get("received_at"), (String) r.get("source"),
+                        (String) r.get("subject"), (String) r.get("outcome"), ((Number) r.get("bytes")).intValue())).toList();
+    }
+
+    /** The report as received (cut at the kept size), for an admin; empty when there is none or it was erased. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<byte[]> raw(long reportId) {
+        List<Map<String, Object>> r = sql.rows("SELECT raw FROM bounce_report WHERE id = ? AND raw IS NOT NULL", reportId);
+        return r.isEmpty() ? Optional.empty() : Optional.of((byte[]) r.get(0).get("raw"));
+    }
+
+    /** One line of the bounce log. */
+    public record EventLine(long id, Instant occurredAt, String source, String bounceClass, String reason, boolean aboutSender, String status,
+            String diagnostic, String email, Long outboxId, Long issueId, String attributedBy, String action, Long reportId) {
+    }
+
+    /** The bounce log, newest first, filtered by class, issue or address. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<EventLine> events(String bounceClass, Long issueId, String email, Long beforeId, int limit) {
+        Optional<String> hash = email == null ? Optional.empty() : hashOf(email);
+        if (email != null && hash.isEmpty()) {
+            return List.of();
+        }
+        return sql.rows("""
+                SELECT b.id, b.occurred_at, b.source, b.class, b.reason, b.about_sender, b.status, b.diagnostic, c.email, b.outbox_id,
+                       b.issue_id, b.attributed_by, b.action, b.report_id
+                FROM bounce_event b LEFT JOIN contact c ON c.id = b.contact_id
+                WHERE (?::text IS NULL OR b.class = ?) AND (?::bigint IS NULL OR b.issue_id = ?) AND (?::text IS NULL OR c.email_hash = ?)
+                  AND (?::bigint IS NULL OR b.id < ?)
+                ORDER BY b.id DESC LIMIT ?""", bounceClass, bounceClass, issueId, issueId, hash.orElse(null), hash.orElse(null), beforeId,
+                beforeId, limit).stream()
+                .map(r -> new EventLine(((Number) r.get("id")).longValue(), (Instant) r.get("occurred_at"), (String) r.get("source"),
+                        ((String) r.get("class")).toLowerCase(Locale.ROOT), (String) r.get("reason"), (Boolean) r.get("about_sender"),
+                        (String) r.get("status"), (String) r.get("diagnostic"), (String) r.get("email"), longOrNull(r.get("outbox_id")),
+                        longOrNull(r.get("issue_id")), (String) r.get("attributed_by"), (String) r.get("action"), longOrNull(r.get("report_id"))))
+                .toList();
+    }
+
     // ---- attribution
 
     /** A finding and, when found, the message and person it is about. */

@@ -83,7 +83,8 @@ public interface BounceConfig {
         @WithDefault("Unattributed")
         String unattributedFolder();
 
+        /** How often the mailbox is read (a duration, or "off"); read by the poller's schedule. */
         @WithDefault("60s")
-        Duration every();
+        String every();
     }
 }

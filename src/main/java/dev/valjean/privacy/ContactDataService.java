@@ -296,6 +296,10 @@ public class ContactDataService {
         sql.update("DELETE FROM sales_request WHERE contact_id = ?", contact.id);
         sql.update("DELETE FROM form_submission WHERE contact_id = ?", contact.id);
         sql.update("UPDATE contact SET time_zone = NULL WHERE id = ?", contact.id);
+        // Bounce reports name the address: the reports about them go, their events keep only class and counts (an issue's rates).
+        sql.update("UPDATE bounce_report SET raw = NULL, subject = NULL WHERE id IN (SELECT report_id FROM bounce_event WHERE contact_id = ?)",
+                contact.id);
+        sql.update("UPDATE bounce_event SET diagnostic = NULL WHERE contact_id = ?", contact.id);
         contact.email = null;
         contact.emailNormalized = null;
         contact.name = null;

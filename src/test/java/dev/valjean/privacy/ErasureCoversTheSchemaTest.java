@@ -59,7 +59,8 @@ class ErasureCoversTheSchemaTest {
 
     /** How to find a contact's rows in a table that has no contact_id of its own. */
     private static final Map<String, String> LINKED = Map.of(
-            "consent_evidence", "event_id IN (SELECT id FROM consent_event WHERE contact_id = ?)");
+            "consent_evidence", "event_id IN (SELECT id FROM consent_event WHERE contact_id = ?)",
+            "bounce_report", "id IN (SELECT report_id FROM bounce_event WHERE contact_id = ?)");
 
     @Inject
     TestData data;

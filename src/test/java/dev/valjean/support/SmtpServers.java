@@ -15,6 +15,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class SmtpServers implements QuarkusTestResourceLifecycleManager {
 
     public static GreenMail greenMail;
+    /** The bounce mailbox the application reads over IMAP (GreenMail's IMAP server). */
+    public static final String BOUNCE_MAILBOX = "bounces@bounces.valjean.test";
     public static ScriptedSmtpServer scripted;
     /** The CRM webhook endpoint that sales requests are posted to. */
     public static WebhookReceiver webhooks;
@@ -23,7 +25,9 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
     public static java.util.List<jakarta.mail.internet.MimeMessage> receivedBy(String address) throws Exception {
         java.util.List<jakarta.mail.internet.MimeMessage> found = new java.util.ArrayList<>();
         for (jakarta.mail.internet.MimeMessage m : greenMail.getReceivedMessages()) {
-            for (jakarta.mail.Address to : m.getAllRecipients()) {
+            // reports put straight into the bounce mailbox have no recipient headers
+            jakarta.mail.Address[] recipients = m.getAllRecipients();
+            for (jakarta.mail.Address to : recipients == null ? new jakarta.mail.Address[0] : recipients) {
                 if (to.toString().contains(address)) {
                     found.add(m);
                     break;
@@ -36,8 +40,10 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            greenMail = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+            greenMail = new GreenMail(new com.icegreen.greenmail.util.ServerSetup[] { ServerSetupTest.SMTP.dynamicPort(),
+                    ServerSetupTest.IMAP.dynamicPort() });
             greenMail.start();
+            greenMail.setUser(BOUNCE_MAILBOX, BOUNCE_MAILBOX, "bounce-secret");
             scripted = new ScriptedSmtpServer();
             webhooks = new WebhookReceiver();
         } catch (Exception e) {
@@ -46,6 +52,11 @@ public class SmtpServers implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new java.util.HashMap<>();
         String[] pairs = {
                 "valjean.smtp.port", String.valueOf(greenMail.getSmtp().getPort()),
+                "valjean.bounces.mailbox.host", "127.0.0.1",
+                "valjean.bounces.mailbox.port", String.valueOf(greenMail.getImap().getPort()),
+                "valjean.bounces.mailbox.protocol", "imap",
+                "valjean.bounces.mailbox.user", BOUNCE_MAILBOX,
+                "valjean.bounces.mailbox.password", "bounce-secret",
                 "valjean.sales.webhook-url", webhooks.url() };
         for (int i = 0; i < pairs.length; i += 2) {
             config.put(pairs[i], pairs[i + 1]);

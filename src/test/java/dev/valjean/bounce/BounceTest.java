@@ -1,0 +1,356 @@
+package dev.valjean.bounce;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import jakarta.inject.Inject;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import dev.valjean.auth.Role;
+import dev.valjean.delivery.Dispatcher;
+import dev.valjean.delivery.OutboxMessage;
+import dev.valjean.delivery.SmtpRelay;
+import dev.valjean.delivery.SmtpSubmitter;
+import dev.valjean.delivery.Verp;
+import dev.valjean.issue.IssueBreaker;
+import dev.valjean.support.MutableClock;
+import dev.valjean.support.SmtpServers;
+import dev.valjean.support.TestData;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+
+/** Bounces and complaints: parsed from real MIME, attributed, applied once; the issue's circuit breaker. */
+@QuarkusTest
+@QuarkusTestResource(SmtpServers.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class BounceTest {
+
+    static final String CSV_HEADER = "email,name,consented_at,consent_source,consent_text,confirmed_at\n";
+
+    @Inject
+    TestData data;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    Verp verp;
+    @Inject
+    MutableClock clock;
+    @Inject
+    BounceMailbox mailbox;
+    @Inject
+    IssueBreaker breaker;
+
+    @BeforeEach
+    void reset() throws Exception {
+        data.reset();
+        data.newsletter("weekly");
+    }
+
+    @Test
+    void a_delivery_status_notification_to_a_verp_address_is_classified_by_a_dry_run_then_applied_once() throws Exception {
+        OutboxMessage sent = data.enqueue("ann@example.com", 1, "hello:ann");
+        assertEquals(1, dispatcher.drain("t"));
+        String bounceTo = verp.envelopeFor(sent.id).orElseThrow();
+        byte[] dsn = dsn(bounceTo, "ann@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown",
+                "<not-ours@elsewhere.example>");
+        String bounces = data.token(Role.BOUNCES);
+
+        post(bounces, dsn, true).then().statusCode(200).body("dryRun", equalTo(true)).body("results", hasSize(1))
+                .body("results[0].recipient", equalTo("ann@example.com")).body("results[0].class", equalTo("hard"))
+                .body("results[0].status", equalTo("5.1.1")).body("results[0].reason", equalTo("userunknown"))
+                .body("results[0].outboxId", equalTo(sent.id.intValue()));
+        assertEquals(0, data.count("SELECT count(*) FROM suppression"), "a dry run changes nothing");
+        assertEquals(0, data.count("SELECT count(*) FROM bounce_event") + data.count("SELECT count(*) FROM bounce_report"));
+
+        post(bounces, dsn, false).then().statusCode(200).body("outcome", equalTo("APPLIED")).body("repeated", equalTo(false))
+                .body("results[0].action", equalTo("suppressed (hard bounce)"));
+        assertEquals("HARD_BOUNCE", data.text("SELECT reason FROM suppression"));
+        assertEquals("VERP", data.text("SELECT attributed_by FROM bounce_event"));
+        post(bounces, dsn, false).then().statusCode(200).body("repeated", equalTo(true));
+        assertEquals(1, data.count("SELECT count(*) FROM bounce_event"), "the same report counts once");
+
+        // The token may do nothing else; an empty body is a problem, not a guess.
+        given().auth().oauth2(bounces).get("/api/v1/issues/1").then().statusCode(403);
+        given().auth().oauth2(bounces).contentType("message/rfc822").body(new byte[0]).post("/api/v1/bounces/messages").then()
+                .statusCode(422).contentType("application/problem+json").body("code", equalTo("REPORT_EMPTY"));
+        given().auth().oauth2(data.token(Role.EDITOR)).contentType("message/rfc822").body(dsn).post("/api/v1/bounces/messages").then()
+                .statusCode(403);
+        given().contentType("message/rfc822").body(dsn).post("/api/v1/bounces/messages").then().statusCode(401);
+    }
+
+    @Test
+    void without_verp_the_returned_message_id_and_then_the_latest_message_attribute_the_report() throws Exception {
+        OutboxMessage first = data.enqueue("bob@example.com", 1, "hello:bob:1");
+        dispatcher.drain("t");
+        clock.advance(Duration.ofMinutes(1));
+        OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
+        dispatcher.drain("t");
+        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
+        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
+                messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
+        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
+                "<unknown@elsewhere.example>"), true).then().body("results[0].outboxId", equalTo(second.id.intValue()));
+        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "nobody@example.com", "failed", "5.1.1", "smtp; 550 user unknown",
+                "<unknown@elsewhere.example>"), false).then().body("outcome", equalTo("UNATTRIBUTED"))
+                .body("results[0].action", equalTo("nobody here has this address"));
+        assertEquals(0, data.count("SELECT count(*) FROM suppression"));
+    }
+
+    @Test
+    void a_bounce_lands_in_the_imap_mailbox_the_poller_suppresses_within_one_poll_and_the_next_issue_skips_the_person() throws Exception {
+        importConfirmed("weekly", "gone@example.com", "here@example.com");
+        long first = sendIssue("First");
+        assertEquals(2, dispatcher.drain("t"));
+        // The next issue is already queued for both when the bounce comes back.
+        long next = sendIssue("Second");
+        long row = data.count("SELECT o.id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'gone@example.com'");
+        // The receiving server's DSN goes to the VERP address; the bounce domain's catch-all puts it in the mailbox Valjean reads.
+        MimeMessage report = new MimeMessage(Session.getInstance(new Properties()), new java.io.ByteArrayInputStream(
+                dsn(verp.envelopeFor(row).orElseThrow(), "gone@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 No such user", null)));
+        SmtpServers.greenMail.getUserManager().getUser(SmtpServers.BOUNCE_MAILBOX).deliver(report);
+        // and something that is no bounce of ours at all: kept for a person, not deleted
+        MimeMessage stray = new MimeMessage(Session.getInstance(new Properties()));
+        stray.setFrom("MAILER-DAEMON@elsewhere.example");
+        stray.setSubject("Undeliverable: hello");
+        stray.setText("Your message to stranger@elsewhere.example could not be delivered: 550 5.1.1 User unknown");
+        stray.saveChanges();
+        SmtpServers.greenMail.getUserManager().getUser(SmtpServers.BOUNCE_MAILBOX).deliver(stray);
+
+        BounceMailbox.Poll poll = mailbox.poll();
+        assertEquals(new BounceMailbox.Poll(1, 1, 0, 0), poll);
+        assertEquals("HARD_BOUNCE", data.text("SELECT s.reason FROM suppression s JOIN contact c ON c.email_hash = s.email_hash WHERE c.email = 'gone@example.com'"));
+        assertEquals(0, inFolder("INBOX"), "nothing is left unread");
+        assertEquals(1, inFolder("Processed"));
+        assertEquals(1, inFolder("Unattributed"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/bounces/reports?outcome=UNATTRIBUTED").then().statusCode(200)
+                .body("reports", hasSize(1)).body("reports[0].subject", equalTo("Undeliverable: hello"));
+        assertEquals(new BounceMailbox.Poll(0, 0, 0, 0), mailbox.poll(), "a second poll finds nothing new");
+        assertEquals(1, data.count("SELECT count(*) FROM bounce_event WHERE issue_id = " + first + " AND class = 'HARD'"));
+
+        dispatcher.drain("t");
+        assertEquals("SKIPPED SUPPRESSED_HARD_BOUNCE", data.text("SELECT o.status || ' ' || o.status_reason FROM outbox o JOIN contact c ON c.id = o.contact_id "
+                + "WHERE c.email = 'gone@example.com' AND o.content_ref = 'issue:" + next + "'"));
+        assertEquals(1, SmtpServers.receivedBy("gone@example.com").size(), "only the first issue reached the address");
+        assertEquals(2, SmtpServers.receivedBy("here@example.com").size());
+        // and a later issue leaves the address out from the start
+        long third = sendIssue("Third");
+        assertEquals(0, data.count("SELECT count(*) FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'gone@example.com' "
+                + "AND o.content_ref = 'issue:" + third + "'"));
+    }
+
+    @Test
+    void an_arf_complaint_ends_every_subscription_and_enrollment_of_the_person_with_ledger_events() throws Exception {
+        data.newsletter("monthly");
+        importConfirmed("weekly", "cat@client.example");
+        importConfirmed("monthly", "cat@client.example");
+        String sales = data.token(Role.SALES);
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "Client SA", "customer", true, "customerSince", "2025-01-01"))
+                .put("/api/v1/accounts/client").then().statusCode(201);
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("account", "client", "name", "Renewal", "status", "WON",
+                "contacts", List.of(Map.of("email", "cat@client.example")))).put("/api/v1/opportunities/renewal").then().statusCode(201);
+        int sequence = given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("name", "Onboarding", "purpose", "CUSTOMER_SUCCESS",
+                "steps", List.of(Map.of("delayHours", 48, "subject", "Tips", "body", "Short note.")))).post("/api/v1/sequences").then()
+                .statusCode(201).extract().path("id");
+        given().auth().oauth2(sales).contentType(ContentType.JSON).body(Map.of("email", "cat@client.example"))
+                .post("/api/v1/sequences/" + sequence + "/enrollments").then().statusCode(201);
+        long issue = sendIssue("Hello");
+        dispatcher.drain("t");
+        String messageId = data.text("SELECT message_id FROM outbox WHERE content_ref = 'issue:" + issue + "'");
+
+        post(TestData.ADMIN, arf("cat@client.example", messageId), false).then().statusCode(200)
+                .body("results[0].class", equalTo("complaint")).body("results[0].reason", equalTo("feedback"))
+                .body("results[0].action", containsString("2 subscription(s) and 1 sequence(s) ended"));
+        assertEquals("COMPLAINT", data.text("SELECT reason FROM suppression"));
+        assertEquals(0, data.count("SELECT count(*) FROM subscription WHERE status <> 'UNSUBSCRIBED'"));
+        assertEquals(2, data.count("SELECT count(*) FROM consent_event WHERE event = 'UNSUBSCRIBED' AND source = 'COMPLAINT' "
+                + "AND detail = 'reported a message as spam'"));
+        assertEquals("ENDED COMPLAINT", data.text("SELECT status || ' ' || ended_reason FROM enrollment"));
+        assertEquals(1, data.count("SELECT count(*) FROM bounce_event WHERE class = 'COMPLAINT' AND attributed_by = 'MESSAGE_ID' AND issue_id = " + issue));
+    }
+
+    @Test
+    void soft_bounces_about_the_recipient_on_three_days_suppress_and_a_later_delivery_resets_the_count() throws Exception {
+        clock.freeze(Instant.parse("2026-03-02T10:00:00Z"));
+        // Dee: mailbox full on three different days (twice on the first) within 30 days: suppressed on the third day.
+        softBounce("dee@example.com", "dee:1").then().body("results[0].action", equalTo("counted (soft bounce day 1 of 3)"));
+        softBounce("dee@example.com", "dee:2").then().body("results[0].action", equalTo("counted (soft bounce day 1 of 3)"));
+        clock.advance(Duration.ofDays(1));
+        softBounce("dee@example.com", "dee:3").then().body("results[0].action", equalTo("counted (soft bounce day 2 of 3)"));
+        clock.advance(Duration.ofDays(2));
+        assertEquals(0, data.count("SELECT count(*) FROM suppression"));
+        softBounce("dee@example.com", "dee:4").then().body("results[0].action", equalTo("suppressed (soft bounces on 3 days)"));
+        assertEquals(1, data.count("SELECT count(*) FROM suppression WHERE reason = 'HARD_BOUNCE'"));
+
+        // Eve: two days of bounces, then a message that goes through and stays quiet for the quiet period: the count starts again.
+        softBounce("eve@example.com", "eve:1");
+        clock.advance(Duration.ofDays(1));
+        softBounce("eve@example.com", "eve:2").then().body("results[0].action", equalTo("counted (soft bounce day 2 of 3)"));
+        data.enqueue("eve@example.com", 1, "eve:fine");
+        dispatcher.drain("t");
+        clock.advance(Duration.ofDays(4));
+        softBounce("eve@example.com", "eve:3").then().body("results[0].action", equalTo("counted (soft bounce day 1 of 3)"));
+        assertEquals(1, data.count("SELECT count(*) FROM suppression"), "Eve is not suppressed");
+
+        // A refusal of the sender (blocked, 5.7.1) is never the recipient's fault.
+        OutboxMessage m = data.enqueue("fay@example.com", 1, "fay:1");
+        dispatcher.drain("t");
+        for (int day = 0; day < 4; day++) {
+            post(TestData.ADMIN, dsn(verp.envelopeFor(m.id).orElseThrow(), "fay@example.com", "failed", "5.7.1",
+                    "smtp; 550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org " + day, null), false)
+                    .then().body("results[0].reason", equalTo("blocked"))
+                    .body("results[0].action", equalTo("kept for the sender's reputation (not the recipient's fault)"));
+            clock.advance(Duration.ofDays(1));
+        }
+        assertEquals(1, data.count("SELECT count(*) FROM suppression"), "Fay is not suppressed");
+    }
+
+    @Test
+    void a_synchronous_block_of_the_sender_suppresses_nobody_and_counts_toward_the_breaker_which_pauses_the_issue() throws Exception {
+        List<String> people = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            people.add((i <= 2 ? "blocked-" : "reader-") + i + "@example.com");
+        }
+        importConfirmed("weekly", people.toArray(String[]::new));
+        long issue = sendIssue("Blocked");
+        SmtpSubmitter viaScripted = new SmtpSubmitter(new SmtpRelay(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
+                dev.valjean.delivery.SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(5))), java.util.Optional.empty(), false, clock, 2);
+        while (dispatcher.dispatchBatch("t", viaScripted) > 0) {
+            // until the queue is empty
+        }
+        assertEquals(2, data.count("SELECT count(*) FROM outbox WHERE status = 'FAILED' AND last_reply LIKE '550 5.7.1%'"));
+        assertEquals(0, data.count("SELECT count(*) FROM suppression"), "a block of the sender suppresses nobody");
+        IssueBreaker.Figures f = breaker.figures(issue, null);
+        assertEquals(new IssueBreaker.Figures(20, 0, 0, 2), f);
+    }
+
+    @Test
+    void complaints_while_an_issue_sends_pause_it_at_the_threshold_and_resume_sends_each_remaining_message_once() throws Exception {
+        List<String> people = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            people.add("reader-" + i + "@example.com");
+        }
+        importConfirmed("weekly", people.toArray(String[]::new));
+        long issue = sendIssue("Big news");
+        // Half the issue goes now; the rest is not due yet (as in a long send).
+        data.count("WITH later AS (UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE content_ref = 'issue:" + issue
+                + "' AND id > (SELECT min(id) + 19 FROM outbox WHERE content_ref = 'issue:" + issue + "') RETURNING 1) SELECT count(*) FROM later");
+        assertEquals(20, dispatcher.drain("t"));
+        String messageId = data.text("SELECT o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'reader-3@example.com'");
+
+        post(TestData.ADMIN, arf("reader-3@example.com", messageId), false).then().statusCode(200);
+        assertEquals("PAUSED", data.text("SELECT status FROM issue WHERE id = " + issue));
+        assertTrue(data.text("SELECT paused_reason FROM issue WHERE id = " + issue).startsWith("1 spam complaints in 20 messages (5.00 %"),
+                data.text("SELECT paused_reason FROM issue WHERE id = " + issue));
+        assertEquals(20, data.count("SELECT count(*) FROM outbox WHERE status = 'PAUSED'"));
+        assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'issue.paused'"));
+        data.count("WITH due AS (UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE status = 'PAUSED' RETURNING 1) SELECT count(*) FROM due");
+        assertEquals(0, dispatcher.drain("t"), "nothing goes while paused");
+        given().auth().oauth2(data.token(Role.EDITOR)).post("/api/v1/issues/" + issue + "/resume").then().statusCode(403);
+
+        given().auth().oauth2(TestData.ADMIN).post("/api/v1/issues/" + issue + "/resume").then().statusCode(200).body("status", equalTo("SENDING"));
+        given().auth().oauth2(TestData.ADMIN).post("/api/v1/issues/" + issue + "/resume").then().statusCode(409)
+                .body("code", equalTo("ISSUE_NOT_PAUSED"));
+        assertEquals(20, dispatcher.drain("t"));
+        assertEquals(0, dispatcher.drain("t"));
+        Map<String, Integer> received = new TreeMap<>();
+        for (String p : people) {
+            received.put(p, SmtpServers.receivedBy(p).size());
+        }
+        assertTrue(received.values().stream().allMatch(n -> n == 1), "each reader got the issue exactly once: " + received);
+        assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'issue.resumed'"));
+        breaker.check(issue);
+        assertEquals("SENDING", data.text("SELECT status FROM issue WHERE id = " + issue), "after a resume the breaker counts afresh");
+    }
+
+    // ---- helpers
+
+    private Response softBounce(String email, String key) throws Exception {
+        OutboxMessage m = data.enqueue(email, 1, key);
+        dispatcher.drain("t");
+        return post(TestData.ADMIN, dsn(verp.envelopeFor(m.id).orElseThrow(), email, "failed", "5.2.2",
+                "smtp; 552 5.2.2 <" + email + ">: Mailbox full " + key, null), false);
+    }
+
+    private Response post(String token, byte[] raw, boolean dryRun) {
+        return given().auth().oauth2(token).contentType("message/rfc822").body(raw).post("/api/v1/bounces/messages?dryRun=" + dryRun);
+    }
+
+    private long sendIssue(String subject) {
+        String editor = data.token(Role.EDITOR);
+        int id = given().auth().oauth2(editor).contentType(ContentType.JSON)
+                .body(Map.of("subject", subject, "items", List.of(Map.of("title", "One", "body", "A short note.", "url", "https://valjean.test/1"))))
+                .post("/api/v1/newsletters/weekly/issues").then().statusCode(201).extract().path("id");
+        given().auth().oauth2(editor).contentType(ContentType.JSON).body("{\"overrideReason\": \"test of bounces\"}").post("/api/v1/issues/" + id + "/send")
+                .then().statusCode(200);
+        return id;
+    }
+
+    private void importConfirmed(String slug, String... emails) {
+        StringBuilder csv = new StringBuilder(CSV_HEADER);
+        for (String e : emails) {
+            csv.append(e).append(",Reader,2024-01-01T10:00:00Z,https://old.example/form,Send me the letter,2024-01-01T10:05:00Z\n");
+        }
+        data.request().contentType("text/csv").body(csv.toString()).post("/api/v1/newsletters/" + slug + "/imports").then().statusCode(201)
+                .body("imported", equalTo(emails.length));
+    }
+
+    private long inFolder(String name) throws Exception {
+        var store = SmtpServers.greenMail.getManagers().getImapHostManager();
+        var user = SmtpServers.greenMail.getUserManager().getUser(SmtpServers.BOUNCE_MAILBOX);
+        var folder = name.equals("INBOX") ? store.getInbox(user) : store.getFolder(user, name);
+        return folder == null ? 0 : folder.getMessageCount();
+    }
+
+    /** A delivery status notification as a receiving server writes it (RFC 3464). */
+    static byte[] dsn(String to, String recipient, String action, String status, String diagnostic, String originalMessageId) {
+        return report("delivery-status", to, "MAILER-DAEMON@mx.elsewhere.example", "Undelivered Mail Returned to Sender",
+                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.\r\n\r\n<" + recipient
+                        + ">: " + diagnostic,
+                "message/delivery-status", "Reporting-MTA: dns; mx.elsewhere.example\r\n\r\nFinal-Recipient: rfc822; " + recipient
+                        + "\r\nAction: " + action + "\r\nStatus: " + status + "\r\nDiagnostic-Code: " + diagnostic,
+                "From: sender@valjean.test\r\nTo: " + recipient + "\r\nSubject: Hello"
+                        + (originalMessageId == null ? "" : "\r\nMessage-ID: " + originalMessageId));
+    }
+
+    /** A feedback report (RFC 5965) as a mailbox provider sends it when a person marks a message as spam. */
+    static byte[] arf(String recipient, String originalMessageId) {
+        return report("feedback-report", "abuse@valjean.test", "feedback@provider.example", "FW: Hello",
+                "This is an email abuse report for an email message received from IP 192.0.2.1.",
+                "message/feedback-report", "Feedback-Type: abuse\r\nUser-Agent: ProviderFBL/1.0\r\nVersion: 1\r\n"
+                        + "Original-Mail-From: <bounces@valjean.test>\r\nOriginal-Rcpt-To: <" + recipient + ">\r\n"
+                        + "Arrival-Date: Thu, 8 Mar 2026 14:00:00 +0000",
+                "From: news@valjean.test\r\nTo: " + recipient + "\r\nSubject: Hello\r\nMessage-ID: " + originalMessageId);
+    }
+
+    /** A multipart/report as mail servers write it: the words for people, the machine-readable part, the returned headers. */
+    private static byte[] report(String reportType, String to, String from, String subject, String human, String machineType, String machine,
+            String returnedHeaders) {
+        String b = "b-" + Integer.toHexString((to + subject + machine).hashCode());
+        String raw = "Return-Path: <>\r\nFrom: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject
+                + "\r\nDate: Thu, 8 Mar 2026 14:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=" + reportType
+                + "; boundary=\"" + b + "\"\r\n\r\n--" + b + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + human + "\r\n\r\n--" + b
+                + "\r\nContent-Type: " + machineType + "\r\n\r\n" + machine + "\r\n\r\n--" + b + "\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                + returnedHeaders + "\r\n\r\n--" + b + "--\r\n";
+        return raw.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}
