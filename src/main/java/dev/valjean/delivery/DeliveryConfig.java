@@ -56,6 +56,13 @@ public interface DeliveryConfig {
     /** Domain of generated Message-IDs; defaults to the domain of the configured From address. */
     Optional<String> messageIdDomain();
 
+    /**
+     * The last field of each message's Feedback-ID header (campaign:list:type:sender), which
+     * Gmail's feedback loop reports complaint rates by; stable for one sender.
+     */
+    @io.smallrye.config.WithDefault("valjean")
+    String feedbackSenderId();
+
     /** Reply-To added to every message, if set. */
     Optional<String> replyTo();
 }

@@ -23,7 +23,7 @@ public interface DkimConfig {
 
     /**
      * Headers to sign, in order; default From, To, Subject, Reply-To, List-Unsubscribe,
-     * List-Unsubscribe-Post, List-Id, MIME-Version, Content-Type. Date and Message-ID are left
+     * List-Unsubscribe-Post, List-Id, Feedback-ID, MIME-Version, Content-Type. Date and Message-ID are left
      * out because relays such as Amazon SES rewrite them.
      */
     Optional<List<String>> signedHeaders();

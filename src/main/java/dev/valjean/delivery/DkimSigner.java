@@ -31,7 +31,7 @@ public final class DkimSigner {
      * signature over them fails after the relay).
      */
     public static final List<String> SIGNED_HEADERS = List.of("From", "To", "Subject", "Reply-To", "List-Unsubscribe",
-            "List-Unsubscribe-Post", "List-Id", "MIME-Version", "Content-Type");
+            "List-Unsubscribe-Post", "List-Id", "Feedback-ID", "MIME-Version", "Content-Type");
     /** Over-signed by default (named once more than they occur), so nobody can add a second one after signing. */
     public static final List<String> OVERSIGNED_HEADERS = List.of("From", "To", "Subject");
 

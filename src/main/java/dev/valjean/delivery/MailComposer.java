@@ -28,12 +28,32 @@ public class MailComposer {
     @jakarta.inject.Inject
     Verp verp;
 
+    private final String feedbackSender;
+
     public MailComposer(Clock clock, DeliveryConfig config, SmtpConfig smtp,
             jakarta.enterprise.inject.Instance<ContentRenderer> renderers) {
         this.clock = clock;
         this.replyTo = config.replyTo();
+        this.feedbackSender = token(config.feedbackSenderId());
         this.defaultFrom = smtp.from();
         renderers.forEach(r -> this.renderers.put(r.prefix(), r));
+    }
+
+    /**
+     * Gmail's Feedback-ID, campaign:list:type:sender: the issue (or the kind of basis), the
+     * newsletter's list, the purpose, and this sender, so complaint rates come back per issue.
+     */
+    String feedbackId(OutboxRepository.Claimed row) {
+        String campaign = row.contentRef() != null ? token(row.contentRef()) : token(row.basisType());
+        // List-Id is "name <id.domain>" (RFC 2919): the id's first label names the list
+        String list = row.listId() == null ? "none" : token(row.listId().replaceAll("^.*<([^>]*)>.*$", "$1").split("\\.")[0]);
+        return campaign + ":" + list + ":" + row.purpose().name().toLowerCase(java.util.Locale.ROOT) + ":" + feedbackSender;
+    }
+
+    /** A Feedback-ID field: letters, digits and hyphens only (a colon separates the fields). */
+    private static String token(String s) {
+        String t = s == null ? "" : s.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+|-+$", "");
+        return t.isEmpty() ? "none" : t.length() > 40 ? t.substring(0, 40) : t;
     }
 
     public OutgoingMail compose(OutboxRepository.Claimed row) {
@@ -57,6 +77,7 @@ public class MailComposer {
         if (row.purpose() == Purpose.NURTURE) {
             headers.add(new OutgoingMail.Header("Auto-Submitted", "auto-generated"));
         }
+        headers.add(new OutgoingMail.Header("Feedback-ID", feedbackId(row)));
         // To the address as the person typed it (the domain in ASCII): the identity's lower case is not theirs.
         String to = deliverable(row.email());
         return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(to),

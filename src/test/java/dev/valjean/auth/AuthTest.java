@@ -95,6 +95,11 @@ class AuthTest {
             Map.entry("POST /api/v1/issues/{id}/schedule", "ADMIN EDITOR"),
             Map.entry("POST /api/v1/issues/{id}/send", "ADMIN EDITOR"),
             Map.entry("POST /api/v1/issues/{id}/cancel", "ADMIN EDITOR"),
+            Map.entry("POST /api/v1/issues/{id}/resume", "ADMIN"),
+            Map.entry("POST /api/v1/bounces/messages", "ADMIN BOUNCES"),
+            Map.entry("GET /api/v1/bounces/reports", "ADMIN"),
+            Map.entry("GET /api/v1/bounces/reports/{id}/raw", "ADMIN"),
+            Map.entry("GET /api/v1/bounces/events", "ADMIN"),
             Map.entry("PUT /api/v1/accounts/{externalId}", "ADMIN SALES"),
             Map.entry("GET /api/v1/accounts/{externalId}", "ADMIN SALES"),
             Map.entry("PUT /api/v1/opportunities/{externalId}", "ADMIN SALES"),
@@ -219,7 +224,7 @@ class AuthTest {
         assertEquals(openApiOperationCount(), byKey.keySet().stream().filter(k -> !EXPECTED.get(k).startsWith(CONSOLE)).count(),
                 "the scan finds every operation of the OpenAPI document (console pages are not in it)");
         Map<Role, String> tokens = Map.of(Role.EDITOR, data.token(Role.EDITOR), Role.SALES, data.token(Role.SALES),
-                Role.ADMIN, TestData.ADMIN);
+                Role.ADMIN, TestData.ADMIN, Role.BOUNCES, data.token(Role.BOUNCES));
 
         Map<String, Endpoint> everything = new java.util.TreeMap<>(byKey);
         EXPECTED_Q.keySet().forEach(k -> everything.put(k, new Endpoint("GET", k.substring(4), "application/json")));
@@ -315,8 +320,12 @@ class AuthTest {
             request = request.multiPart("x", "1");
         } else if (!endpoint.method().equals("GET") && !endpoint.method().equals("DELETE")) {
             boolean json = endpoint.consumes().contains("json");
-            request = request.contentType(json ? "application/json" : endpoint.consumes().contains("csv") ? "text/csv"
-                    : "application/x-www-form-urlencoded").body(json ? "{}" : "x=1");
+            if (endpoint.consumes().contains("rfc822")) {
+                request = request.contentType("message/rfc822").body("Subject: x\r\n\r\nx\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } else {
+                request = request.contentType(json ? "application/json" : endpoint.consumes().contains("csv") ? "text/csv"
+                        : "application/x-www-form-urlencoded").body(json ? "{}" : "x=1");
+            }
         }
         return request.request(endpoint.method(), endpoint.path());
     }

@@ -124,6 +124,9 @@ class BounceTest {
         // The next issue is already queued for both when the bounce comes back.
         long next = sendIssue("Second");
         long row = data.count("SELECT o.id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'gone@example.com'");
+        // Gmail's feedback loop reports complaint rates per Feedback-ID: the issue, its list, the purpose, this sender
+        String feedbackId = SmtpServers.receivedBy("gone@example.com").get(0).getHeader("Feedback-ID", null);
+        assertTrue(feedbackId.matches("issue-" + first + ":weekly:newsletter:valjean"), feedbackId);
         // The receiving server's DSN goes to the VERP address; the bounce domain's catch-all puts it in the mailbox Valjean reads.
         MimeMessage report = new MimeMessage(Session.getInstance(new Properties()), new java.io.ByteArrayInputStream(
                 dsn(verp.envelopeFor(row).orElseThrow(), "gone@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 No such user", null)));
