@@ -41,6 +41,16 @@ CREATE INDEX bounce_event_issue ON bounce_event (issue_id, class) WHERE issue_id
 CREATE INDEX bounce_event_recent ON bounce_event (occurred_at DESC, id DESC);
 CREATE UNIQUE INDEX bounce_event_once ON bounce_event (report_id, contact_id) WHERE report_id IS NOT NULL AND contact_id IS NOT NULL;
 
+-- Events a provider's webhook delivered, by the provider's id (an SNS MessageId, a SendGrid event id,
+-- a Mailgun token), so a replay is known; kept for a day past the signature's tolerance.
+CREATE TABLE provider_event_seen (
+    provider text        NOT NULL CHECK (provider IN ('SES', 'SENDGRID', 'POSTMARK', 'MAILGUN')),
+    event_id text        NOT NULL CHECK (length(event_id) BETWEEN 1 AND 200),
+    seen_at  timestamptz NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+CREATE INDEX provider_event_seen_at ON provider_event_seen (seen_at);
+
 -- A returned message names its original by Message-ID.
 CREATE INDEX outbox_message_id ON outbox (message_id);
 

@@ -58,8 +58,9 @@ public class AuthFilter {
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (isPublic(method, type)) {
-            // Public endpoints serve anonymous visitors; a server-to-server caller may still identify itself.
-            if (header != null) {
+            // Public endpoints serve anonymous visitors; a server-to-server caller may still identify itself with a token.
+            // Another scheme (a provider's webhook with basic credentials) is the endpoint's own business.
+            if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 caller.authenticated(verify(header));
             }
             return;

@@ -11,7 +11,9 @@ public enum BounceClass {
     /** The person reported the mail as spam. */
     COMPLAINT,
     /** Neither (an auto-reply). */
-    OTHER;
+    OTHER,
+    /** A provider's report that the message was delivered (resets the soft-bounce count). */
+    DELIVERED;
 
     public String word() {
         return name().toLowerCase(Locale.ROOT);

@@ -32,7 +32,8 @@ public enum BounceReason {
     REJECTED(BounceClass.SOFT, true, "the sender's address was refused"),
     NORELAYING(BounceClass.SOFT, true, "the receiving server refused to relay"),
     FEEDBACK(BounceClass.COMPLAINT, false, "the person reported the message as spam"),
-    VACATION(BounceClass.OTHER, false, "an automatic reply");
+    VACATION(BounceClass.OTHER, false, "an automatic reply"),
+    DELIVERED(BounceClass.DELIVERED, false, "delivered");
 
     private final BounceClass bounceClass;
     private final boolean aboutSender;

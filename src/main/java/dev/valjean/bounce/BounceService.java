@@ -308,6 +308,9 @@ public class BounceService {
                 }
                 return "counted (soft bounce day " + days + " of " + config.softThreshold() + ")";
             }
+            case DELIVERED -> {
+                return "delivered (the soft-bounce count starts again)";
+            }
             default -> {
                 return "nothing to do";
             }

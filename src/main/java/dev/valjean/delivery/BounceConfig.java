@@ -40,6 +40,36 @@ public interface BounceConfig {
     /** A bounce mailbox read over IMAP; off without a host. */
     Mailbox mailbox();
 
+    /** Amazon SES through SNS: the topics whose notifications are taken (any topic when unset). */
+    Ses ses();
+
+    /** SendGrid's Event Webhook: its verification key (base64 of the EC public key); off without it. */
+    Optional<String> sendgridPublicKey();
+
+    /** Postmark's bounce webhook: the basic credentials set on it; off without them. */
+    Optional<String> postmarkUser();
+
+    Optional<String> postmarkPassword();
+
+    /** Mailgun's webhook signing key; off without it. */
+    Optional<String> mailgunSigningKey();
+
+    /** How old a signed webhook may be (SendGrid, Mailgun); older is refused as a replay. */
+    @WithDefault("5m")
+    Duration webhookTolerance();
+
+    interface Ses {
+        /** On (false: the endpoint answers 404). */
+        @WithDefault("false")
+        boolean enabled();
+
+        Optional<java.util.List<String>> topicArns();
+
+        /** How old an SNS message may be; SNS retries for up to an hour. */
+        @WithDefault("1h")
+        Duration tolerance();
+    }
+
     interface Breaker {
         /** Messages that must have gone before the rates count. */
         @WithDefault("1000")
