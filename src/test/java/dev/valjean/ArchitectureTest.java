@@ -87,7 +87,7 @@ class ArchitectureTest {
     void delivery_mail_and_the_shared_rooms_import_no_feature() {
         String[] features = { "dev.valjean.subscription..", "dev.valjean.issue..", "dev.valjean.nurture..",
                 "dev.valjean.crm..", "dev.valjean.form..", "dev.valjean.sales..", "dev.valjean.newsletter..",
-                "dev.valjean.privacy..", "dev.valjean.abuse.." };
+                "dev.valjean.privacy..", "dev.valjean.abuse..", "dev.valjean.bounce.." };
         noClasses().that().resideInAnyPackage("dev.valjean.delivery..", "dev.valjean.common..", "dev.valjean.mail..",
                 "dev.valjean.auth..", "dev.valjean.contact..", "dev.valjean.consent..")
                 .should().dependOnClassesThat().resideInAnyPackage(features)

@@ -274,7 +274,7 @@ public final class BounceParser {
         String type = parts.feedback.isEmpty() ? null : unfold(parts.feedback.get(0).getHeader("Feedback-Type", null));
         List<Finding> out = new ArrayList<>();
         for (String r : recipients) {
-            out.add(new Finding(r, BounceReason.FEEDBACK, null, type == null ? "abuse" : type.strip()));
+            out.add(new Finding(r, BounceReason.FEEDBACK, null, "Feedback-Type: " + (type == null ? "abuse" : type.strip())));
         }
         return out;
     }

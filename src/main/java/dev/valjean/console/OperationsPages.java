@@ -65,7 +65,7 @@ public class OperationsPages {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance operations(Frame frame, OutboxRepository.Now outbox, Relay relay, Identity identity, List<Check> checks,
-                List<ApiToken> tokens, Created created, String error);
+                List<ApiToken> tokens, Created created, String error, List<Refusal> refusals);
     }
 
     @Inject
@@ -87,6 +87,26 @@ public class OperationsPages {
     Frames frames;
     @Inject
     Clock clock;
+    @Inject
+    dev.valjean.common.Sql sql;
+
+    /** Refusals of the sender or the message over the last week, by reason: the sender's reputation or set-up failing. */
+    public record Refusal(String reason, long count) {
+    }
+
+    private List<Refusal> refusals() {
+        java.time.Instant since = clock.instant().minus(java.time.Duration.ofDays(7));
+        List<Refusal> out = new java.util.ArrayList<>(sql.rows("""
+                SELECT reason, count(*) AS n FROM bounce_event WHERE about_sender AND occurred_at > ? GROUP BY reason ORDER BY n DESC, reason""",
+                since).stream().map(r -> new Refusal(r.get("reason") + " (reported)", ((Number) r.get("n")).longValue())).toList());
+        long sync = sql.firstLong("""
+                SELECT count(*) FROM outbox WHERE status = 'FAILED' AND updated_at > ? AND last_reply ~ '^5[0-9][0-9][ -]5\\.7\\.'""", since)
+                .orElse(0L);
+        if (sync > 0) {
+            out.add(new Refusal("refused at submission (5.7.x)", sync));
+        }
+        return out;
+    }
 
     @GET
     public TemplateInstance page() {
@@ -135,7 +155,8 @@ public class OperationsPages {
         Identity identity = new Identity(smtp.from(), dkim.map(DkimSigner::dnsName).orElse(null), dkim.map(DkimSigner::txtRecord).orElse(null),
                 dkim.map(d -> zoneStrings(d.txtRecord())).orElse(List.of()), dkim.map(DkimSigner::keyBits).orElse(null));
         return Templates.operations(frames.of("Operations", "operations", "Operations"), outbox.now(clock.instant()),
-                new Relay(health.getStatus() == HealthCheckResponse.Status.UP, detail), identity, checks(dkim), tokens.list(), created, error);
+                new Relay(health.getStatus() == HealthCheckResponse.Status.UP, detail), identity, checks(dkim), tokens.list(), created, error,
+                refusals());
     }
 
     private List<Check> checks(Optional<DkimSigner> dkim) {

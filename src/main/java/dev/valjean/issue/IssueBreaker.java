@@ -97,6 +97,26 @@ public class IssueBreaker {
         return Optional.empty();
     }
 
+    /** An issue's bounce figures since it started, for its page. */
+    public record Rates(long gone, long hardBounces, long softBounces, long complaints, long senderRefusals, String hardLimit,
+            String complaintLimit, String senderLimit, long minimumSent) {
+        public String percent(long n) {
+            return gone == 0 ? "–" : String.format(Locale.ROOT, "%.2f %%", 100.0 * n / gone);
+        }
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Rates rates(long issueId) {
+        Figures f = figures(issueId, null);
+        long soft = sql.firstLong("SELECT count(*) FROM bounce_event WHERE issue_id = ? AND class = 'SOFT' AND NOT about_sender", issueId).orElse(0L);
+        return new Rates(f.gone(), f.hardBounces(), soft, f.complaints(), f.senderRefusals(), limit(limits.hardBounceRate()),
+                limit(limits.complaintRate()), limit(limits.senderRefusalRate()), limits.minimumSent());
+    }
+
+    private static String limit(double rate) {
+        return new java.math.BigDecimal(Double.toString(100 * rate)).stripTrailingZeros().toPlainString() + " %";
+    }
+
     /** The figures the breaker reads, since the issue started or was last resumed. */
     public Figures figures(long issueId, Instant since) {
         Map<String, Object> o = sql.rows("""
@@ -131,13 +151,14 @@ public class IssueBreaker {
         }
         double gone = f.gone();
         if (f.complaints() / gone >= limits.complaintRate()) {
-            return Optional.of(rate("spam complaints", f.complaints(), f.gone(), limits.complaintRate()));
+            return Optional.of(rate(f.complaints() == 1 ? "spam complaint" : "spam complaints", f.complaints(), f.gone(), limits.complaintRate()));
         }
         if (f.hardBounces() / gone >= limits.hardBounceRate()) {
-            return Optional.of(rate("hard bounces", f.hardBounces(), f.gone(), limits.hardBounceRate()));
+            return Optional.of(rate(f.hardBounces() == 1 ? "hard bounce" : "hard bounces", f.hardBounces(), f.gone(), limits.hardBounceRate()));
         }
         if (f.senderRefusals() / gone >= limits.senderRefusalRate()) {
-            return Optional.of(rate("refusals of the sender or the message", f.senderRefusals(), f.gone(), limits.senderRefusalRate()));
+            return Optional.of(rate(f.senderRefusals() == 1 ? "refusal of the sender or the message" : "refusals of the sender or the message",
+                    f.senderRefusals(), f.gone(), limits.senderRefusalRate()));
         }
         return Optional.empty();
     }

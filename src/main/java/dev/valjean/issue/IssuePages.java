@@ -99,7 +99,8 @@ public class IssuePages {
         static native TemplateInstance send(Frame frame, Newsletter newsletter, Issue issue, SendFacts facts, FieldErrors errors, String reason,
                 String when, String at);
 
-        static native TemplateInstance progress(Frame frame, Newsletter newsletter, Issue issue, IssueService.Progress progress, String archive);
+        static native TemplateInstance progress(Frame frame, Newsletter newsletter, Issue issue, IssueService.Progress progress, String archive,
+                IssueBreaker.Rates rates, boolean admin);
 
         static native TemplateInstance progress$figures(Issue issue, IssueService.Progress progress, String archive);
     }
@@ -110,6 +111,8 @@ public class IssuePages {
     Frames frames;
     @Inject
     Caller caller;
+    @Inject
+    IssueBreaker breaker;
 
     @GET
     @Path("newsletters/{slug}/issues/new")
@@ -144,7 +147,8 @@ public class IssuePages {
         Issue issue = issueOr404(id);
         Newsletter n = Newsletter.findById(issue.newsletterId);
         if (issue.status != IssueStatus.DRAFT && issue.status != IssueStatus.SCHEDULED) {
-            return Templates.progress(frame(n, issue, "Progress"), n, issue, issues.progress(issue), archive(n, issue));
+            return Templates.progress(frame(n, issue, "Progress"), n, issue, issues.progress(issue), archive(n, issue), breaker.rates(id),
+                    caller.role() == Role.ADMIN);
         }
         List<IssueContent.Item> items = IssueContent.fromJson(issue.items);
         EditorForm form = form(n, issue.subject, issue.preheader, issue.layout, items.stream().map(IssueContent.Item::title).toList(),
@@ -248,8 +252,32 @@ public class IssuePages {
     @Path("issues/{id}/cancel")
     public Response cancel(@PathParam("id") long id) {
         issueOr404(id);
-        issues.cancel(id);
+        if (breaker.isPaused(id)) {
+            admin();
+            breaker.cancel(id);
+        } else {
+            issues.cancel(id);
+        }
         return Response.seeOther(URI.create("/console/issues/" + id)).build();
+    }
+
+    /** An admin resumes an issue its circuit breaker paused. */
+    @POST
+    @Path("issues/{id}/resume")
+    public Response resume(@PathParam("id") long id) {
+        issueOr404(id);
+        admin();
+        if (breaker.isPaused(id)) {
+            breaker.resume(id);
+        }
+        return Response.seeOther(URI.create("/console/issues/" + id)).build();
+    }
+
+    private void admin() {
+        if (caller.role() != Role.ADMIN) {
+            throw new dev.valjean.auth.ConsoleAccess(dev.valjean.auth.ConsoleAccess.Kind.FORBIDDEN, "/console/issues",
+                    "Only an admin resumes or cancels an issue that paused itself.");
+        }
     }
 
     /** The progress figures (an htmx fragment, polled every 2 s while the issue sends). */

@@ -47,8 +47,9 @@ public class IssueService {
     }
 
     /** How far an issue has got: its rows in the outbox by status, and skips and failures by reason. */
+    /** An issue's messages by state; {@code paused} wait while its circuit breaker holds it. */
     public record Progress(long queued, long sending, long sent, long skipped, long failed, Map<String, Long> skippedBy,
-            Map<String, Long> failedBy) {
+            Map<String, Long> failedBy, long paused) {
     }
 
     /** A newsletter at a glance, for the console's home. */
@@ -147,10 +148,10 @@ public class IssueService {
             return progressOf(readCounts(issue.finalProgress));
         }
         // Live: only the rows not yet sent are counted (ranges of the (content_ref, status) index, shrinking as the issue goes
-        // out); every fanned-out row is in one of five states, so the sent ones are the recipients less the others.
+        // out); every fanned-out row is in one of six states, so the sent ones are the recipients less the others.
         Map<String, Long> counts = new LinkedHashMap<>();
         for (var row : sql.rows("""
-                SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('QUEUED', 'SENDING', 'SKIPPED', 'FAILED')
+                SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('QUEUED', 'SENDING', 'PAUSED', 'SKIPPED', 'FAILED')
                 GROUP BY status""", issue.contentRef())) {
             counts.put((String) row.get("status"), ((Number) row.get("n")).longValue());
         }
@@ -181,7 +182,7 @@ public class IssueService {
             }
         });
         return new Progress(counts.getOrDefault("QUEUED", 0L), counts.getOrDefault("SENDING", 0L), counts.getOrDefault("SENT", 0L),
-                counts.getOrDefault("SKIPPED", 0L), counts.getOrDefault("FAILED", 0L), skippedBy, failedBy);
+                counts.getOrDefault("SKIPPED", 0L), counts.getOrDefault("FAILED", 0L), skippedBy, failedBy, counts.getOrDefault("PAUSED", 0L));
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper COUNTS_JSON = new com.fasterxml.jackson.databind.ObjectMapper();

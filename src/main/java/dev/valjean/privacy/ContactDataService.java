@@ -72,7 +72,12 @@ public class ContactDataService {
     public record Export(PersonPart contact, List<SubscriptionProof> subscriptions, List<RequestPart> requests, List<MessagePart> messages,
             List<SuppressionPart> suppressions, String timeZone, List<AuditPart> audit, List<DealPart> opportunities,
             List<EnrollmentPart> enrollments, List<SubmissionPart> formSubmissions, List<SalesRequestPart> salesRequests,
-            Instant nurtureOptOut, Instant exportedAt) {
+            Instant nurtureOptOut, List<BouncePart> bounces, Instant exportedAt) {
+    }
+
+    /** A bounce, complaint or delivery report about the person, and what Valjean did. */
+    public record BouncePart(Instant at, String source, String bounceClass, String reason, String status, String diagnostic, Long outboxId,
+            String action) {
     }
 
     public record PersonPart(String email, String name, Instant createdAt, Instant erasedAt) {
@@ -177,6 +182,12 @@ public class ContactDataService {
                                 str(r, "webhook_status"), t(r, "created_at"), t(r, "posted_at"))).toList(),
                 sql.rows("SELECT created_at FROM nurture_opt_out WHERE email_hash = ?", contact.emailHash).stream().findFirst()
                         .map(r -> t(r, "created_at")).orElse(null),
+                sql.rows("""
+                        SELECT occurred_at, source, class, reason, status, diagnostic, outbox_id, action FROM bounce_event
+                        WHERE contact_id = ? ORDER BY id DESC LIMIT 200""", id).stream()
+                        .map(r -> new BouncePart(t(r, "occurred_at"), str(r, "source"), str(r, "class").toLowerCase(java.util.Locale.ROOT),
+                                str(r, "reason"), str(r, "status"), str(r, "diagnostic"),
+                                r.get("outbox_id") == null ? null : ((Number) r.get("outbox_id")).longValue(), str(r, "action"))).toList(),
                 clock.instant());
     }
 

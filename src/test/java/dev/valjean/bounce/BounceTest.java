@@ -32,6 +32,7 @@ import dev.valjean.delivery.SmtpSubmitter;
 import dev.valjean.delivery.Verp;
 import dev.valjean.issue.IssueBreaker;
 import dev.valjean.support.MutableClock;
+import dev.valjean.support.Reports;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -71,7 +72,7 @@ class BounceTest {
         OutboxMessage sent = data.enqueue("ann@example.com", 1, "hello:ann");
         assertEquals(1, dispatcher.drain("t"));
         String bounceTo = verp.envelopeFor(sent.id).orElseThrow();
-        byte[] dsn = dsn(bounceTo, "ann@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown",
+        byte[] dsn = Reports.dsn(bounceTo, "ann@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown",
                 "<not-ours@elsewhere.example>");
         String bounces = data.token(Role.BOUNCES);
 
@@ -106,11 +107,11 @@ class BounceTest {
         OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
         dispatcher.drain("t");
         String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
-        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
                 messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
-        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
                 "<unknown@elsewhere.example>"), true).then().body("results[0].outboxId", equalTo(second.id.intValue()));
-        post(TestData.ADMIN, dsn("postmaster@elsewhere.example", "nobody@example.com", "failed", "5.1.1", "smtp; 550 user unknown",
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "nobody@example.com", "failed", "5.1.1", "smtp; 550 user unknown",
                 "<unknown@elsewhere.example>"), false).then().body("outcome", equalTo("UNATTRIBUTED"))
                 .body("results[0].action", equalTo("nobody here has this address"));
         assertEquals(0, data.count("SELECT count(*) FROM suppression"));
@@ -129,7 +130,7 @@ class BounceTest {
         assertTrue(feedbackId.matches("issue-" + first + ":weekly:newsletter:valjean"), feedbackId);
         // The receiving server's DSN goes to the VERP address; the bounce domain's catch-all puts it in the mailbox Valjean reads.
         MimeMessage report = new MimeMessage(Session.getInstance(new Properties()), new java.io.ByteArrayInputStream(
-                dsn(verp.envelopeFor(row).orElseThrow(), "gone@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 No such user", null)));
+                Reports.dsn(verp.envelopeFor(row).orElseThrow(), "gone@example.com", "failed", "5.1.1", "smtp; 550 5.1.1 No such user", null)));
         SmtpServers.greenMail.getUserManager().getUser(SmtpServers.BOUNCE_MAILBOX).deliver(report);
         // and something that is no bounce of ours at all: kept for a person, not deleted
         MimeMessage stray = new MimeMessage(Session.getInstance(new Properties()));
@@ -180,7 +181,7 @@ class BounceTest {
         dispatcher.drain("t");
         String messageId = data.text("SELECT message_id FROM outbox WHERE content_ref = 'issue:" + issue + "'");
 
-        post(TestData.ADMIN, arf("cat@client.example", messageId), false).then().statusCode(200)
+        post(TestData.ADMIN, Reports.arf("cat@client.example", messageId), false).then().statusCode(200)
                 .body("results[0].class", equalTo("complaint")).body("results[0].reason", equalTo("feedback"))
                 .body("results[0].action", containsString("2 subscription(s) and 1 sequence(s) ended"));
         assertEquals("COMPLAINT", data.text("SELECT reason FROM suppression"));
@@ -218,7 +219,7 @@ class BounceTest {
         OutboxMessage m = data.enqueue("fay@example.com", 1, "fay:1");
         dispatcher.drain("t");
         for (int day = 0; day < 4; day++) {
-            post(TestData.ADMIN, dsn(verp.envelopeFor(m.id).orElseThrow(), "fay@example.com", "failed", "5.7.1",
+            post(TestData.ADMIN, Reports.dsn(verp.envelopeFor(m.id).orElseThrow(), "fay@example.com", "failed", "5.7.1",
                     "smtp; 550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org " + day, null), false)
                     .then().body("results[0].reason", equalTo("blocked"))
                     .body("results[0].action", equalTo("kept for the sender's reputation (not the recipient's fault)"));
@@ -253,6 +254,8 @@ class BounceTest {
             people.add("reader-" + i + "@example.com");
         }
         importConfirmed("weekly", people.toArray(String[]::new));
+        data.execute("INSERT INTO person (email, email_normalized, name, role, password_hash, created_at) VALUES "
+                + "('ada@valjean.test', 'ada@valjean.test', 'Ada', 'ADMIN', NULL, now()), ('ed@valjean.test', 'ed@valjean.test', 'Ed', 'EDITOR', NULL, now())");
         long issue = sendIssue("Big news");
         // Half the issue goes now; the rest is not due yet (as in a long send).
         data.count("WITH later AS (UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE content_ref = 'issue:" + issue
@@ -260,14 +263,18 @@ class BounceTest {
         assertEquals(20, dispatcher.drain("t"));
         String messageId = data.text("SELECT o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'reader-3@example.com'");
 
-        post(TestData.ADMIN, arf("reader-3@example.com", messageId), false).then().statusCode(200);
+        post(TestData.ADMIN, Reports.arf("reader-3@example.com", messageId), false).then().statusCode(200);
         assertEquals("PAUSED", data.text("SELECT status FROM issue WHERE id = " + issue));
-        assertTrue(data.text("SELECT paused_reason FROM issue WHERE id = " + issue).startsWith("1 spam complaints in 20 messages (5.00 %"),
+        assertTrue(data.text("SELECT paused_reason FROM issue WHERE id = " + issue).startsWith("1 spam complaint in 20 messages (5.00 %"),
                 data.text("SELECT paused_reason FROM issue WHERE id = " + issue));
         assertEquals(20, data.count("SELECT count(*) FROM outbox WHERE status = 'PAUSED'"));
         assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'issue.paused'"));
         data.count("WITH due AS (UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE status = 'PAUSED' RETURNING 1) SELECT count(*) FROM due");
-        assertEquals(0, dispatcher.drain("t"), "nothing goes while paused");
+        assertEquals(1, dispatcher.drain("t"), "nothing goes while paused but the admin's notice");
+        var notice = SmtpServers.receivedBy("ada@valjean.test");
+        assertEquals(1, notice.size());
+        assertEquals("Issue " + issue + " paused itself", notice.get(0).getSubject());
+        assertTrue(SmtpServers.receivedBy("ed@valjean.test").isEmpty(), "only admins are told");
         given().auth().oauth2(data.token(Role.EDITOR)).post("/api/v1/issues/" + issue + "/resume").then().statusCode(403);
 
         given().auth().oauth2(TestData.ADMIN).post("/api/v1/issues/" + issue + "/resume").then().statusCode(200).body("status", equalTo("SENDING"));
@@ -290,7 +297,7 @@ class BounceTest {
     private Response softBounce(String email, String key) throws Exception {
         OutboxMessage m = data.enqueue(email, 1, key);
         dispatcher.drain("t");
-        return post(TestData.ADMIN, dsn(verp.envelopeFor(m.id).orElseThrow(), email, "failed", "5.2.2",
+        return post(TestData.ADMIN, Reports.dsn(verp.envelopeFor(m.id).orElseThrow(), email, "failed", "5.2.2",
                 "smtp; 552 5.2.2 <" + email + ">: Mailbox full " + key, null), false);
     }
 
@@ -322,38 +329,5 @@ class BounceTest {
         var user = SmtpServers.greenMail.getUserManager().getUser(SmtpServers.BOUNCE_MAILBOX);
         var folder = name.equals("INBOX") ? store.getInbox(user) : store.getFolder(user, name);
         return folder == null ? 0 : folder.getMessageCount();
-    }
-
-    /** A delivery status notification as a receiving server writes it (RFC 3464). */
-    static byte[] dsn(String to, String recipient, String action, String status, String diagnostic, String originalMessageId) {
-        return report("delivery-status", to, "MAILER-DAEMON@mx.elsewhere.example", "Undelivered Mail Returned to Sender",
-                "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.\r\n\r\n<" + recipient
-                        + ">: " + diagnostic,
-                "message/delivery-status", "Reporting-MTA: dns; mx.elsewhere.example\r\n\r\nFinal-Recipient: rfc822; " + recipient
-                        + "\r\nAction: " + action + "\r\nStatus: " + status + "\r\nDiagnostic-Code: " + diagnostic,
-                "From: sender@valjean.test\r\nTo: " + recipient + "\r\nSubject: Hello"
-                        + (originalMessageId == null ? "" : "\r\nMessage-ID: " + originalMessageId));
-    }
-
-    /** A feedback report (RFC 5965) as a mailbox provider sends it when a person marks a message as spam. */
-    static byte[] arf(String recipient, String originalMessageId) {
-        return report("feedback-report", "abuse@valjean.test", "feedback@provider.example", "FW: Hello",
-                "This is an email abuse report for an email message received from IP 192.0.2.1.",
-                "message/feedback-report", "Feedback-Type: abuse\r\nUser-Agent: ProviderFBL/1.0\r\nVersion: 1\r\n"
-                        + "Original-Mail-From: <bounces@valjean.test>\r\nOriginal-Rcpt-To: <" + recipient + ">\r\n"
-                        + "Arrival-Date: Thu, 8 Mar 2026 14:00:00 +0000",
-                "From: news@valjean.test\r\nTo: " + recipient + "\r\nSubject: Hello\r\nMessage-ID: " + originalMessageId);
-    }
-
-    /** A multipart/report as mail servers write it: the words for people, the machine-readable part, the returned headers. */
-    private static byte[] report(String reportType, String to, String from, String subject, String human, String machineType, String machine,
-            String returnedHeaders) {
-        String b = "b-" + Integer.toHexString((to + subject + machine).hashCode());
-        String raw = "Return-Path: <>\r\nFrom: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject
-                + "\r\nDate: Thu, 8 Mar 2026 14:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=" + reportType
-                + "; boundary=\"" + b + "\"\r\n\r\n--" + b + "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + human + "\r\n\r\n--" + b
-                + "\r\nContent-Type: " + machineType + "\r\n\r\n" + machine + "\r\n\r\n--" + b + "\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-                + returnedHeaders + "\r\n\r\n--" + b + "--\r\n";
-        return raw.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

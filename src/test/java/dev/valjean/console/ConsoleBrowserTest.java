@@ -1,5 +1,6 @@
 package dev.valjean.console;
 
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -442,7 +443,7 @@ class ConsoleBrowserTest {
         person("Eddie Editor", EDITOR_EMAIL, "EDITOR", EDITOR_PASSWORD);
         browser.open("/console/sign-in");
         signIn(EDITOR_EMAIL, EDITOR_PASSWORD);
-        for (String path : List.of("/console/operations", "/console/people", "/console/contacts", "/console/imports")) {
+        for (String path : List.of("/console/operations", "/console/people", "/console/contacts", "/console/imports", "/console/bounces")) {
             browser.open(path);
             assertEquals("Not for your role", browser.heading(), path);
         }
@@ -579,6 +580,66 @@ class ConsoleBrowserTest {
         browser.check("sequences");
         assertEquals(1, data.count("SELECT count(*) FROM sequence WHERE jsonb_array_length(steps) = 1"));
         assertEquals("Sam Sales <sam@valjean.test>", data.text("SELECT actor_name FROM audit_event WHERE action = 'sequence.created'"));
+    }
+
+    @Test
+    void an_admin_reads_the_bounce_log_and_resumes_an_issue_its_circuit_breaker_paused() throws Exception {
+        StringBuilder csv = new StringBuilder("email,name,consented_at,consent_source,consent_text,confirmed_at\n");
+        for (int i = 1; i <= 22; i++) {
+            csv.append("reader-").append(i).append("@example.com,Reader,2024-01-01T10:00:00Z,https://old.example/form,Send me the weekly,2024-01-01T10:05:00Z\n");
+        }
+        data.request().contentType("text/csv").body(csv.toString()).post("/api/v1/newsletters/weekly/imports").then().statusCode(201);
+        String editor = data.token(dev.valjean.auth.Role.EDITOR);
+        int id = given().auth().oauth2(editor).contentType("application/json")
+                .body(Map.of("subject", "Big news", "items", List.of(Map.of("title", "One", "body", "A short note."))))
+                .post("/api/v1/newsletters/weekly/issues").then().statusCode(201).extract().path("id");
+        given().auth().oauth2(editor).contentType("application/json").body("{}").post("/api/v1/issues/" + id + "/send").then().statusCode(200);
+        // 20 of the 25 go now; the rest is not due yet, as in a long send
+        data.execute("UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE content_ref = 'issue:" + id
+                + "' AND id > (SELECT min(id) + 19 FROM outbox WHERE content_ref = 'issue:" + id + "')");
+        assertEquals(20, dispatcher.drain("t"));
+        String complainer = data.text("SELECT c.email FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE o.content_ref = 'issue:" + id
+                + "' AND o.status = 'SENT' ORDER BY o.id LIMIT 1");
+        String messageId = data.text("SELECT o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = '" + complainer + "'");
+        data.request().contentType("message/rfc822").body(dev.valjean.support.Reports.arf(complainer, messageId)).post("/api/v1/bounces/messages")
+                .then().statusCode(200);
+        data.request().contentType("message/rfc822").body(dev.valjean.support.Reports.dsn("postmaster@elsewhere.example", "stranger@elsewhere.example",
+                "failed", "5.1.1", "smtp; 550 5.1.1 user unknown", null)).post("/api/v1/bounces/messages").then().statusCode(200)
+                .body("outcome", equalTo("UNATTRIBUTED"));
+
+        browser.open("/console/sign-in");
+        signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+        browser.open("/console/issues/" + id);
+        String page = browser.text();
+        assertTrue(page.contains("Paused by its circuit breaker"), page);
+        assertTrue(page.contains("because of 1 spam complaint in 20 messages (5.00 %, the limit is 0.10 %)"), page);
+        assertTrue(page.contains("5 messages wait"), page);
+        browser.check("issue-paused");
+        browser.open("/console/bounces");
+        page = browser.text();
+        assertTrue(page.contains(complainer) && page.contains("the person reported the message as spam"), page);
+        assertTrue(page.contains("suppressed (complaint); 1 subscription(s) and 0 sequence(s) ended"), page);
+        assertTrue(browser.driver.findElement(By.id("unattributed-reports")).getText().contains("Undelivered Mail Returned to Sender"));
+        browser.check("bounces");
+        browser.open("/console/bounces?class=hard");
+        String hard = browser.driver.findElement(By.id("bounce-log")).getText();
+        assertTrue(hard.contains("nobody here has this address") && !hard.contains(complainer), hard);
+        browser.open("/console/bounces?class=other");
+        assertTrue(browser.driver.findElement(By.id("bounce-log")).getText().contains("No bounce or complaint matches"));
+
+        browser.open("/console/issues/" + id);
+        browser.press("Resume: send the 5 waiting messages");
+        browser.waitFor(d -> d.findElement(By.id("state")).getText().startsWith("Sending"), Duration.ofSeconds(5));
+        data.execute("UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE content_ref = 'issue:" + id + "' AND status = 'QUEUED'");
+        assertEquals(6, dispatcher.drain("t"), "the 5 waiting messages, and the notice to the admin");
+        assertEquals("Issue " + id + " paused itself", SmtpServers.receivedBy(ADMIN_EMAIL).get(0).getSubject());
+        for (int i = 1; i <= 22; i++) {
+            assertEquals(1, SmtpServers.receivedBy("reader-" + i + "@example.com").size(), "reader-" + i);
+        }
+        assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'issue.resumed'"));
+        long contact = data.count("SELECT id FROM contact WHERE email = '" + complainer + "'");
+        browser.open("/console/contacts/" + contact);
+        assertTrue(browser.text().contains("complaint (feedback) from api"), browser.text());
     }
 
     private void subscribeOnSite(String email) {
