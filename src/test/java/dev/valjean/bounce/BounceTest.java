@@ -87,8 +87,11 @@ class BounceTest {
                 .body("results[0].action", equalTo("suppressed (hard bounce)"));
         assertEquals("HARD_BOUNCE", data.text("SELECT reason FROM suppression"));
         assertEquals("VERP", data.text("SELECT attributed_by FROM bounce_event"));
+        double before = hardFromApi();
         post(bounces, dsn, false).then().statusCode(200).body("repeated", equalTo(true));
         assertEquals(1, data.count("SELECT count(*) FROM bounce_event"), "the same report counts once");
+        assertEquals(before, hardFromApi(), "and is counted once in the metrics");
+        assertTrue(before >= 1, "valjean_bounces_total counts it");
 
         // The token may do nothing else; an empty body is a problem, not a guess.
         given().auth().oauth2(bounces).get("/api/v1/issues/1").then().statusCode(403);
@@ -293,6 +296,17 @@ class BounceTest {
     }
 
     // ---- helpers
+
+    /** valjean_bounces_total{class="hard",source="api"} from the Prometheus endpoint. */
+    private static double hardFromApi() {
+        String text = given().auth().oauth2(TestData.ADMIN).get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("valjean_bounces_total{") && line.contains("class=\"hard\"") && line.contains("source=\"api\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
 
     private Response softBounce(String email, String key) throws Exception {
         OutboxMessage m = data.enqueue(email, 1, key);
