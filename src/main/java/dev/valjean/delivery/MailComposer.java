@@ -44,6 +44,23 @@ public class MailComposer {
      * newsletter's list, the purpose, and this sender, so complaint rates come back per issue.
      */
     String feedbackId(OutboxRepository.Claimed row) {
+        // The same few values for every message of an issue: worked out once each, not per message on the hot path.
+        String key = row.contentRef() + "\u0000" + row.basisType() + "\u0000" + row.listId() + "\u0000" + row.purpose();
+        String known = feedbackIds.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (feedbackIds.size() > 1000) {
+            feedbackIds.clear();
+        }
+        String id = newFeedbackId(row);
+        feedbackIds.put(key, id);
+        return id;
+    }
+
+    private final java.util.Map<String, String> feedbackIds = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String newFeedbackId(OutboxRepository.Claimed row) {
         String campaign = row.contentRef() != null ? token(row.contentRef()) : token(row.basisType());
         // List-Id is "name <id.domain>" (RFC 2919): the id's first label names the list
         String list = row.listId() == null ? "none" : token(row.listId().replaceAll("^.*<([^>]*)>.*$", "$1").split("\\.")[0]);
