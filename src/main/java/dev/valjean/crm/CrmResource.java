@@ -11,14 +11,22 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
+import dev.valjean.common.MergePatch;
 import dev.valjean.common.ValjeanException;
 
 /**
@@ -46,9 +54,13 @@ public class CrmResource {
     }
 
     private final CrmService crm;
+    private final com.fasterxml.jackson.databind.ObjectMapper json;
+    private final jakarta.validation.Validator validator;
 
-    public CrmResource(CrmService crm) {
+    public CrmResource(CrmService crm, dev.valjean.common.StrictJson strictJson, jakarta.validation.Validator validator) {
         this.crm = crm;
+        this.json = strictJson.mapper();
+        this.validator = validator;
     }
 
     @PUT
@@ -78,6 +90,133 @@ public class CrmResource {
     @Path("/opportunities/{externalId}")
     public CrmService.OpportunityView opportunity(@PathParam("externalId") String externalId) {
         return crm.opportunity(externalId).orElseThrow(() -> ValjeanException.notFound("Opportunity '" + externalId + "'"));
+    }
+
+    /**
+     * Changes an account: a JSON Merge Patch (RFC 7396) of the PUT body, so only the given fields
+     * change and {@code null} clears one. The same rules as the PUT.
+     */
+    @PATCH
+    @Path("/accounts/{externalId}")
+    @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
+    public CrmService.AccountView patchAccount(@PathParam("externalId") String externalId, JsonNode patch) {
+        requireId(externalId);
+        CrmService.AccountView current = account(externalId);
+        ObjectNode doc = json.createObjectNode();
+        doc.put("name", current.name());
+        doc.put("customer", current.customer());
+        putText(doc, "customerSince", current.customerSince());
+        putText(doc, "industry", current.industry());
+        if (current.employeeCount() != null) {
+            doc.put("employeeCount", current.employeeCount());
+        }
+        putText(doc, "country", current.country());
+        AccountRequest r = valid(read(MergePatch.apply(doc, object(patch)), AccountRequest.class));
+        crm.putAccount(externalId, new CrmService.AccountData(r.name(), r.customer(), r.customerSince(), r.industry(), r.employeeCount(),
+                r.country()));
+        return account(externalId);
+    }
+
+    /**
+     * Changes an opportunity: a JSON Merge Patch (RFC 7396) of the PUT body. The buying committee
+     * changes only when asked: {@code contacts} replaces it whole, {@code addContacts} adds or
+     * updates members (by address), {@code removeContacts} takes addresses off. The same rules and
+     * events as the PUT: closing the deal, or taking someone off it, ends their sequences.
+     */
+    @PATCH
+    @Path("/opportunities/{externalId}")
+    @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
+    public CrmService.OpportunityView patchOpportunity(@PathParam("externalId") String externalId, JsonNode patch) {
+        requireId(externalId);
+        CrmService.OpportunityView current = opportunity(externalId);
+        ObjectNode changes = object(patch).deepCopy();
+        JsonNode add = changes.remove("addContacts");
+        JsonNode remove = changes.remove("removeContacts");
+        ObjectNode doc = json.createObjectNode();
+        doc.put("account", current.account());
+        doc.put("name", current.name());
+        putText(doc, "stage", current.stage());
+        doc.put("status", current.status());
+        putText(doc, "owner", current.owner());
+        ArrayNode members = doc.putArray("contacts");
+        for (CrmService.MemberView m : current.contacts()) {
+            ObjectNode member = members.addObject().put("email", m.email());
+            putText(member, "name", m.name());
+            putText(member, "role", m.role());
+            putText(member, "timeZone", m.timeZone());
+        }
+        ObjectNode merged = (ObjectNode) MergePatch.apply(doc, changes);
+        if (add != null || remove != null) {
+            merged.set("contacts", committee(merged.path("contacts"), add, remove));
+        }
+        OpportunityRequest r = valid(read(merged, OpportunityRequest.class));
+        crm.putOpportunity(externalId, opportunityData(r));
+        return opportunity(externalId);
+    }
+
+    /** The committee with members added or updated (by address) and others taken off. */
+    private ArrayNode committee(JsonNode contacts, JsonNode add, JsonNode remove) {
+        java.util.Map<String, JsonNode> byAddress = new java.util.LinkedHashMap<>();
+        for (JsonNode m : contacts) {
+            byAddress.put(m.path("email").asText("").toLowerCase(java.util.Locale.ROOT), m);
+        }
+        if (remove != null) {
+            if (!remove.isArray()) {
+                throw ValjeanException.field("VALIDATION_FAILED", "removeContacts", "a list of addresses");
+            }
+            for (JsonNode a : remove) {
+                if (!a.isTextual()) {
+                    throw ValjeanException.field("VALIDATION_FAILED", "removeContacts", "a list of addresses");
+                }
+                byAddress.remove(a.asText().strip().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        if (add != null) {
+            if (!add.isArray()) {
+                throw ValjeanException.field("VALIDATION_FAILED", "addContacts", "a list of members {email, name, role, timeZone}");
+            }
+            for (JsonNode m : add) {
+                if (!m.isObject() || !m.path("email").isTextual()) {
+                    throw ValjeanException.field("VALIDATION_FAILED", "addContacts", "each member has an email");
+                }
+                byAddress.put(m.path("email").asText().strip().toLowerCase(java.util.Locale.ROOT), m);
+            }
+        }
+        ArrayNode out = json.createArrayNode();
+        byAddress.values().forEach(out::add);
+        return out;
+    }
+
+    private static ObjectNode object(JsonNode patch) {
+        if (patch == null || !patch.isObject()) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "A merge patch is a JSON object of the fields to change.");
+        }
+        return (ObjectNode) patch;
+    }
+
+    private static void putText(ObjectNode doc, String field, String value) {
+        if (value != null) {
+            doc.put(field, value);
+        }
+    }
+
+    private <T> T read(JsonNode doc, Class<T> type) {
+        try {
+            return json.treeToValue(doc, type);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw ValjeanException.field("UNKNOWN_FIELD", e.getPropertyName(), "unknown field");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw ValjeanException.invalid("VALIDATION_FAILED", "A field has the wrong type or value (a date is YYYY-MM-DD, status OPEN, WON or LOST).");
+        }
+    }
+
+    private <T> T valid(T request) {
+        java.util.Set<jakarta.validation.ConstraintViolation<T>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            jakarta.validation.ConstraintViolation<T> v = violations.iterator().next();
+            throw ValjeanException.field("VALIDATION_FAILED", v.getPropertyPath().toString(), v.getMessage());
+        }
+        return request;
     }
 
     public static CrmService.OpportunityData opportunityData(OpportunityRequest r) {

@@ -107,6 +107,8 @@ class AuthTest {
             Map.entry("PUT /api/v1/accounts/{externalId}", "ADMIN SALES"),
             Map.entry("GET /api/v1/accounts/{externalId}", "ADMIN SALES"),
             Map.entry("PUT /api/v1/opportunities/{externalId}", "ADMIN SALES"),
+            Map.entry("PATCH /api/v1/opportunities/{externalId}", "ADMIN SALES"),
+            Map.entry("PATCH /api/v1/accounts/{externalId}", "ADMIN SALES"),
             Map.entry("GET /api/v1/opportunities/{externalId}", "ADMIN SALES"),
             Map.entry("POST /api/v1/forms", "ADMIN EDITOR"),
             Map.entry("GET /api/v1/forms", "ADMIN EDITOR"),
