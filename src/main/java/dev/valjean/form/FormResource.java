@@ -3,16 +3,22 @@ package dev.valjean.form;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
 
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
+import dev.valjean.common.ValjeanException;
 
 /** Forms for editors: create one of the six kinds, list them. */
 @Path("/api/v1/forms")
@@ -38,5 +44,16 @@ public class FormResource {
     @GET
     public List<FormService.FormView> list() {
         return forms.list();
+    }
+
+    /**
+     * A form's submissions, newest first: {@code limit} (1–500, 100) and {@code before} (an id: the
+     * page after it). A gated download's or an event's submissions are records only: none subscribed anyone.
+     */
+    @GET
+    @Path("/{id}/submissions")
+    public List<FormService.SubmissionView> submissions(@PathParam("id") String id, @QueryParam("before") Long before,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(500) int limit) {
+        return forms.submissions(id, before, limit).orElseThrow(() -> ValjeanException.notFound("Form '" + id + "'"));
     }
 }

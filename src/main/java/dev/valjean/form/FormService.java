@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.abuse.AbuseGuard;
@@ -110,6 +111,29 @@ public class FormService {
         return sql.rows("""
                 SELECT f.public_id, f.kind, f.name, n.slug, f.created_at, f.content_url FROM form f LEFT JOIN newsletter n ON n.id = f.newsletter_id
                 ORDER BY f.id""").stream().map(FormService::view).toList();
+    }
+
+    /** One submission as the API lists it: who, what they typed, when (IP and user agent stay in the person's export). */
+    public record SubmissionView(long id, String email, JsonNode fields, Instant createdAt) {
+    }
+
+    /** A form's submissions, newest first, {@code limit} at a time, older than {@code beforeId} when given; empty when there is no such form. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public java.util.Optional<List<SubmissionView>> submissions(String publicId, Long beforeId, int limit) {
+        java.util.Optional<Long> form = sql.firstLong("SELECT id FROM form WHERE public_id = ?", publicId);
+        return form.map(id -> sql.rows("""
+                SELECT s.id, c.email, s.fields::text AS fields, s.created_at FROM form_submission s JOIN contact c ON c.id = s.contact_id
+                WHERE s.form_id = ? AND (?::bigint IS NULL OR s.id < ?) ORDER BY s.id DESC LIMIT ?""", id, beforeId, beforeId, limit).stream()
+                .map(r -> new SubmissionView(((Number) r.get("id")).longValue(), (String) r.get("email"), tree((String) r.get("fields")),
+                        (Instant) r.get("created_at"))).toList());
+    }
+
+    private JsonNode tree(String text) {
+        try {
+            return json.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a stored submission is not JSON", e);
+        }
     }
 
     /** One form by its public id. */

@@ -149,6 +149,20 @@ public class NurtureService {
                         steps((String) r.get("steps")), ((Number) r.get("active")).longValue()));
     }
 
+    /** Sequences newest first, {@code limit} at a time, older than {@code beforeId} when given; optionally of one purpose. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SequenceView> sequences(SequencePurpose purpose, Long beforeId, int limit) {
+        return sql.rows("""
+                SELECT s.id, s.name, s.purpose, s.steps::text AS steps,
+                       (SELECT count(*) FROM enrollment e WHERE e.sequence_id = s.id AND e.status = 'ACTIVE') AS active
+                FROM sequence s WHERE (?::text IS NULL OR s.purpose = ?) AND (?::bigint IS NULL OR s.id < ?)
+                ORDER BY s.id DESC LIMIT ?""", purpose == null ? null : purpose.name(), purpose == null ? null : purpose.name(), beforeId,
+                beforeId, limit).stream()
+                .map(r -> new SequenceView(((Number) r.get("id")).longValue(), (String) r.get("name"),
+                        SequencePurpose.valueOf((String) r.get("purpose")), steps((String) r.get("steps")), ((Number) r.get("active")).longValue()))
+                .toList();
+    }
+
     /** Every sequence with how many people are in it now. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<SequenceView> allSequences() {

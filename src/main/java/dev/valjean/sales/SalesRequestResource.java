@@ -2,6 +2,8 @@ package dev.valjean.sales;
 
 import java.util.List;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -9,6 +11,7 @@ import jakarta.ws.rs.QueryParam;
 
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
+import dev.valjean.common.ValjeanException;
 
 /** Sales requests (demo, contact sales, trial) for sales: who asked, whether they fit, whether the CRM has them. */
 @Path("/api/v1/sales-requests")
@@ -21,10 +24,27 @@ public class SalesRequestResource {
         this.requests = requests;
     }
 
-    /** Demo, contact-sales and trial requests, newest first, with their fit, whether the CRM has them, and whether sales handled them. */
+    /**
+     * Demo, contact-sales and trial requests, newest first, with their fit, whether the CRM has them,
+     * and whether sales handled them. By {@code status} ({@code open} or {@code handled}; {@code handled=true|false}
+     * says the same), {@code crm} (the CRM's receipt: NOT_POSTED, PENDING, POSTED, FAILED) and {@code qualified};
+     * {@code limit} (1–500, 100) and {@code before} (an id: the page after it).
+     */
     @GET
     public List<SalesRequests.SalesRequestView> list(@QueryParam("qualified") Boolean qualified, @QueryParam("handled") Boolean handled,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
-        return requests.list(qualified, handled == null ? null : !handled, limit);
+            @QueryParam("status") String status, @QueryParam("crm") String crm, @QueryParam("before") Long before,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(500) int limit) {
+        Boolean open = handled == null ? null : !handled;
+        if (status != null) {
+            switch (status) {
+                case "open" -> open = Boolean.TRUE;
+                case "handled" -> open = Boolean.FALSE;
+                default -> throw ValjeanException.field("VALIDATION_FAILED", "status", "open or handled");
+            }
+        }
+        if (crm != null && !List.of("NOT_POSTED", "PENDING", "POSTED", "FAILED").contains(crm)) {
+            throw ValjeanException.field("VALIDATION_FAILED", "crm", "NOT_POSTED, PENDING, POSTED or FAILED");
+        }
+        return requests.list(qualified, open, crm, before, limit);
     }
 }

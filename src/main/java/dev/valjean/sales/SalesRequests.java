@@ -36,13 +36,21 @@ public class SalesRequests {
     /** Newest first; {@code qualified} and {@code open} (not handled) filter when given. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<SalesRequestView> list(Boolean qualified, Boolean open, int limit) {
+        return list(qualified, open, null, null, limit);
+    }
+
+    /** As {@link #list(Boolean, Boolean, int)}, also by the CRM's receipt ({@code webhookStatus}) and older than {@code beforeId}. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SalesRequestView> list(Boolean qualified, Boolean open, String webhookStatus, Long beforeId, int limit) {
         return sql.rows("""
                 SELECT r.id, r.kind, c.email, c.name, r.qualified, r.fit_reasons, r.webhook_status, r.attempts, r.posted_at, r.created_at,
                        s.fields::text AS fields, r.handled_at, r.handled_by
                 FROM sales_request r JOIN contact c ON c.id = r.contact_id JOIN form_submission s ON s.id = r.submission_id
                 WHERE (?::boolean IS NULL OR r.qualified = ?::boolean)
                   AND (?::boolean IS NULL OR (r.handled_at IS NULL) = ?::boolean)
-                ORDER BY r.id DESC LIMIT ?""", qualified, qualified, open, open, Math.max(1, Math.min(limit, 500))).stream()
+                  AND (?::text IS NULL OR r.webhook_status = ?) AND (?::bigint IS NULL OR r.id < ?)
+                ORDER BY r.id DESC LIMIT ?""", qualified, qualified, open, open, webhookStatus, webhookStatus, beforeId, beforeId,
+                Math.max(1, Math.min(limit, 500))).stream()
                 .map(r -> new SalesRequestView(((Number) r.get("id")).longValue(), (String) r.get("kind"), (String) r.get("email"),
                         (String) r.get("name"), Boolean.TRUE.equals(r.get("qualified")), (String) r.get("fit_reasons"),
                         (String) r.get("webhook_status"), ((Number) r.get("attempts")).intValue(), (Instant) r.get("posted_at"),
