@@ -63,6 +63,9 @@ public class BounceService {
     private final MeterRegistry metrics;
     private final Clock clock;
 
+    @jakarta.inject.Inject
+    dev.valjean.events.Events events;
+
     public BounceService(Sql sql, Verp verp, ContactService contacts, SuppressionService suppressions, PreferenceService preferences,
             NurtureService nurture, IssueBreaker breaker, BounceConfig config, MeterRegistry metrics, Clock clock) {
         this.sql = sql;
@@ -288,12 +291,14 @@ public class BounceService {
             case HARD -> {
                 suppressions.suppressHash(hash, SuppressionReason.HARD_BOUNCE,
                         Text.clip("bounce: " + (f.status() == null ? "" : f.status() + " ") + f.reason().words(), 1000));
+                events.emit("contact.bounced", t.contactId(), eventIds(t));
                 return "suppressed (hard bounce)";
             }
             case COMPLAINT -> {
                 suppressions.suppressHash(hash, SuppressionReason.COMPLAINT, "reported as spam");
                 int left = preferences.leaveAllBecause(t.contactId(), "COMPLAINT", "reported a message as spam");
                 int ended = nurture.endAllOf(t.contactId(), "COMPLAINT");
+                events.emit("contact.complained", t.contactId(), eventIds(t));
                 return "suppressed (complaint); " + left + " subscription(s) and " + ended + " sequence(s) ended";
             }
             case SOFT -> {
@@ -304,6 +309,7 @@ public class BounceService {
                 if (days >= config.softThreshold()) {
                     suppressions.suppressHash(hash, SuppressionReason.HARD_BOUNCE, "soft bounces on " + days + " different days within "
                             + config.softWindow().toDays() + " days (last: " + f.reason().words() + ")");
+                    events.emit("contact.bounced", t.contactId(), eventIds(t));
                     return "suppressed (soft bounces on " + days + " days)";
                 }
                 return "counted (soft bounce day " + days + " of " + config.softThreshold() + ")";
@@ -315,6 +321,23 @@ public class BounceService {
                 return "nothing to do";
             }
         }
+    }
+
+    /** What a bounce event says besides the person: its class, reason, status and the message, no words of the server's. */
+    private static Map<String, Object> eventIds(Target t) {
+        Map<String, Object> ids = new java.util.LinkedHashMap<>();
+        ids.put("class", t.finding().bounceClass().word());
+        ids.put("reason", t.finding().reason().word());
+        if (t.finding().status() != null) {
+            ids.put("status", t.finding().status());
+        }
+        if (t.outboxId() != null) {
+            ids.put("outboxId", t.outboxId());
+        }
+        if (t.issueId() != null) {
+            ids.put("issueId", t.issueId());
+        }
+        return ids;
     }
 
     /**

@@ -47,11 +47,18 @@ public class ConsentLedger {
 
     private final Sql sql;
     private final Clock clock;
+    private final dev.valjean.events.Events events;
 
-    public ConsentLedger(Sql sql, Clock clock) {
+    public ConsentLedger(Sql sql, Clock clock, dev.valjean.events.Events events) {
         this.sql = sql;
         this.clock = clock;
+        this.events = events;
     }
+
+    /** The event the systems around Valjean hear for a ledger event (an import is a confirmed subscription with its evidence). */
+    private static final java.util.Map<String, String> EVENT_OUT = java.util.Map.of("REQUESTED", "subscription.requested", "CONFIRMED",
+            "subscription.confirmed", "IMPORTED", "subscription.confirmed", "UNSUBSCRIBED", "subscription.unsubscribed", "EXPIRED",
+            "subscription.expired");
 
     @Transactional(Transactional.TxType.MANDATORY)
     public long append(Entry e) {
@@ -63,6 +70,11 @@ public class ConsentLedger {
                 e.page(), e.evidenceAt(), e.evidenceText(), e.detail()).orElseThrow();
         if (e.ip() != null || e.userAgent() != null) {
             sql.update("INSERT INTO consent_evidence (event_id, ip, user_agent) VALUES (?, ?, ?)", id, e.ip(), e.userAgent());
+        }
+        String out = EVENT_OUT.get(e.event().name());
+        if (out != null && events.wants(out)) {
+            String slug = sql.rows("SELECT slug FROM newsletter WHERE id = ?", e.newsletterId()).get(0).get("slug").toString();
+            events.emit(out, e.contactId(), java.util.Map.of("newsletter", slug, "source", e.source(), "ledgerEventId", id));
         }
         return id;
     }

@@ -16,10 +16,14 @@ public class SuppressionService {
 
     private final ContactService contacts;
     private final Clock clock;
+    private final dev.valjean.events.Events events;
+    private final dev.valjean.common.Sql sql;
 
-    public SuppressionService(ContactService contacts, Clock clock) {
+    public SuppressionService(ContactService contacts, Clock clock, dev.valjean.events.Events events, dev.valjean.common.Sql sql) {
         this.contacts = contacts;
         this.clock = clock;
+        this.events = events;
+        this.sql = sql;
     }
 
     @Transactional
@@ -39,6 +43,10 @@ public class SuppressionService {
                 .executeUpdate();
         if (added > 0) {
             Log.infof("Address suppressed: %s", reason);
+            if (events.wants("contact.suppressed")) {
+                sql.firstLong("SELECT id FROM contact WHERE email_hash = ? AND erased_at IS NULL", emailHash)
+                        .ifPresent(contact -> events.emit("contact.suppressed", contact, java.util.Map.of("reason", reason.name())));
+            }
         }
     }
 

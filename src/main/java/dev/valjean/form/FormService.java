@@ -57,6 +57,9 @@ public class FormService {
     private final Sql sql;
     private final Clock clock;
 
+    @jakarta.inject.Inject
+    dev.valjean.events.Events events;
+
     public FormService(ContactService contacts, IdealCustomerProfile icp, SalesWebhook webhook, SubscriptionService subscriptions, AbuseGuard guard, ObjectMapper json, Sql sql,
             Clock clock) {
         this.contacts = contacts;
@@ -209,11 +212,13 @@ public class FormService {
         if (kind.asksForSales()) {
             IdealCustomerProfile.Fit fit = icp.assess(kept);
             boolean post = fit.fits() && webhook.configured();
-            sql.update("""
+            long request = sql.firstLong("""
                     INSERT INTO sales_request (submission_id, contact_id, kind, created_at, qualified, fit_reasons, webhook_status,
                                                next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", submission, contact.id, kind, clock.instant(), fit.fits(),
-                    String.join("; ", fit.reasons()), post ? "PENDING" : "NOT_POSTED", post ? clock.instant() : null);
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""", submission, contact.id, kind, clock.instant(), fit.fits(),
+                    String.join("; ", fit.reasons()), post ? "PENDING" : "NOT_POSTED", post ? clock.instant() : null).orElseThrow();
+            events.emit("sales_request.created", contact.id, Map.of("salesRequestId", request, "kind", kind.name(), "qualified", fit.fits(),
+                    "formId", publicId));
         } else if (chosen != null) {
             // The person ticked the newsletter box themselves: the normal double opt-in, nothing more.
             subscriptions.request(signup, chosen);

@@ -43,6 +43,8 @@ public class NurtureService {
 
     @jakarta.inject.Inject
     dev.valjean.auth.AuditTrail audit;
+    @jakarta.inject.Inject
+    dev.valjean.events.Events events;
 
     /**
      * One step: wait {@code delayHours} or {@code delayBusinessDays} after the previous step (or
@@ -288,6 +290,7 @@ public class NurtureService {
                 contactId, opportunityId, accountId, dueAfter(now, first, zoneOf(contactId)), tokenId, now)
                 .orElseThrow(() -> ValjeanException.conflict("ALREADY_ENROLLED", "This person is in this sequence already."));
         audit.record("enrollment.started", "enrollment", enrollment, Map.of("sequence", sequenceId));
+        events.emit("enrollment.started", contactId, Map.of("enrollmentId", enrollment, "sequenceId", sequenceId));
         return enrollment;
     }
 
@@ -372,12 +375,22 @@ public class NurtureService {
         if (enrollmentIds.isEmpty()) {
             return 0;
         }
-        return sql.update("""
+        // An enrollment that had completed ends again only to skip its last waiting step: the world heard it end already.
+        var ended = sql.rows("""
                 UPDATE enrollment e SET status = 'ENDED', ended_reason = ?, ended_at = ?, next_due_at = NULL
-                WHERE e.id = ANY (?) AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
+                FROM (SELECT id, status AS was FROM enrollment WHERE id = ANY (?)) before
+                WHERE e.id = before.id AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
                     SELECT 1 FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id
-                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))""",
+                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))
+                RETURNING e.id, e.contact_id, e.sequence_id, before.was""",
                 reason, clock.instant(), enrollmentIds, EnrollmentBasis.COMPLETED);
+        for (var r : ended) {
+            if ("ACTIVE".equals(r.get("was"))) {
+                events.emit("enrollment.ended", ((Number) r.get("contact_id")).longValue(), Map.of("enrollmentId", r.get("id"),
+                        "sequenceId", r.get("sequence_id"), "reason", reason));
+            }
+        }
+        return ended.size();
     }
 
     /** Enrollments by opportunity and/or person, each with every step's state and, when ended, why. */

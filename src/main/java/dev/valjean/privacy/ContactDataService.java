@@ -41,8 +41,11 @@ public class ContactDataService {
     private final Clock clock;
     private final NurtureService nurture;
 
+    private final dev.valjean.events.Events events;
+
     public ContactDataService(ContactService contacts, SuppressionService suppressions, ConsentLedger ledger, Sql sql, Clock clock,
-            NurtureService nurture) {
+            NurtureService nurture, dev.valjean.events.Events events) {
+        this.events = events;
         this.contacts = contacts;
         this.suppressions = suppressions;
         this.ledger = ledger;
@@ -276,6 +279,8 @@ public class ContactDataService {
     }
 
     private void erase(Contact contact) {
+        // told first, while the address is still there for the receiver to find the person by; nothing about them goes after
+        events.erased(contact.id);
         if (contact.isErased()) {
             return;
         }

@@ -14,7 +14,7 @@ import com.sun.net.httpserver.HttpServer;
 public class WebhookReceiver implements AutoCloseable {
 
     /** One request as received. */
-    public record Received(String signature, String event, String body) {
+    public record Received(String signature, String event, String body, String eventId, int status) {
     }
 
     public final List<Received> received = new CopyOnWriteArrayList<>();
@@ -26,9 +26,10 @@ public class WebhookReceiver implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/crm/hook", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            received.add(new Received(exchange.getRequestHeaders().getFirst("X-Valjean-Signature"),
-                    exchange.getRequestHeaders().getFirst("X-Valjean-Event"), body));
             int status = failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : 204;
+            received.add(new Received(exchange.getRequestHeaders().getFirst("X-Valjean-Signature"),
+                    exchange.getRequestHeaders().getFirst("X-Valjean-Event"), body, exchange.getRequestHeaders().getFirst("X-Valjean-Event-Id"),
+                    status));
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
