@@ -65,7 +65,8 @@ public class OperationsPages {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance operations(Frame frame, OutboxRepository.Now outbox, Relay relay, Identity identity, List<Check> checks,
-                List<ApiToken> tokens, Created created, String error, List<Refusal> refusals);
+                List<ApiToken> tokens, Created created, String error, List<Refusal> refusals, List<dev.valjean.events.EventSubscribers.SubscriberView> subscribers,
+                List<String> eventTypes, dev.valjean.events.EventSubscribers.SubscriberView newSubscriber);
     }
 
     @Inject
@@ -89,6 +90,43 @@ public class OperationsPages {
     Clock clock;
     @Inject
     dev.valjean.common.Sql sql;
+    @Inject
+    dev.valjean.events.EventSubscribers subscribers;
+
+    /** Adds an event subscriber; its secret is shown in this answer only. */
+    @POST
+    @Path("subscribers")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response addSubscriber(@RestForm String url, @RestForm("events") List<String> events, @RestForm String secret) {
+        try {
+            var created = subscribers.create(url, events, secret == null || secret.isBlank() ? null : secret.strip());
+            return Response.ok(page(null, null, created).render()).build();
+        } catch (ValjeanException e) {
+            return PageResponse.of(e.status, page(null, e.getMessage()));
+        }
+    }
+
+    @POST
+    @Path("subscribers/{id}/resume")
+    public Response resumeSubscriber(@PathParam("id") long id) {
+        try {
+            subscribers.resume(id);
+        } catch (ValjeanException e) {
+            return PageResponse.of(e.status, page(null, e.getMessage()));
+        }
+        return Response.seeOther(java.net.URI.create("/console/operations#subscribers")).build();
+    }
+
+    @POST
+    @Path("subscribers/{id}/delete")
+    public Response deleteSubscriber(@PathParam("id") long id) {
+        try {
+            subscribers.delete(id);
+        } catch (ValjeanException e) {
+            return PageResponse.of(e.status, page(null, e.getMessage()));
+        }
+        return Response.seeOther(java.net.URI.create("/console/operations#subscribers")).build();
+    }
 
     /** Refusals of the sender or the message over the last week, by reason: the sender's reputation or set-up failing. */
     public record Refusal(String reason, long count) {
@@ -148,6 +186,10 @@ public class OperationsPages {
     }
 
     private TemplateInstance page(Created created, String error) {
+        return page(created, error, null);
+    }
+
+    private TemplateInstance page(Created created, String error, dev.valjean.events.EventSubscribers.SubscriberView newSubscriber) {
         HealthCheckResponse health = relay.call();
         String detail = health.getData().map(d -> d.entrySet().stream().filter(e -> !"dkim".equals(e.getKey()))
                 .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + " · " + b).orElse("")).orElse("");
@@ -156,7 +198,7 @@ public class OperationsPages {
                 dkim.map(d -> zoneStrings(d.txtRecord())).orElse(List.of()), dkim.map(DkimSigner::keyBits).orElse(null));
         return Templates.operations(frames.of("Operations", "operations", "Operations"), outbox.now(clock.instant()),
                 new Relay(health.getStatus() == HealthCheckResponse.Status.UP, detail), identity, checks(dkim), tokens.list(), created, error,
-                refusals());
+                refusals(), subscribers.list(), dev.valjean.events.Events.TYPES, newSubscriber);
     }
 
     private List<Check> checks(Optional<DkimSigner> dkim) {

@@ -640,6 +640,22 @@ class ConsoleBrowserTest {
         long contact = data.count("SELECT id FROM contact WHERE email = '" + complainer + "'");
         browser.open("/console/contacts/" + contact);
         assertTrue(browser.text().contains("complaint (feedback) from api"), browser.text());
+
+        // The CRM is to hear complaints and bounces: the admin adds it as an event subscriber; a failing one shows paused, and resumes.
+        browser.open("/console/operations");
+        browser.type("Send events to (URL)", "https://crm.example/hooks/valjean");
+        browser.driver.findElement(By.cssSelector("input[name=events][value='contact.complained']")).click();
+        browser.driver.findElement(By.cssSelector("input[name=events][value='contact.bounced']")).click();
+        browser.press("Add subscriber");
+        assertTrue(browser.driver.findElement(By.id("subscriber-secret")).getText().startsWith("whsec_"));
+        assertTrue(browser.driver.findElement(By.id("event-subscribers")).getText().contains("contact.bounced, contact.complained"));
+        data.execute("UPDATE event_subscriber SET paused_at = now(), paused_reason = 'failing since it answered HTTP 503 for 24 hours'");
+        browser.open("/console/operations");
+        assertTrue(browser.driver.findElement(By.id("event-subscribers")).getText().contains("paused"));
+        browser.check("operations-subscribers");
+        browser.driver.findElement(By.xpath("//table[@id='event-subscribers']//button[starts-with(normalize-space(.), 'Resume')]")).click();
+        assertTrue(browser.driver.findElement(By.id("event-subscribers")).getText().contains("delivering"));
+        assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'event_subscriber.resumed'"));
     }
 
     private void subscribeOnSite(String email) {
