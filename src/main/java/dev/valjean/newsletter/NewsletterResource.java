@@ -99,9 +99,13 @@ public class NewsletterResource {
         return NewsletterView.of(newsletters.get(slug));
     }
 
-    /** Changes the given fields; a new consent text becomes a new version, the old ones stay. */
+    /**
+     * Changes the given fields (a merge patch: fields left out stay; every field of a newsletter is
+     * required, so none is cleared); a new consent text becomes a new version, the old ones stay.
+     */
     @PATCH
     @Path("/{slug}")
+    @jakarta.ws.rs.Consumes({ dev.valjean.common.MergePatch.MEDIA_TYPE, jakarta.ws.rs.core.MediaType.APPLICATION_JSON })
     public NewsletterView change(@PathParam("slug") String slug, @Valid @NotNull ChangeNewsletter r) {
         return NewsletterView.of(newsletters.change(slug, new NewsletterService.Change(r.name(), r.description(),
                 r.cadence(), r.senderName(), r.senderAddress(), r.consentText(), r.subjectMax(), r.titleMax(), r.bodyMax(),

@@ -120,6 +120,7 @@ class AuthTest {
             Map.entry("POST /api/v1/sequences", "ADMIN EDITOR SALES"),
             Map.entry("GET /api/v1/sequences", "ADMIN EDITOR SALES"),
             Map.entry("GET /api/v1/sequences/{id}", "ADMIN EDITOR SALES"),
+            Map.entry("PATCH /api/v1/sequences/{id}", "ADMIN EDITOR SALES"),
             Map.entry("GET /api/v1/forms/{id}/submissions", "ADMIN EDITOR"),
             Map.entry("POST /api/v1/sequences/{id}/enrollments", "ADMIN SALES"),
             Map.entry("GET /api/v1/enrollments", "ADMIN SALES"),

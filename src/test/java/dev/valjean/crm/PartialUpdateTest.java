@@ -106,6 +106,26 @@ class PartialUpdateTest {
     }
 
     @Test
+    void a_sequence_and_a_newsletter_take_a_merge_patch_too() throws Exception {
+        int sequence = given().auth().oauth2(sales).contentType("application/json").body(Map.of("name", "Follow-up", "purpose", "SALES_ACCELERATION",
+                "steps", List.of(Map.of("delayHours", 48, "subject", "Hi", "body", "A short note."))))
+                .post("/api/v1/sequences").then().statusCode(201).extract().path("id");
+        patch("/api/v1/sequences/" + sequence, "{\"name\":\"Deal follow-up\"}").then().statusCode(200)
+                .body("name", equalTo("Deal follow-up")).body("steps[0].subject", equalTo("Hi")).body("purpose", equalTo("SALES_ACCELERATION"));
+        patch("/api/v1/sequences/" + sequence, "{\"steps\":[{\"delayHours\":24,\"subject\":\"One\",\"body\":\"First.\"},"
+                + "{\"delayBusinessDays\":2,\"subject\":\"Two\",\"body\":\"Second.\"}]}").then().statusCode(200)
+                .body("name", equalTo("Deal follow-up")).body("steps.subject", contains("One", "Two"));
+        patch("/api/v1/sequences/" + sequence, "{\"purpose\":\"CUSTOMER_SUCCESS\"}").then().statusCode(422).body("code", equalTo("PURPOSE_FIXED"));
+        patch("/api/v1/sequences/" + sequence, "{\"steps\":[]}").then().statusCode(422).body("errors[0].field", equalTo("steps"));
+        patch("/api/v1/sequences/999999", "{\"name\":\"x\"}").then().statusCode(404);
+
+        data.newsletter("weekly");
+        given().auth().oauth2(TestData.ADMIN).contentType(MergePatch.MEDIA_TYPE).body("{\"description\":\"Three short things a week.\"}")
+                .patch("/api/v1/newsletters/weekly").then().statusCode(200).body("description", equalTo("Three short things a week."))
+                .body("name", equalTo("The weekly letter"));
+    }
+
+    @Test
     void a_bad_patch_is_a_problem_and_changes_nothing() {
         patch("/api/v1/opportunities/demo-deal", "{\"status\":\"MAYBE\"}").then().statusCode(422).contentType("application/problem+json");
         patch("/api/v1/opportunities/demo-deal", "{\"name\":\"\"}").then().statusCode(422).body("errors[0].field", equalTo("name"));
