@@ -92,4 +92,33 @@ class ApiListsTest {
         given().auth().oauth2(sales).get("/api/v1/sales-requests?crm=PENDING").then().body("$", hasSize(3));
         given().auth().oauth2(sales).get("/api/v1/sales-requests?status=maybe").then().statusCode(422).body("errors[0].field", equalTo("status"));
     }
+
+    @Test
+    void the_other_lists_page_the_same_way() {
+        for (String slug : List.of("alpha", "beta", "gamma")) {
+            data.newsletter(slug);
+        }
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/newsletters?limit=2").then().statusCode(200).body("slug", contains("alpha", "beta"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/newsletters?limit=2&before=beta").then().body("slug", contains("gamma"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/newsletters?before=omega").then().statusCode(422).body("errors[0].field", equalTo("before"));
+
+        String editor = data.token(Role.EDITOR);
+        int[] issues = new int[3];
+        for (int i = 0; i < 3; i++) {
+            issues[i] = given().auth().oauth2(editor).contentType("application/json").body(Map.of("subject", "Issue " + i, "items",
+                    List.of(Map.of("title", "One", "body", "A short note.")))).post("/api/v1/newsletters/alpha/issues").then().statusCode(201)
+                    .extract().path("id");
+        }
+        given().auth().oauth2(editor).get("/api/v1/newsletters/alpha/issues?limit=2").then().body("id", contains(issues[2], issues[1]));
+        given().auth().oauth2(editor).get("/api/v1/newsletters/alpha/issues?limit=2&before=" + issues[1]).then().body("id", contains(issues[0]));
+
+        List<String> forms = new java.util.ArrayList<>();
+        for (String name : List.of("One", "Two", "Three")) {
+            forms.add(given().auth().oauth2(editor).contentType("application/json").body(Map.of("kind", "CONTACT_SALES", "name", name))
+                    .post("/api/v1/forms").then().statusCode(201).extract().path("id"));
+        }
+        given().auth().oauth2(editor).get("/api/v1/forms?limit=1&before=" + forms.get(0)).then().body("name", contains("Two"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/tokens?limit=1").then().statusCode(200).body("$", hasSize(1));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/tokens?limit=0").then().statusCode(422);
+    }
 }

@@ -52,9 +52,11 @@ public class ApiTokenResource {
                 .build();
     }
 
+    /** Tokens by id: {@code limit} (1–500, 100) after the token {@code before}. */
     @GET
-    public List<TokenView> list() {
-        return tokens.list().stream().map(TokenView::of).toList();
+    public List<TokenView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
+        return dev.valjean.common.Pages.after(tokens.list().stream().map(TokenView::of)
+                .sorted(java.util.Comparator.comparingLong(TokenView::id)).toList(), t -> String.valueOf(t.id()), before, limit);
     }
 
     @DELETE

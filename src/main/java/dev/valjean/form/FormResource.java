@@ -41,9 +41,10 @@ public class FormResource {
         return Response.status(201).entity(forms.create(r.kind(), r.name(), r.newsletter(), r.actions(), r.contentUrl())).build();
     }
 
+    /** Forms, oldest first: {@code limit} (1–500, 100) after the form {@code before}. */
     @GET
-    public List<FormService.FormView> list() {
-        return forms.list();
+    public List<FormService.FormView> list(@QueryParam("before") String before, @QueryParam("limit") Integer limit) {
+        return dev.valjean.common.Pages.after(forms.list(), FormService.FormView::id, before, limit);
     }
 
     /**

@@ -31,8 +31,11 @@ public class NewsletterIssuesResource {
         return Response.created(URI.create("/api/v1/issues/" + issue.id)).entity(IssueResource.view(issue, issues)).build();
     }
 
+    /** A newsletter's issues, newest first: {@code limit} (1–500, 100) older than the issue {@code before}. */
     @GET
-    public List<IssueResource.IssueView> list(@PathParam("slug") String slug) {
-        return issues.list(slug).stream().map(i -> IssueResource.view(i, issues)).toList();
+    public List<IssueResource.IssueView> list(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") Long before,
+            @jakarta.ws.rs.QueryParam("limit") @jakarta.ws.rs.DefaultValue("100") @jakarta.validation.constraints.Min(1)
+            @jakarta.validation.constraints.Max(500) int limit) {
+        return issues.recent(slug, before, limit).stream().map(i -> IssueResource.view(i, issues)).toList();
     }
 }

@@ -88,9 +88,10 @@ public class NewsletterResource {
                 .entity(NewsletterView.of(created)).build();
     }
 
+    /** Newsletters by slug: {@code limit} (1–500, 100) after the slug {@code before}. */
     @GET
-    public List<NewsletterView> list() {
-        return newsletters.list().stream().map(NewsletterView::of).toList();
+    public List<NewsletterView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
+        return dev.valjean.common.Pages.after(newsletters.list().stream().map(NewsletterView::of).toList(), NewsletterView::slug, before, limit);
     }
 
     @GET
@@ -115,8 +116,9 @@ public class NewsletterResource {
     /** Every consent text version this newsletter's forms have shown. */
     @GET
     @Path("/{slug}/consent-texts")
-    public List<ConsentTextView> consentTexts(@PathParam("slug") String slug) {
-        return newsletters.consentHistory(slug).stream()
-                .map(t -> new ConsentTextView(t.version, t.text, t.createdAt)).toList();
+    public List<ConsentTextView> consentTexts(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") String before,
+            @jakarta.ws.rs.QueryParam("limit") Integer limit) {
+        return dev.valjean.common.Pages.after(newsletters.consentHistory(slug).stream()
+                .map(t -> new ConsentTextView(t.version, t.text, t.createdAt)).toList(), t -> String.valueOf(t.version()), before, limit);
     }
 }

@@ -24,8 +24,9 @@ public class EnrollmentResource {
     }
 
     @GET
-    public List<NurtureService.EnrollmentView> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email) {
-        return nurture.enrollments(opportunity, email);
+    public List<NurtureService.EnrollmentView> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email,
+            @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
+        return dev.valjean.common.Pages.after(nurture.enrollments(opportunity, email), e -> String.valueOf(e.id()), before, limit);
     }
 
     /** Sales stops one enrollment; steps already queued are skipped by the consent gate. */
