@@ -18,6 +18,7 @@ public class ChallengeResource {
         this.challenges = challenges;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Get a proof-of-work challenge for a public sign-up")
     @GET
     public Response challenge() {
         CacheControl noStore = new CacheControl();

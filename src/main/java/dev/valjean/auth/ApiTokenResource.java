@@ -43,6 +43,7 @@ public class ApiTokenResource {
         this.tokens = tokens;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create an API token (its secret shown once)")
     @POST
     public RestResponse<IssuedToken> create(@Valid @NotNull CreateToken request) {
         ApiTokenService.Issued issued = tokens.create(request.name().strip(), request.role(), request.email());
@@ -53,12 +54,14 @@ public class ApiTokenResource {
     }
 
     /** Tokens by id: {@code limit} (1–500, 100) after the token {@code before}. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List API tokens")
     @GET
     public List<TokenView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
         return dev.valjean.common.Pages.after(tokens.list().stream().map(TokenView::of)
                 .sorted(java.util.Comparator.comparingLong(TokenView::id)).toList(), t -> String.valueOf(t.id()), before, limit);
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Revoke an API token")
     @DELETE
     @Path("/{id}")
     public TokenView revoke(@PathParam("id") long id) {

@@ -52,6 +52,7 @@ public class BounceResource {
      * Each failed recipient: its class (hard, soft, complaint, other), status, reason, the outbox
      * row it is about, and what was done.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Hand in a bounce or complaint message")
     @POST
     @Path("/messages")
     @Consumes("message/rfc822")
@@ -68,6 +69,7 @@ public class BounceResource {
     }
 
     /** Kept reports, newest first; {@code outcome=UNATTRIBUTED} lists those no one could be found for. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List kept bounce and complaint reports")
     @GET
     @Path("/reports")
     @Authorized(Role.ADMIN)
@@ -79,6 +81,7 @@ public class BounceResource {
     }
 
     /** A kept report as it was received. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a kept report as it was received")
     @GET
     @Path("/reports/{id}/raw")
     @Produces("message/rfc822")
@@ -88,6 +91,7 @@ public class BounceResource {
     }
 
     /** The bounce log: what each report said about whom, and what was done; by class, issue or address. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read the bounce log")
     @GET
     @Path("/events")
     @Authorized(Role.ADMIN)

@@ -68,6 +68,7 @@ public class ProviderWebhookResource {
 
     // ---- Amazon SES through SNS
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Amazon SES notifications through SNS")
     @POST
     @Path("/ses")
     @Consumes({ MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN })
@@ -109,6 +110,7 @@ public class ProviderWebhookResource {
 
     // ---- SendGrid Event Webhook
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive SendGrid events (ECDSA-signed)")
     @POST
     @Path("/sendgrid")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -184,6 +186,7 @@ public class ProviderWebhookResource {
 
     // ---- Postmark
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Postmark bounce events (basic credentials)")
     @POST
     @Path("/postmark")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -238,6 +241,7 @@ public class ProviderWebhookResource {
 
     // ---- Mailgun
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Mailgun events (HMAC-signed)")
     @POST
     @Path("/mailgun")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -43,12 +43,14 @@ public class SuppressionResource {
     }
 
     /** The reasons this address is suppressed (empty when it is not). */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read why an address is suppressed")
     @GET
     public List<SuppressionView> forAddress(@QueryParam("email") @NotBlank @Size(max = 254) String email) {
         return suppressions.reasonsFor(EmailAddress.parse(email)).stream().map(SuppressionView::of).toList();
     }
 
     /** Adds the address to the list; adding the same reason again changes nothing. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Put an address on the suppression list")
     @POST
     public RestResponse<List<SuppressionView>> suppress(@Valid @NotNull SuppressRequest request) {
         EmailAddress address = EmailAddress.parse(request.email());

@@ -63,6 +63,7 @@ public class CrmResource {
         this.validator = validator;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create or replace an account from the CRM")
     @PUT
     @Path("/accounts/{externalId}")
     public Response putAccount(@PathParam("externalId") String externalId, @Valid @NotNull AccountRequest r) {
@@ -72,12 +73,14 @@ public class CrmResource {
         return Response.status(u.created() ? 201 : 200).entity(crm.account(externalId).orElseThrow()).build();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read an account by the CRM's id")
     @GET
     @Path("/accounts/{externalId}")
     public CrmService.AccountView account(@PathParam("externalId") String externalId) {
         return crm.account(externalId).orElseThrow(() -> ValjeanException.notFound("Account '" + externalId + "'"));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create or replace an opportunity with its buying committee")
     @PUT
     @Path("/opportunities/{externalId}")
     public Response putOpportunity(@PathParam("externalId") String externalId, @Valid @NotNull OpportunityRequest r) {
@@ -86,6 +89,7 @@ public class CrmResource {
         return Response.status(u.created() ? 201 : 200).entity(crm.opportunity(externalId).orElseThrow()).build();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read an opportunity by the CRM's id")
     @GET
     @Path("/opportunities/{externalId}")
     public CrmService.OpportunityView opportunity(@PathParam("externalId") String externalId) {
@@ -96,6 +100,7 @@ public class CrmResource {
      * Changes an account: a JSON Merge Patch (RFC 7396) of the PUT body, so only the given fields
      * change and {@code null} clears one. The same rules as the PUT.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of an account (JSON Merge Patch)")
     @PATCH
     @Path("/accounts/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
@@ -123,6 +128,7 @@ public class CrmResource {
      * updates members (by address), {@code removeContacts} takes addresses off. The same rules and
      * events as the PUT: closing the deal, or taking someone off it, ends their sequences.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of an opportunity (JSON Merge Patch)")
     @PATCH
     @Path("/opportunities/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })

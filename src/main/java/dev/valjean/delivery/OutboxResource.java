@@ -55,6 +55,7 @@ public class OutboxResource {
     }
 
     /** Newest first; page with {@code before} set to the last id of the previous page. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List messages in the outbox")
     @GET
     public List<OutboxView> list(@QueryParam("status") OutboxStatus status, @QueryParam("purpose") Purpose purpose,
             @QueryParam("email") @Size(max = 254) String email, @QueryParam("contact") Long contactId,
@@ -65,6 +66,7 @@ public class OutboxResource {
     }
 
     /** One message with its content, as it will be or was sent. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read one message of the outbox")
     @GET
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
@@ -82,6 +84,7 @@ public class OutboxResource {
     }
 
     /** Sends one TRANSACTIONAL message to the given address through the outbox, to check the relay. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Send a relay test to one address")
     @POST
     @Path("/test")
     public RestResponse<OutboxView> test(@Valid @NotNull TestRequest request) {

@@ -32,6 +32,7 @@ public class EventSubscriberResource {
     }
 
     /** Adds a subscriber; without a {@code secret} one is made, shown once. Events from now on are queued for it. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Add an event subscriber")
     @POST
     public Response create(@Valid @NotNull CreateSubscriber r) {
         EventSubscribers.SubscriberView v = subscribers.create(r.url(), r.events(), r.secret());
@@ -39,12 +40,14 @@ public class EventSubscriberResource {
     }
 
     /** Every subscriber with how many events wait for it and whether it is paused (no secrets). */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List event subscribers")
     @GET
     public List<EventSubscribers.SubscriberView> list() {
         return subscribers.list();
     }
 
     /** Stops sending to a subscriber; what waits for it is dropped. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Remove an event subscriber")
     @DELETE
     @Path("/{id}")
     public Response delete(@PathParam("id") long id) {
@@ -53,6 +56,7 @@ public class EventSubscriberResource {
     }
 
     /** Resumes a paused subscriber: what waited is sent, in order, from now. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Resume a paused event subscriber")
     @POST
     @Path("/{id}/resume")
     public EventSubscribers.SubscriberView resume(@PathParam("id") long id) {

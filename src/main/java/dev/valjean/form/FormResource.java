@@ -36,12 +36,14 @@ public class FormResource {
         this.forms = forms;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create a form of one of the six kinds")
     @POST
     public Response create(@Valid @NotNull CreateForm r) {
         return Response.status(201).entity(forms.create(r.kind(), r.name(), r.newsletter(), r.actions(), r.contentUrl())).build();
     }
 
     /** Forms, oldest first: {@code limit} (1–500, 100) after the form {@code before}. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List the forms")
     @GET
     public List<FormService.FormView> list(@QueryParam("before") String before, @QueryParam("limit") Integer limit) {
         return dev.valjean.common.Pages.after(forms.list(), FormService.FormView::id, before, limit);
@@ -51,6 +53,7 @@ public class FormResource {
      * A form's submissions, newest first: {@code limit} (1–500, 100) and {@code before} (an id: the
      * page after it). A gated download's or an event's submissions are records only: none subscribed anyone.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List a form's submissions")
     @GET
     @Path("/{id}/submissions")
     public List<FormService.SubmissionView> submissions(@PathParam("id") String id, @QueryParam("before") Long before,

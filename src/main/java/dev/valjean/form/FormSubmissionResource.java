@@ -52,6 +52,7 @@ public class FormSubmissionResource {
     }
 
     /** The form's own hosted page (a sign-up form's is its newsletter's sign-up page). */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a form's hosted page")
     @jakarta.ws.rs.GET
     @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
     public Response page(@PathParam("id") String id) {
@@ -67,6 +68,7 @@ public class FormSubmissionResource {
     }
 
     /** A submission from the hosted page (a plain HTML form; the one-time form token stands in for the challenge without JavaScript). */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Submit a form from its hosted page")
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
@@ -118,6 +120,7 @@ public class FormSubmissionResource {
                 .data("formToken", guard.newFormToken()).data("captcha", captcha).data("script", script).render();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Submit a form")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response submit(@PathParam("id") String id, Map<String, Object> body, @Context HttpHeaders headers,

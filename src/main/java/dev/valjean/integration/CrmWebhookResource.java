@@ -66,6 +66,7 @@ public class CrmWebhookResource {
         this.clock = clock;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive the CRM's signed events")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)

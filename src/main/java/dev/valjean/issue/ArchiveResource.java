@@ -44,6 +44,7 @@ public class ArchiveResource {
         this.issuePage = issuePage;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter's public archive")
     @GET
     @Path("/{slug}")
     public Response list(@PathParam("slug") String slug) {
@@ -56,6 +57,7 @@ public class ArchiveResource {
                 .data("cadence", n.get().cadence.phrase).render());
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read one archived issue")
     @GET
     @Path("/{slug}/{id: [0-9]+}")
     public Response issue(@PathParam("slug") String slug, @PathParam("id") long id) {
@@ -72,6 +74,7 @@ public class ArchiveResource {
                 .data("items", IssueContent.forLayout(IssueContent.fromJson(issue.get().items))).render());
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter's archive as an Atom feed")
     @GET
     @Path("/{slug}/feed.xml")
     public Response feed(@PathParam("slug") String slug) throws XMLStreamException {

@@ -54,12 +54,14 @@ public class IssueResource {
         this.caller = caller;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read an issue with its progress")
     @GET
     @Path("/{id}")
     public IssueView get(@PathParam("id") long id) {
         return view(issues.find(id));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change a draft or scheduled issue")
     @PATCH
     @Path("/{id}")
     public IssueView change(@PathParam("id") long id, @Valid @NotNull IssueRequest r) {
@@ -67,6 +69,7 @@ public class IssueResource {
     }
 
     /** The HTML and text a subscriber would see, with example links. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Preview an issue as a subscriber sees it")
     @GET
     @Path("/{id}/preview")
     public IssueService.Preview preview(@PathParam("id") long id) {
@@ -74,6 +77,7 @@ public class IssueResource {
     }
 
     /** Sends the issue to the editor (the token's email, or {@code to}); not counted as a send. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Send a test of an issue to one address")
     @POST
     @Path("/{id}/test")
     public Response test(@PathParam("id") long id, @Valid TestRequest r) {
@@ -85,12 +89,14 @@ public class IssueResource {
         return Response.accepted(java.util.Map.of("outboxId", queued.id, "status", queued.status)).build();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Schedule an issue for a time")
     @POST
     @Path("/{id}/schedule")
     public IssueView schedule(@PathParam("id") long id, @Valid @NotNull ScheduleRequest r) {
         return view(issues.schedule(id, r.at(), r.overrideReason()));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Send an issue now")
     @POST
     @Path("/{id}/send")
     public IssueView send(@PathParam("id") long id, @Valid SendRequest r) {
@@ -98,6 +104,7 @@ public class IssueResource {
     }
 
     /** Cancels a draft or scheduled issue; an admin also cancels an issue its circuit breaker paused (its waiting messages are skipped). */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Cancel a draft, scheduled or paused issue")
     @POST
     @Path("/{id}/cancel")
     public IssueView cancel(@PathParam("id") long id) {
@@ -112,6 +119,7 @@ public class IssueResource {
     }
 
     /** An admin resumes an issue its circuit breaker paused: each waiting message is sent once. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Resume an issue its circuit breaker paused")
     @POST
     @Path("/{id}/resume")
     @Authorized(Role.ADMIN)

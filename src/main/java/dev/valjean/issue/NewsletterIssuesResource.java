@@ -25,6 +25,7 @@ public class NewsletterIssuesResource {
         this.issues = issues;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Write a new issue (a draft)")
     @POST
     public Response create(@PathParam("slug") String slug, @Valid @NotNull IssueResource.IssueRequest r) {
         Issue issue = issues.create(slug, new IssueService.Draft(r.subject(), r.preheader(), r.layout(), r.items()));
@@ -32,6 +33,7 @@ public class NewsletterIssuesResource {
     }
 
     /** A newsletter's issues, newest first: {@code limit} (1–500, 100) older than the issue {@code before}. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List a newsletter's issues")
     @GET
     public List<IssueResource.IssueView> list(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") Long before,
             @jakarta.ws.rs.QueryParam("limit") @jakarta.ws.rs.DefaultValue("100") @jakarta.validation.constraints.Min(1)

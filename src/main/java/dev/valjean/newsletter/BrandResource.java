@@ -21,6 +21,7 @@ public class BrandResource {
         this.sql = sql;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Get a newsletter's logo")
     @GET
     @Path("/{slug}/logo-{hash}")
     public Response logo(@PathParam("slug") String slug, @PathParam("hash") String hash) {

@@ -79,6 +79,7 @@ public class NewsletterResource {
         this.newsletters = newsletters;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create a newsletter with its consent text")
     @POST
     public RestResponse<NewsletterView> create(@Valid @NotNull CreateNewsletter r) {
         NewsletterService.Current created = newsletters.create(r.slug(), new NewsletterService.Change(r.name(),
@@ -89,11 +90,13 @@ public class NewsletterResource {
     }
 
     /** Newsletters by slug: {@code limit} (1–500, 100) after the slug {@code before}. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List newsletters")
     @GET
     public List<NewsletterView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
         return dev.valjean.common.Pages.after(newsletters.list().stream().map(NewsletterView::of).toList(), NewsletterView::slug, before, limit);
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter")
     @GET
     @Path("/{slug}")
     public NewsletterView get(@PathParam("slug") String slug) {
@@ -104,6 +107,7 @@ public class NewsletterResource {
      * Changes the given fields (a merge patch: fields left out stay; every field of a newsletter is
      * required, so none is cleared); a new consent text becomes a new version, the old ones stay.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of a newsletter")
     @PATCH
     @Path("/{slug}")
     @jakarta.ws.rs.Consumes({ dev.valjean.common.MergePatch.MEDIA_TYPE, jakarta.ws.rs.core.MediaType.APPLICATION_JSON })
@@ -114,6 +118,7 @@ public class NewsletterResource {
     }
 
     /** Every consent text version this newsletter's forms have shown. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List every consent text version a newsletter has shown")
     @GET
     @Path("/{slug}/consent-texts")
     public List<ConsentTextView> consentTexts(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") String before,

@@ -23,6 +23,7 @@ public class EnrollmentResource {
         this.nurture = nurture;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List enrollments of a deal or a person")
     @GET
     public List<NurtureService.EnrollmentView> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email,
             @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
@@ -30,6 +31,7 @@ public class EnrollmentResource {
     }
 
     /** Sales stops one enrollment; steps already queued are skipped by the consent gate. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Stop one enrollment")
     @POST
     @Path("/{id}/stop")
     public Stopped stop(@PathParam("id") long id) {

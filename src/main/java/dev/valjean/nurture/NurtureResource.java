@@ -54,6 +54,7 @@ public class NurtureResource {
     }
 
     /** Sequences, newest first: {@code limit} (1–500, 100), {@code before} (an id: the page after it), optionally one {@code purpose}. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List nurture sequences")
     @GET
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
     public List<NurtureService.SequenceView> list(@QueryParam("purpose") SequencePurpose purpose, @QueryParam("before") Long before,
@@ -62,6 +63,7 @@ public class NurtureResource {
     }
 
     /** One sequence with its steps and how many people are in it now. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a sequence with its steps")
     @GET
     @Path("/{id}")
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
@@ -74,6 +76,7 @@ public class NurtureResource {
      * replace the old ones as a whole, as arrays do in a merge patch). Steps not yet sent follow the
      * new ones; people past a removed last step complete the sequence.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change a sequence's name or steps (JSON Merge Patch)")
     @PATCH
     @Path("/{id}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
@@ -107,6 +110,7 @@ public class NurtureResource {
         return get(id);
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create a nurture sequence")
     @POST
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
     public Response create(@Valid @NotNull CreateSequence r) {
@@ -114,6 +118,7 @@ public class NurtureResource {
         return Response.created(URI.create("/api/v1/sequences/" + id)).entity(Map.of("id", id)).build();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Enroll one person in a sequence")
     @POST
     @Path("/{id}/enrollments")
     public Response enroll(@PathParam("id") long id, @Valid @NotNull Enroll r) {

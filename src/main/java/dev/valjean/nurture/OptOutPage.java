@@ -40,6 +40,7 @@ public class OptOutPage {
         this.message = message;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the follow-up opt-out page")
     @GET
     @Path("{token}")
     public Response confirm(@PathParam("token") String token) {
@@ -49,6 +50,7 @@ public class OptOutPage {
         return html(200, page.data("token", token).render());
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Stop all follow-up emails")
     @POST
     @Path("{token}")
     @Consumes(MediaType.WILDCARD)

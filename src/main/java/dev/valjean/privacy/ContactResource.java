@@ -36,6 +36,7 @@ public class ContactResource {
      * The person wrote back (called by the CRM or an inbound-mail hook): every sequence of theirs
      * ends, since a person is answering now.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Tell that a person replied (ends their sequences)")
     @POST
     @Path("/replied")
     @Authorized({ Role.ADMIN, Role.SALES })
@@ -48,6 +49,7 @@ public class ContactResource {
     }
 
     /** The consent proof per subscription: what was shown, when, from where, and each step since. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a person's consent proof")
     @GET
     @Path("/consent")
     @Produces(MediaType.APPLICATION_JSON)
@@ -56,6 +58,7 @@ public class ContactResource {
     }
 
     /** The same proof as a printable page. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a person's consent proof")
     @GET
     @Path("/consent")
     @Produces(MediaType.TEXT_HTML)
@@ -65,6 +68,7 @@ public class ContactResource {
     }
 
     /** Everything held about the person. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Export everything held about a person")
     @GET
     @Path("/export")
     @Produces(MediaType.APPLICATION_JSON)
@@ -73,6 +77,7 @@ public class ContactResource {
     }
 
     /** Erases the person; their address stays suppressed by its keyed hash. */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Erase a person")
     @DELETE
     public Response erase(@PathParam("email") String email) {
         data.erase(email);

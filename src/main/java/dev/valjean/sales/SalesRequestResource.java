@@ -30,6 +30,7 @@ public class SalesRequestResource {
      * says the same), {@code crm} (the CRM's receipt: NOT_POSTED, PENDING, POSTED, FAILED) and {@code qualified};
      * {@code limit} (1–500, 100) and {@code before} (an id: the page after it).
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List sales requests")
     @GET
     public List<SalesRequests.SalesRequestView> list(@QueryParam("qualified") Boolean qualified, @QueryParam("handled") Boolean handled,
             @QueryParam("status") String status, @QueryParam("crm") String crm, @QueryParam("before") Long before,

@@ -37,6 +37,7 @@ public class EmbedResource {
         this.template = HostedPages.resource("web/solver.js") + HostedPages.resource("web/embed.js");
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Get the embeddable sign-up form script")
     @GET
     @Path("/{slug}.js")
     public Response script(@PathParam("slug") String slug) throws JsonProcessingException {

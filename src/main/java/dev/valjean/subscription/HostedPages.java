@@ -81,6 +81,7 @@ public class HostedPages {
         this.hostedScript = hostedScript();
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a newsletter's hosted sign-up page")
     @GET
     @Path("subscribe/{slug}")
     public Response subscribeForm(@PathParam("slug") String slug) {
@@ -91,6 +92,7 @@ public class HostedPages {
         return page(200, form(newsletter.get(), null, null, null));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Sign up from the hosted page")
     @POST
     @Path("subscribe/{slug}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -128,6 +130,7 @@ public class HostedPages {
                 newsletter.get()));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the confirmation page of a sign-up")
     @GET
     @Path("confirm/{token}")
     public Response confirmPage(@PathParam("token") String token) {
@@ -142,6 +145,7 @@ public class HostedPages {
         return confirmation(c);
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Confirm a sign-up")
     @POST
     @Path("confirm/{token}")
     public Response confirm(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
@@ -153,6 +157,7 @@ public class HostedPages {
         return confirmation(c);
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the unsubscribe page")
     @GET
     @Path("unsubscribe/{token}")
     public Response unsubscribePage(@PathParam("token") String token) {
@@ -170,6 +175,7 @@ public class HostedPages {
      * RFC 8058 one-click: any POST (form-encoded or multipart, normally with
      * {@code List-Unsubscribe=One-Click}) leaves this newsletter. Repeating it answers 200 again.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Unsubscribe in one click (RFC 8058)")
     @POST
     @Path("unsubscribe/{token}")
     @Consumes(MediaType.WILDCARD)
@@ -183,6 +189,7 @@ public class HostedPages {
                 "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null, left.get()));
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a person's preference centre")
     @GET
     @Path("preferences/{token}")
     public Response preferencesPage(@PathParam("token") String token) {
@@ -198,6 +205,7 @@ public class HostedPages {
      * ticked under "Also available" become new requests with double opt-in; "Never email me
      * again" asks first, then suppresses the address.
      */
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change subscriptions from the preference centre")
     @POST
     @Path("preferences/{token}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)

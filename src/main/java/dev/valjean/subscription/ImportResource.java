@@ -22,6 +22,7 @@ public class ImportResource {
         this.imports = imports;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Import subscribers who consented elsewhere (CSV with evidence)")
     @POST
     @Consumes({ "text/csv", "text/plain" })
     public Response importCsv(@PathParam("slug") String slug, String csv) {

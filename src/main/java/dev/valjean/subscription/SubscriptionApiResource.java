@@ -46,6 +46,7 @@ public class SubscriptionApiResource {
         this.cors = cors;
     }
 
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Ask for newsletters (double opt-in)")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response subscribe(SubscribeRequest r, @Context HttpHeaders headers, @Context HttpServerRequest http) {
