@@ -23,7 +23,6 @@ import jakarta.mail.Multipart;
 import jakarta.mail.Part;
 import jakarta.mail.Session;
 import jakarta.mail.internet.ContentType;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.InternetHeaders;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -108,7 +107,6 @@ public final class BounceParser {
             collect(message, parts, 0);
         } catch (MessagingException | IOException e) {
             // a broken part: read what came before it
-            parts.broken = true;
         }
         String subject = headerText(message, "Subject");
         List<String> sentTo = new ArrayList<>();
@@ -164,8 +162,6 @@ public final class BounceParser {
         final List<InternetHeaders> feedback = new ArrayList<>();
         final List<DeliveryStatus> statuses = new ArrayList<>();
         InternetHeaders original;
-        String originalText;
-        boolean broken;
     }
 
     private static void collect(Part part, Parts parts, int depth) throws MessagingException, IOException {
@@ -180,7 +176,7 @@ public final class BounceParser {
                 try {
                     collect(child, parts, depth + 1);
                 } catch (MessagingException | IOException e) {
-                    parts.broken = true;
+                    // a broken part: the others still count
                 }
             }
             return;
@@ -198,16 +194,13 @@ public final class BounceParser {
             case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "message/partial",
                     "message/global-headers" -> {
                 if (parts.original == null) {
-                    byte[] b = bytes(part);
-                    parts.original = new InternetHeaders(new ByteArrayInputStream(b));
-                    parts.originalText = new String(b, StandardCharsets.UTF_8);
+                    parts.original = new InternetHeaders(new ByteArrayInputStream(bytes(part)));
                 }
             }
             case "text/plain", "text/html", "text/enriched", "text/x-aol" -> {
                 String text = text(part);
                 if (!parts.texts.isEmpty() && Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition()) && parts.original == null) {
                     parts.original = new InternetHeaders(new ByteArrayInputStream(text.strip().getBytes(StandardCharsets.UTF_8)));
-                    parts.originalText = text;
                     return;
                 }
                 parts.texts.add(type.equals("text/html") ? Jsoup.parse(text).wholeText() : text);
@@ -547,15 +540,5 @@ public final class BounceParser {
         }
         String one = s.replaceAll("\\s+", " ").strip();
         return one.length() > 500 ? one.substring(0, 500) : one;
-    }
-
-    /** Whether the address looks like one (for callers that take an address from elsewhere). */
-    static boolean looksLikeAddress(String s) {
-        try {
-            new InternetAddress(s, true);
-            return true;
-        } catch (jakarta.mail.internet.AddressException e) {
-            return false;
-        }
     }
 }
