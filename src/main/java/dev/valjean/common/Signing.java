@@ -65,6 +65,14 @@ public class Signing {
         return HexFormat.of().formatHex(hmac(secret.getBytes(StandardCharsets.UTF_8), data.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * The value of the {@code X-Valjean-Signature} header on Valjean's outgoing webhooks (sales
+     * requests, events): {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">}.
+     */
+    public static String webhookHeader(String secret, long epochSeconds, String body) {
+        return "t=" + epochSeconds + ",v1=" + webhookSignature(secret, epochSeconds + "." + body);
+    }
+
     /** SHA-256 of a high-entropy secret (API tokens): stored instead of the secret itself. */
     public static String sha256(String secret) {
         try {

@@ -104,7 +104,7 @@ public class EventDelivery {
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create((String) d.get("url"))).timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
-                    .header("X-Valjean-Signature", "t=" + t + ",v1=" + Signing.webhookSignature((String) d.get("secret"), t + "." + body))
+                    .header("X-Valjean-Signature", Signing.webhookHeader((String) d.get("secret"), t, body))
                     .header("X-Valjean-Event", type).header("X-Valjean-Event-Id", "evt_" + eventId)
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.discarding());
             ok = r.statusCode() / 100 == 2;

@@ -231,18 +231,14 @@ public class IssueBreaker {
         String subject = "Issue " + issueId + " paused itself";
         String text = "Valjean paused issue " + issueId + " because of " + reason + ".\n\n" + String.format(Locale.ROOT, "%,d", waiting)
                 + " messages wait. An admin can resume it (each waiting message is then sent once) or cancel it:\n" + link + "\n";
-        String html = "<p>Valjean paused issue " + issueId + " because of " + escape(reason) + ".</p><p>" + String.format(Locale.ROOT, "%,d", waiting)
-                + " messages wait. An admin can resume it (each waiting message is then sent once) or cancel it: <a href=\"" + escape(link)
-                + "\">" + escape(link) + "</a></p>";
+        String html = "<p>Valjean paused issue " + issueId + " because of " + dev.valjean.common.Text.escapeHtml(reason) + ".</p><p>" + String.format(Locale.ROOT, "%,d", waiting)
+                + " messages wait. An admin can resume it (each waiting message is then sent once) or cancel it: <a href=\"" + dev.valjean.common.Text.escapeHtml(link)
+                + "\">" + dev.valjean.common.Text.escapeHtml(link) + "</a></p>";
         for (Person p : Person.<Person>list("role = ?1 and disabledAt is null", Role.ADMIN)) {
             var contact = contacts.findOrCreate(EmailAddress.parse(p.email), p.name);
             outbox.enqueue(OutboxRequest.of("issue-paused:" + issueId + ":" + at.toEpochMilli() + ":" + p.id, Purpose.TRANSACTIONAL,
                     AdminNoticeBasis.TYPE, p.id, contact.id, subject, text, html));
         }
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static long n(Object o) {

@@ -85,14 +85,13 @@ public class SalesWebhook {
         long id = ((Number) r.get("id")).longValue();
         int attempts = ((Number) r.get("attempts")).intValue() + 1;
         String body = body(r);
-        String timestamp = String.valueOf(now.getEpochSecond());
         String answer;
         boolean ok;
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(config.webhookUrl().orElseThrow()))
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
-                    .header("X-Valjean-Signature", "t=" + timestamp + ",v1=" + sign(timestamp + "." + body))
+                    .header("X-Valjean-Signature", Signing.webhookHeader(config.webhookSecret().orElseThrow(), now.getEpochSecond(), body))
                     .header("X-Valjean-Event", "sales_request.qualified")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             ok = response.statusCode() / 100 == 2;
@@ -131,10 +130,5 @@ public class SalesWebhook {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Hex HMAC-SHA256 under the webhook secret; receivers recompute it over "t.body". */
-    public String sign(String data) {
-        return Signing.webhookSignature(config.webhookSecret().orElseThrow(), data);
     }
 }
