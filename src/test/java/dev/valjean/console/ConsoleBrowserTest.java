@@ -654,7 +654,9 @@ class ConsoleBrowserTest {
         assertTrue(browser.driver.findElement(By.id("event-subscribers")).getText().contains("paused"));
         browser.check("operations-subscribers");
         browser.driver.findElement(By.xpath("//table[@id='event-subscribers']//button[starts-with(normalize-space(.), 'Resume')]")).click();
-        assertTrue(browser.driver.findElement(By.id("event-subscribers")).getText().contains("delivering"));
+        // the form posts and the page comes back: wait for the new page, not the old one
+        browser.waitFor(d -> d.findElements(By.id("event-subscribers")).stream().anyMatch(t -> t.getText().contains("delivering")),
+                Duration.ofSeconds(10));
         assertEquals(1, data.count("SELECT count(*) FROM audit_event WHERE action = 'event_subscriber.resumed'"));
     }
 
