@@ -34,6 +34,7 @@ class ApiDocumentTest {
         assertEquals("bearer", doc.path("components").path("securitySchemes").path("bearer").path("scheme").asText());
         List<String> faults = new ArrayList<>();
         int operations = 0;
+        java.util.Set<String> operationIds = new java.util.HashSet<>();
         for (var path : (Iterable<Map.Entry<String, JsonNode>>) doc.path("paths")::fields) {
             for (var op : (Iterable<Map.Entry<String, JsonNode>>) path.getValue()::fields) {
                 if (!List.of("get", "put", "post", "patch", "delete").contains(op.getKey()) || path.getKey().startsWith("/test-only")) {
@@ -46,6 +47,28 @@ class ApiDocumentTest {
                 // a sentence a person wrote, not a method name split in words ("Put Account")
                 if (summary.length() < 12 || !summary.contains(" ") || summary.matches("([A-Z][a-z]+ ?)+")) {
                     faults.add(name + ": summary '" + summary + "'");
+                }
+                if (o.path("description").asText("").length() < 20) {
+                    faults.add(name + ": no description");
+                }
+                String id = o.path("operationId").asText("");
+                if (!id.matches("[a-z][A-Za-z0-9]+") || !operationIds.add(id)) {
+                    faults.add(name + ": operationId '" + id + "' missing, malformed or used twice");
+                }
+                var successes = new ArrayList<String>();
+                o.path("responses").fieldNames().forEachRemaining(code -> {
+                    if (code.startsWith("2")) {
+                        successes.add(code);
+                    }
+                });
+                if (successes.isEmpty()) {
+                    faults.add(name + ": no success answer");
+                }
+                for (String code : successes) {
+                    // a success answer says what comes back, except 204
+                    if (!code.equals("204") && !o.path("responses").path(code).path("content").fieldNames().hasNext()) {
+                        faults.add(name + ": " + code + " has no content");
+                    }
                 }
                 if (o.path("tags").size() != 1) {
                     faults.add(name + ": tags " + o.path("tags"));
@@ -67,6 +90,15 @@ class ApiDocumentTest {
             }
         }
         assertTrue(operations > 60, "operations: " + operations);
+        // the real answers, not the generator's guesses
+        JsonNode create = doc.at("/paths/~1api~1v1~1newsletters/post/responses");
+        assertEquals("#/components/schemas/NewsletterView", create.at("/201/content/application~1json/schema/$ref").asText(), create.toString());
+        assertTrue(create.at("/409/description").asText().contains("SLUG_TAKEN"), create.toString());
+        assertEquals("#/components/schemas/TestQueued",
+                doc.at("/paths/~1api~1v1~1issues~1{id}~1test/post/responses/202/content/application~1json/schema/$ref").asText());
+        assertEquals("#/components/schemas/OpportunityPatch", doc.at(
+                "/paths/~1api~1v1~1opportunities~1{externalId}/patch/requestBody/content/application~1merge-patch+json/schema/$ref").asText());
+        assertTrue(doc.at("/paths/~1api~1v1~1contacts~1{email}/delete/responses").has("204"));
         assertEquals(List.of(), faults);
     }
 

@@ -17,6 +17,11 @@ import jakarta.ws.rs.PathParam;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /** API tokens: created and revoked by an admin. The secret is returned once, at creation. */
 @Path("/api/v1/tokens")
 @Authorized(Role.ADMIN)
@@ -43,7 +48,10 @@ public class ApiTokenResource {
         this.tokens = tokens;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create an API token (its secret shown once)")
+    @Operation(operationId = "createToken", summary = "Create an API token (its secret shown once)",
+            description = "Creates an API token with one role (ADMIN, EDITOR, SALES, BOUNCES); its secret is in this answer only.")
+    @APIResponse(responseCode = "201", description = "The token with its secret", content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiTokenResource.IssuedToken.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), TOKEN_NAME, TOKEN_ROLE")
     @POST
     public RestResponse<IssuedToken> create(@Valid @NotNull CreateToken request) {
         ApiTokenService.Issued issued = tokens.create(request.name().strip(), request.role(), request.email());
@@ -54,14 +62,18 @@ public class ApiTokenResource {
     }
 
     /** Tokens by id: {@code limit} (1–500, 100) after the token {@code before}. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List API tokens")
+    @Operation(operationId = "listTokens", summary = "List API tokens",
+            description = "Tokens by id (no secrets), revoked ones too.")
     @GET
     public List<TokenView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
         return dev.valjean.common.Pages.after(tokens.list().stream().map(TokenView::of)
                 .sorted(java.util.Comparator.comparingLong(TokenView::id)).toList(), t -> String.valueOf(t.id()), before, limit);
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Revoke an API token")
+    @Operation(operationId = "revokeToken", summary = "Revoke an API token",
+            description = "Revokes a token at once.")
+    @APIResponse(responseCode = "200", description = "The token, revoked", content = @Content(mediaType = "application/json", schema = @Schema(implementation = TokenView.class)))
+    @APIResponse(responseCode = "409", description = "TOKEN_ALREADY_REVOKED, LAST_ADMIN_TOKEN (the last admin token of a server without console admins)")
     @DELETE
     @Path("/{id}")
     public TokenView revoke(@PathParam("id") long id) {

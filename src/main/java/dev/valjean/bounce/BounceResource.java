@@ -17,6 +17,11 @@ import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
 import dev.valjean.common.ValjeanException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * Bounce and complaint messages handed in whole (an MTA's pipe transport, an inbound-mail
  * service): parsed, attributed, applied. A token with the BOUNCES role can do only this.
@@ -52,7 +57,10 @@ public class BounceResource {
      * Each failed recipient: its class (hard, soft, complaint, other), status, reason, the outbox
      * row it is about, and what was done.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Hand in a bounce or complaint message")
+    @Operation(operationId = "postBounceMessage", summary = "Hand in a bounce or complaint message",
+            description = "Hands in one bounce or complaint message (message/rfc822, up to 10 MB): DSN, ARF, provider formats or a plain notice. Findings are attributed to the message that caused them (VERP, Message-ID) and applied: hard bounces and complaints suppress. With dryRun=true nothing is written. A message handed in twice is applied once (repeated=true).")
+    @APIResponse(responseCode = "200", description = "What the report or events were found to say and what was applied", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
+    @APIResponse(responseCode = "422", description = "REPORT_EMPTY, REPORT_TOO_LARGE, REPORT_UNREADABLE")
     @POST
     @Path("/messages")
     @Consumes("message/rfc822")
@@ -69,7 +77,10 @@ public class BounceResource {
     }
 
     /** Kept reports, newest first; {@code outcome=UNATTRIBUTED} lists those no one could be found for. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List kept bounce and complaint reports")
+    @Operation(operationId = "listBounceReports", summary = "List kept bounce and complaint reports",
+            description = "Kept reports, newest first, by outcome (APPLIED, UNATTRIBUTED, UNREADABLE, NOTHING).")
+    @APIResponse(responseCode = "200", description = "The reports", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Reports.class)))
+    @APIResponse(responseCode = "422", description = "OUTCOME_INVALID, LIMIT_INVALID")
     @GET
     @Path("/reports")
     @Authorized(Role.ADMIN)
@@ -81,7 +92,9 @@ public class BounceResource {
     }
 
     /** A kept report as it was received. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a kept report as it was received")
+    @Operation(operationId = "getBounceReportRaw", summary = "Read a kept report as it was received",
+            description = "A kept report as it was received.")
+    @APIResponse(responseCode = "200", description = "The message", content = @Content(mediaType = "message/rfc822"))
     @GET
     @Path("/reports/{id}/raw")
     @Produces("message/rfc822")
@@ -91,7 +104,10 @@ public class BounceResource {
     }
 
     /** The bounce log: what each report said about whom, and what was done; by class, issue or address. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read the bounce log")
+    @Operation(operationId = "listBounceEvents", summary = "Read the bounce log",
+            description = "The bounce log: each finding with its class, reason, status, the message and issue it was about; by class, issue and address.")
+    @APIResponse(responseCode = "200", description = "The bounce log", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Events.class)))
+    @APIResponse(responseCode = "422", description = "CLASS_INVALID, LIMIT_INVALID")
     @GET
     @Path("/events")
     @Authorized(Role.ADMIN)

@@ -35,6 +35,11 @@ import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.delivery.BounceConfig;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * Bounces, complaints and deliveries from sending providers, each verified the provider's way;
  * forged, unsigned or stale → 401 and nothing changes. Amazon SES through SNS (signature versions
@@ -68,7 +73,10 @@ public class ProviderWebhookResource {
 
     // ---- Amazon SES through SNS
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Amazon SES notifications through SNS")
+    @Operation(operationId = "receiveSesNotification", summary = "Receive Amazon SES notifications through SNS",
+            description = "Amazon SES bounce, complaint and delivery notifications through SNS: the SNS signature (version 1 or 2, certificate from an SNS host) is checked, subscription confirmations are followed, a repeated MessageId changes nothing.")
+    @APIResponse(responseCode = "200", description = "What the report or events were found to say and what was applied", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
+    @APIResponse(responseCode = "422", description = "NOT_AN_SES_EVENT, SUBSCRIPTION_NOT_CONFIRMED")
     @POST
     @Path("/ses")
     @Consumes({ MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN })
@@ -110,7 +118,10 @@ public class ProviderWebhookResource {
 
     // ---- SendGrid Event Webhook
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive SendGrid events (ECDSA-signed)")
+    @Operation(operationId = "receiveSendgridEvents", summary = "Receive SendGrid events (ECDSA-signed)",
+            description = "SendGrid event webhook, ECDSA-signed with a timestamp (5 minutes); bounces, drops, spam reports and deliveries.")
+    @APIResponse(responseCode = "200", description = "What the report or events were found to say and what was applied", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
+    @APIResponse(responseCode = "422", description = "NOT_A_LIST, MALFORMED_JSON")
     @POST
     @Path("/sendgrid")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -186,7 +197,10 @@ public class ProviderWebhookResource {
 
     // ---- Postmark
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Postmark bounce events (basic credentials)")
+    @Operation(operationId = "receivePostmarkEvents", summary = "Receive Postmark bounce events (basic credentials)",
+            description = "Postmark bounce, spam-complaint and delivery webhooks, with the configured basic credentials.")
+    @APIResponse(responseCode = "200", description = "What the report or events were found to say and what was applied", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
+    @APIResponse(responseCode = "422", description = "MALFORMED_JSON")
     @POST
     @Path("/postmark")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -241,7 +255,10 @@ public class ProviderWebhookResource {
 
     // ---- Mailgun
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive Mailgun events (HMAC-signed)")
+    @Operation(operationId = "receiveMailgunEvents", summary = "Receive Mailgun events (HMAC-signed)",
+            description = "Mailgun event webhooks, HMAC-signed with a timestamp (5 minutes) and a token good once.")
+    @APIResponse(responseCode = "200", description = "What the report or events were found to say and what was applied", content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
+    @APIResponse(responseCode = "422", description = "MALFORMED_JSON")
     @POST
     @Path("/mailgun")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -66,7 +66,10 @@ public class ApiDocument implements OASFilter {
         if (api.getServers() == null || api.getServers().isEmpty()) {
             api.addServer(OASFactory.createServer().url("/").description("this Valjean server"));
         }
-        if (api.getInfo() != null && api.getInfo().getLicense() == null) {
+        if (api.getInfo() == null) {
+            api.setInfo(OASFactory.createInfo());
+        }
+        if (api.getInfo().getLicense() == null) {
             api.getInfo().setLicense(OASFactory.createLicense().name("Proprietary").identifier("LicenseRef-Proprietary"));
         }
         Map<String, String> tagDescriptions = new LinkedHashMap<>();
@@ -89,9 +92,17 @@ public class ApiDocument implements OASFilter {
             if (path.contains("{")) {
                 problem(op, "404", "Nothing has this id (code NOT_FOUND)");
             }
-            if (op.getRequestBody() != null || method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.DELETE) {
+            if (op.getRequestBody() != null) {
                 problem(op, "400", "Not JSON, or JSON of the wrong shape (code MALFORMED_JSON)");
-                problem(op, "422", "A field breaks a rule; errors[] names each field (codes as the operation describes)");
+                problem(op, "422", "VALIDATION_FAILED: a field breaks a rule; errors[] names each field");
+            }
+            // every error an operation documents itself (409 with its codes, 422, 429) is a problem too
+            if (op.getResponses() != null && op.getResponses().getAPIResponses() != null) {
+                op.getResponses().getAPIResponses().forEach((status, response) -> {
+                    if (status.startsWith("4") && response.getContent() == null) {
+                        problem(op, status, response.getDescription());
+                    }
+                });
             }
         }));
         tagDescriptions.forEach((name, description) -> api.addTag(OASFactory.createTag().name(name).description(description)));

@@ -29,6 +29,11 @@ import dev.valjean.auth.Role;
 import dev.valjean.common.MergePatch;
 import dev.valjean.common.ValjeanException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * CRM data for sales and the CRM integration: PUT is an idempotent upsert by the CRM's own id
  * (201 when it created the record, 200 when it updated it).
@@ -39,18 +44,35 @@ public class CrmResource {
 
     public static final String EXTERNAL_ID = "[A-Za-z0-9._:-]{1,200}";
 
-    public record AccountRequest(@NotBlank @Size(max = 200) String name, @NotNull Boolean customer, LocalDate customerSince,
-            @Size(max = 100) String industry, @Min(0) @Max(10_000_000) Integer employeeCount,
-            @Pattern(regexp = "[A-Z]{2}", message = "an ISO 3166 alpha-2 code such as DE") String country) {
+    public record AccountRequest(@NotBlank @Size(max = 200) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Acme GmbH") String name, @NotNull Boolean customer, LocalDate customerSince,
+            @Size(max = 100) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Software") String industry, @Min(0) @Max(10_000_000) Integer employeeCount,
+            @Pattern(regexp = "[A-Z]{2}", message = "an ISO 3166 alpha-2 code such as DE") @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "DE") String country) {
     }
 
-    public record MemberRequest(@NotBlank @Size(max = 320) String email, @Size(max = 200) String name,
-            @Size(max = 100) String role, @Size(max = 64) String timeZone) {
+    public record MemberRequest(@NotBlank @Size(max = 320) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "bea@acme.example") String email, @Size(max = 200) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Bea Buyer") String name,
+            @Size(max = 100) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Champion") String role, @Size(max = 64) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Europe/Berlin") String timeZone) {
     }
 
-    public record OpportunityRequest(@NotBlank @Size(max = 200) String account, @NotBlank @Size(max = 200) String name,
-            @Size(max = 100) String stage, @NotNull CrmService.OpportunityStatus status, @Size(max = 320) String owner,
+    public record OpportunityRequest(@NotBlank @Size(max = 200) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "acme") String account, @NotBlank @Size(max = 200) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Acme pilot") String name,
+            @Size(max = 100) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Proposal") String stage, @NotNull CrmService.OpportunityStatus status, @Size(max = 320) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "sam@example.com") String owner,
             @Size(max = 100) List<@Valid @NotNull MemberRequest> contacts) {
+    }
+
+    /** The fields an account's merge patch may carry; {@code null} clears an optional one. */
+    public record AccountPatch(String name, Boolean customer, LocalDate customerSince, String industry, Integer employeeCount,
+            String country) {
+    }
+
+    /**
+     * The fields an opportunity's merge patch may carry: {@code contacts} replaces the committee,
+     * {@code addContacts} adds or updates members by address, {@code removeContacts} takes addresses
+     * off. The lists are nullable in the document so that generated clients leave them out unless
+     * set (OpenAPI Generator starts other lists empty, and an empty committee is a change).
+     */
+    public record OpportunityPatch(String account, String name, String stage, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "WON") CrmService.OpportunityStatus status, String owner,
+            @Schema(nullable = true, description = "the whole committee (an empty list takes everyone off)") List<MemberRequest> contacts,
+            @Schema(nullable = true, description = "members to add or update, by address") List<MemberRequest> addContacts,
+            @Schema(nullable = true, description = "addresses to take off the deal") List<String> removeContacts) {
     }
 
     private final CrmService crm;
@@ -63,7 +85,11 @@ public class CrmResource {
         this.validator = validator;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create or replace an account from the CRM")
+    @Operation(operationId = "putAccount", summary = "Create or replace an account from the CRM",
+            description = "Creates or replaces an account by the CRM's id, as the CRM holds it. Marking it no longer a customer ends its customer-success sequences before their next email.")
+    @APIResponse(responseCode = "200", description = "The account was replaced", content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.valjean.crm.CrmService.AccountView.class)))
+    @APIResponse(responseCode = "201", description = "The account was created", content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.valjean.crm.CrmService.AccountView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EXTERNAL_ID, UNKNOWN_FIELD, CUSTOMER_SINCE_WITHOUT_CUSTOMER")
     @PUT
     @Path("/accounts/{externalId}")
     public Response putAccount(@PathParam("externalId") String externalId, @Valid @NotNull AccountRequest r) {
@@ -73,14 +99,20 @@ public class CrmResource {
         return Response.status(u.created() ? 201 : 200).entity(crm.account(externalId).orElseThrow()).build();
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read an account by the CRM's id")
+    @Operation(operationId = "getAccount", summary = "Read an account by the CRM's id",
+            description = "One account by the CRM's id, with whether it is a customer.")
     @GET
     @Path("/accounts/{externalId}")
     public CrmService.AccountView account(@PathParam("externalId") String externalId) {
         return crm.account(externalId).orElseThrow(() -> ValjeanException.notFound("Account '" + externalId + "'"));
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create or replace an opportunity with its buying committee")
+    @Operation(operationId = "putOpportunity", summary = "Create or replace an opportunity with its buying committee",
+            description = "Creates or replaces an opportunity with its whole buying committee. People left out of contacts leave the deal; closing it (WON or LOST) ends every sequence on it before its next email.")
+    @APIResponse(responseCode = "200", description = "The opportunity was replaced", content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.valjean.crm.CrmService.OpportunityView.class)))
+    @APIResponse(responseCode = "201", description = "The opportunity was created", content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.valjean.crm.CrmService.OpportunityView.class)))
+    @APIResponse(responseCode = "409", description = "STALE_EVENT: a newer change of this opportunity was already applied")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EXTERNAL_ID, UNKNOWN_FIELD, UNKNOWN_ACCOUNT, INVALID_EMAIL, INVALID_TIME_ZONE")
     @PUT
     @Path("/opportunities/{externalId}")
     public Response putOpportunity(@PathParam("externalId") String externalId, @Valid @NotNull OpportunityRequest r) {
@@ -89,7 +121,8 @@ public class CrmResource {
         return Response.status(u.created() ? 201 : 200).entity(crm.opportunity(externalId).orElseThrow()).build();
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read an opportunity by the CRM's id")
+    @Operation(operationId = "getOpportunity", summary = "Read an opportunity by the CRM's id",
+            description = "One opportunity by the CRM's id with its committee (role, time zone).")
     @GET
     @Path("/opportunities/{externalId}")
     public CrmService.OpportunityView opportunity(@PathParam("externalId") String externalId) {
@@ -100,10 +133,16 @@ public class CrmResource {
      * Changes an account: a JSON Merge Patch (RFC 7396) of the PUT body, so only the given fields
      * change and {@code null} clears one. The same rules as the PUT.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of an account (JSON Merge Patch)")
+    @Operation(operationId = "patchAccount", summary = "Change some fields of an account (JSON Merge Patch)",
+            description = "A JSON Merge Patch (RFC 7396) of the account: only the given fields change, null clears an optional one. The same rules and events as the PUT.")
+    @APIResponse(responseCode = "200", description = "The account", content = @Content(mediaType = "application/json", schema = @Schema(implementation = CrmService.AccountView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EXTERNAL_ID, UNKNOWN_FIELD, CUSTOMER_SINCE_WITHOUT_CUSTOMER")
     @PATCH
     @Path("/accounts/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = AccountPatch.class)),
+            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccountPatch.class)) })
     public CrmService.AccountView patchAccount(@PathParam("externalId") String externalId, JsonNode patch) {
         requireId(externalId);
         CrmService.AccountView current = account(externalId);
@@ -128,10 +167,16 @@ public class CrmResource {
      * updates members (by address), {@code removeContacts} takes addresses off. The same rules and
      * events as the PUT: closing the deal, or taking someone off it, ends their sequences.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of an opportunity (JSON Merge Patch)")
+    @Operation(operationId = "patchOpportunity", summary = "Change some fields of an opportunity (JSON Merge Patch)",
+            description = "A JSON Merge Patch (RFC 7396) of the opportunity: only the given fields change, so {\"status\":\"WON\"} closes the deal and ends its sequences while the committee stays. The committee changes only on purpose: contacts replaces it, addContacts adds or updates members by address, removeContacts takes addresses off (their sequences end).")
+    @APIResponse(responseCode = "200", description = "The opportunity", content = @Content(mediaType = "application/json", schema = @Schema(implementation = CrmService.OpportunityView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EXTERNAL_ID, UNKNOWN_FIELD, UNKNOWN_ACCOUNT, INVALID_EMAIL, INVALID_TIME_ZONE")
     @PATCH
     @Path("/opportunities/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = OpportunityPatch.class)),
+            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = OpportunityPatch.class)) })
     public CrmService.OpportunityView patchOpportunity(@PathParam("externalId") String externalId, JsonNode patch) {
         requireId(externalId);
         CrmService.OpportunityView current = opportunity(externalId);

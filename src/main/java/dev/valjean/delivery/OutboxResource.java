@@ -25,6 +25,12 @@ import dev.valjean.auth.Role;
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.ValjeanException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /** The outbox, for operators: every email the system sent, will send, or decided not to send. */
 @Path("/api/v1/outbox")
 @Authorized(Role.ADMIN)
@@ -55,7 +61,10 @@ public class OutboxResource {
     }
 
     /** Newest first; page with {@code before} set to the last id of the previous page. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List messages in the outbox")
+    @Operation(operationId = "listOutbox", summary = "List messages in the outbox",
+            description = "Messages in the outbox, newest first, by status and purpose: limit (1-500, default 100) older than the id before.")
+    @APIResponse(responseCode = "200", description = "The messages", content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.ARRAY, implementation = OutboxView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: limit out of range")
     @GET
     public List<OutboxView> list(@QueryParam("status") OutboxStatus status, @QueryParam("purpose") Purpose purpose,
             @QueryParam("email") @Size(max = 254) String email, @QueryParam("contact") Long contactId,
@@ -66,7 +75,8 @@ public class OutboxResource {
     }
 
     /** One message with its content, as it will be or was sent. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read one message of the outbox")
+    @Operation(operationId = "getOutboxMessage", summary = "Read one message of the outbox",
+            description = "One message of the outbox with its attempts, sender, List-Id, unsubscribe address and text.")
     @GET
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
@@ -84,7 +94,10 @@ public class OutboxResource {
     }
 
     /** Sends one TRANSACTIONAL message to the given address through the outbox, to check the relay. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Send a relay test to one address")
+    @Operation(operationId = "sendRelayTest", summary = "Send a relay test to one address",
+            description = "Queues a plain test message to one address to check the relay, DKIM and the bounce address.")
+    @APIResponse(responseCode = "202", description = "The message is in the outbox; Location is its address", content = @Content(mediaType = "application/json", schema = @Schema(implementation = OutboxResource.OutboxView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EMAIL")
     @POST
     @Path("/test")
     public RestResponse<OutboxView> test(@Valid @NotNull TestRequest request) {

@@ -19,6 +19,12 @@ import dev.valjean.common.StrictJson;
 import dev.valjean.common.ValjeanException;
 import io.vertx.core.http.HttpServerRequest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /** Public form submissions (JSON): the same answer for every accepted submission. */
 @PublicEndpoint
 @Path("/forms/{id}")
@@ -52,7 +58,9 @@ public class FormSubmissionResource {
     }
 
     /** The form's own hosted page (a sign-up form's is its newsletter's sign-up page). */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a form's hosted page")
+    @Operation(operationId = "showFormPage", summary = "Show a form's hosted page",
+            description = "The form's hosted page.")
+    @APIResponse(responseCode = "200", description = "The page", content = @Content(mediaType = "text/html"))
     @jakarta.ws.rs.GET
     @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
     public Response page(@PathParam("id") String id) {
@@ -68,10 +76,13 @@ public class FormSubmissionResource {
     }
 
     /** A submission from the hosted page (a plain HTML form; the one-time form token stands in for the challenge without JavaScript). */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Submit a form from its hosted page")
+    @Operation(operationId = "submitForm", summary = "Submit a form from its hosted page",
+            description = "Submits a form, from its hosted page (form-encoded, answers a page) or as JSON (answers 202). Public, with the same checks as a sign-up.")
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @jakarta.ws.rs.Produces(MediaType.TEXT_HTML)
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(content = @Content(mediaType = "application/x-www-form-urlencoded",
+            schema = @Schema(type = SchemaType.OBJECT, description = "The form's fields (email, name, company and those its kind asks for), consent when the form has a checkbox, altcha or the captcha's response, and the empty honeypot website")))
     public Response submitPage(@PathParam("id") String id, jakarta.ws.rs.core.MultivaluedMap<String, String> form, @Context HttpHeaders headers,
             @Context HttpServerRequest http) {
         dev.valjean.common.RequestHygiene.checkForm(form);
@@ -120,7 +131,11 @@ public class FormSubmissionResource {
                 .data("formToken", guard.newFormToken()).data("captcha", captcha).data("script", script).render();
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Submit a form")
+    @Operation(operationId = "submitForm", summary = "Submit a form",
+            description = "Submits a form, from its hosted page (form-encoded, answers a page) or as JSON (answers 202). Public, with the same checks as a sign-up.")
+    @APIResponse(responseCode = "202", description = "Received (the same answer for every accepted submission)", content = @Content(mediaType = "application/json", schema = @Schema(implementation = FormSubmissionResource.Received.class)))
+    @APIResponse(responseCode = "422", description = "BODY_REQUIRED, VALIDATION_FAILED, FORM_TOO_LARGE, INVALID_EMAIL, CONSENT_REQUIRED, CHALLENGE_FAILED, CAPTCHA_FAILED")
+    @APIResponse(responseCode = "429", description = "TOO_MANY_REQUESTS")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response submit(@PathParam("id") String id, Map<String, Object> body, @Context HttpHeaders headers,

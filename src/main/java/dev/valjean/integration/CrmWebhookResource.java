@@ -32,6 +32,10 @@ import dev.valjean.crm.CrmService;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.nurture.NurtureService;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+
 /**
  * The CRM's own events, signed with a shared secret: {@code Valjean-Signature: t=<unix seconds>,
  * v1=<hex HMAC-SHA256 of "<t>.<body>">}, the scheme the outgoing sales webhook uses. Body:
@@ -66,7 +70,11 @@ public class CrmWebhookResource {
         this.clock = clock;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Receive the CRM's signed events")
+    @Operation(operationId = "receiveCrmEvent", summary = "Receive the CRM's signed events",
+            description = "The CRM's signed events (Valjean-Signature: t=...,v1=HMAC-SHA256(secret, t.body)): account and opportunity upserts, replies, enrollments. Each event id is applied once; an older change of an opportunity than the last one applied is refused.")
+    @APIResponse(responseCode = "200", description = "What was applied", content = @Content(mediaType = "application/json"))
+    @APIResponse(responseCode = "409", description = "EVENT_REPLAYED, STALE_EVENT")
+    @APIResponse(responseCode = "422", description = "EVENT_ID_REQUIRED, UNKNOWN_EVENT, UNKNOWN_FIELD, INVALID_EXTERNAL_ID, VALIDATION_FAILED (a field breaks a rule; errors[] names it)")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)

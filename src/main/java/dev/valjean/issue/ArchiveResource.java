@@ -23,6 +23,10 @@ import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+
 /**
  * The open archive: every issue that went out, readable without an address, and an Atom feed.
  * Nothing here is personal: pages are rendered from the issue alone, never from a subscriber's copy.
@@ -44,7 +48,9 @@ public class ArchiveResource {
         this.issuePage = issuePage;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter's public archive")
+    @Operation(operationId = "showArchive", summary = "Read a newsletter's public archive",
+            description = "A newsletter's public archive of sent issues.")
+    @APIResponse(responseCode = "200", description = "The page", content = @Content(mediaType = "text/html"))
     @GET
     @Path("/{slug}")
     public Response list(@PathParam("slug") String slug) {
@@ -57,7 +63,9 @@ public class ArchiveResource {
                 .data("cadence", n.get().cadence.phrase).render());
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read one archived issue")
+    @Operation(operationId = "showArchivedIssue", summary = "Read one archived issue",
+            description = "One sent issue as a web page, without anyone's links.")
+    @APIResponse(responseCode = "200", description = "The page", content = @Content(mediaType = "text/html"))
     @GET
     @Path("/{slug}/{id: [0-9]+}")
     public Response issue(@PathParam("slug") String slug, @PathParam("id") long id) {
@@ -74,7 +82,9 @@ public class ArchiveResource {
                 .data("items", IssueContent.forLayout(IssueContent.fromJson(issue.get().items))).render());
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter's archive as an Atom feed")
+    @Operation(operationId = "getArchiveFeed", summary = "Read a newsletter's archive as an Atom feed",
+            description = "The archive as an Atom feed.")
+    @APIResponse(responseCode = "200", description = "The feed", content = @Content(mediaType = "application/atom+xml"))
     @GET
     @Path("/{slug}/feed.xml")
     public Response feed(@PathParam("slug") String slug) throws XMLStreamException {

@@ -21,7 +21,7 @@ import io.quarkus.qute.RawString;
 public final class IssueContent {
 
     /** One item as an author writes it. */
-    public record Item(String title, @MultiLine String body, String url) {
+    public record Item(@org.eclipse.microprofile.openapi.annotations.media.Schema(example = "The one thing worth your minute") String title, @MultiLine @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "A short paragraph, in **Markdown**.") String body, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "https://example.com/posts/one") String url) {
     }
 
     public static final int MAX_ITEMS = 3;

@@ -10,6 +10,10 @@ import jakarta.ws.rs.core.Response;
 import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.common.Sql;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+
 /** A newsletter's logo, served by Valjean under a URL that changes with the image, so it may be cached for a year. */
 @Path("/brand")
 @PublicEndpoint
@@ -21,7 +25,9 @@ public class BrandResource {
         this.sql = sql;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Get a newsletter's logo")
+    @Operation(operationId = "getLogo", summary = "Get a newsletter's logo",
+            description = "A newsletter's logo, by its content hash (cached for a year).")
+    @APIResponse(responseCode = "200", description = "The image", content = @Content(mediaType = "image/*"))
     @GET
     @Path("/{slug}/logo-{hash}")
     public Response logo(@PathParam("slug") String slug, @PathParam("hash") String hash) {

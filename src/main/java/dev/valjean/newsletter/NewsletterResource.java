@@ -24,26 +24,33 @@ import org.jboss.resteasy.reactive.RestResponse;
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /** Newsletters, for editors: name, cadence promise, sender, and the versioned consent text of their forms. */
 @Path("/api/v1/newsletters")
 @Authorized({ Role.ADMIN, Role.EDITOR })
 public class NewsletterResource {
 
     static final String SLUG = "[a-z0-9][a-z0-9-]{0,62}";
-    static final String ONE_LINE = "[^\\r\\n\\p{Cntrl}]*";
+    /** No line break or other control character; written so JavaScript (and the OpenAPI document's readers) reads it the same. */
+    static final String ONE_LINE = "[^\\x00-\\x1F\\x7F]*";
 
     public record CreateNewsletter(
-            @NotBlank @Pattern(regexp = SLUG, message = "lower-case letters, digits and dashes, up to 63") String slug,
-            @NotBlank @Size(max = 120) @Pattern(regexp = ONE_LINE, message = "one line") String name,
+            @NotBlank @Pattern(regexp = SLUG, message = "lower-case letters, digits and dashes, up to 63") @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "weekly") String slug,
+            @NotBlank @Size(max = 120) @Pattern(regexp = ONE_LINE, message = "one line") @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "The Weekly") String name,
             @Size(max = 1000) @MultiLine String description,
             @NotNull Cadence cadence,
-            @NotBlank @Size(max = 100) @Pattern(regexp = ONE_LINE, message = "one line") String senderName,
-            @NotBlank @Size(max = 254) String senderAddress,
-            @NotBlank @Size(max = 2000) @MultiLine String consentText,
+            @NotBlank @Size(max = 100) @Pattern(regexp = ONE_LINE, message = "one line") @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Valjean News") String senderName,
+            @NotBlank @Size(max = 254) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "news@example.com") String senderAddress,
+            @NotBlank @Size(max = 2000) @MultiLine @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Send me The Weekly: one short issue a week, three items at most. I can leave with one click.") String consentText,
             @Min(10) @Max(200) Integer subjectMax,
             @Min(10) @Max(300) Integer titleMax,
             @Min(50) @Max(3000) Integer bodyMax,
-            @Size(max = 500) @MultiLine String postalAddress) {
+            @Size(max = 500) @MultiLine @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Valjean SAS, 1 rue de la Paix, 75002 Paris") String postalAddress) {
     }
 
     public record ChangeNewsletter(
@@ -79,7 +86,11 @@ public class NewsletterResource {
         this.newsletters = newsletters;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create a newsletter with its consent text")
+    @Operation(operationId = "createNewsletter", summary = "Create a newsletter with its consent text",
+            description = "Creates a newsletter with its cadence promise (shown on every form and checked before each issue is sent), its sender, the consent text its forms show (version 1) and the length limits of its issues.")
+    @APIResponse(responseCode = "201", description = "The newsletter; Location is its address", content = @Content(mediaType = "application/json", schema = @Schema(implementation = NewsletterResource.NewsletterView.class)))
+    @APIResponse(responseCode = "409", description = "SLUG_TAKEN: a newsletter already has this slug")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EMAIL (senderAddress)")
     @POST
     public RestResponse<NewsletterView> create(@Valid @NotNull CreateNewsletter r) {
         NewsletterService.Current created = newsletters.create(r.slug(), new NewsletterService.Change(r.name(),
@@ -90,13 +101,17 @@ public class NewsletterResource {
     }
 
     /** Newsletters by slug: {@code limit} (1–500, 100) after the slug {@code before}. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List newsletters")
+    @Operation(operationId = "listNewsletters", summary = "List newsletters",
+            description = "Newsletters ordered by slug: limit (1-500, default 100) after the slug given as before.")
+    @APIResponse(responseCode = "200", description = "The newsletters by slug", content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.ARRAY, implementation = NewsletterView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: limit out of range")
     @GET
     public List<NewsletterView> list(@jakarta.ws.rs.QueryParam("before") String before, @jakarta.ws.rs.QueryParam("limit") Integer limit) {
         return dev.valjean.common.Pages.after(newsletters.list().stream().map(NewsletterView::of).toList(), NewsletterView::slug, before, limit);
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a newsletter")
+    @Operation(operationId = "getNewsletter", summary = "Read a newsletter",
+            description = "One newsletter with its current consent text and version.")
     @GET
     @Path("/{slug}")
     public NewsletterView get(@PathParam("slug") String slug) {
@@ -107,7 +122,10 @@ public class NewsletterResource {
      * Changes the given fields (a merge patch: fields left out stay; every field of a newsletter is
      * required, so none is cleared); a new consent text becomes a new version, the old ones stay.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change some fields of a newsletter")
+    @Operation(operationId = "patchNewsletter", summary = "Change some fields of a newsletter",
+            description = "A JSON Merge Patch (RFC 7396) of the newsletter: only the given fields change; none can be cleared. A changed consentText becomes a new version for forms from now on; the proofs of earlier sign-ups keep the text they were shown.")
+    @APIResponse(responseCode = "200", description = "The newsletter", content = @Content(mediaType = "application/json", schema = @Schema(implementation = NewsletterView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_EMAIL (senderAddress)")
     @PATCH
     @Path("/{slug}")
     @jakarta.ws.rs.Consumes({ dev.valjean.common.MergePatch.MEDIA_TYPE, jakarta.ws.rs.core.MediaType.APPLICATION_JSON })
@@ -118,7 +136,8 @@ public class NewsletterResource {
     }
 
     /** Every consent text version this newsletter's forms have shown. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List every consent text version a newsletter has shown")
+    @Operation(operationId = "listConsentTexts", summary = "List every consent text version a newsletter has shown",
+            description = "Every version of the consent text the newsletter's forms have shown, oldest first; limit and before (a version) page it.")
     @GET
     @Path("/{slug}/consent-texts")
     public List<ConsentTextView> consentTexts(@PathParam("slug") String slug, @jakarta.ws.rs.QueryParam("before") String before,

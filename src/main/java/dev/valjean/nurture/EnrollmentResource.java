@@ -12,6 +12,9 @@ import jakarta.ws.rs.QueryParam;
 import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 /** Who is in which sequence, per opportunity or per person, with each ended enrollment's reason. */
 @Path("/api/v1/enrollments")
 @Authorized({ Role.ADMIN, Role.SALES })
@@ -23,7 +26,8 @@ public class EnrollmentResource {
         this.nurture = nurture;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List enrollments of a deal or a person")
+    @Operation(operationId = "listEnrollments", summary = "List enrollments of a deal or a person",
+            description = "Enrollments of a deal (opportunity) or of a person (email), with their state and why they ended.")
     @GET
     public List<NurtureService.EnrollmentView> list(@QueryParam("opportunity") String opportunity, @QueryParam("email") String email,
             @QueryParam("before") String before, @QueryParam("limit") Integer limit) {
@@ -31,7 +35,8 @@ public class EnrollmentResource {
     }
 
     /** Sales stops one enrollment; steps already queued are skipped by the consent gate. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Stop one enrollment")
+    @Operation(operationId = "stopEnrollment", summary = "Stop one enrollment",
+            description = "Stops one enrollment; its steps already queued are skipped by the consent gate.")
     @POST
     @Path("/{id}/stop")
     public Stopped stop(@PathParam("id") long id) {

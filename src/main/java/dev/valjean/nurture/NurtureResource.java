@@ -2,7 +2,6 @@ package dev.valjean.nurture;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -31,6 +30,12 @@ import dev.valjean.auth.Role;
 import dev.valjean.common.MergePatch;
 import dev.valjean.common.ValjeanException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /** Sequences (editors and sales) and enrollments (sales only, one person at a time). */
 @Path("/api/v1/sequences")
 @Authorized({ Role.ADMIN, Role.SALES })
@@ -40,7 +45,19 @@ public class NurtureResource {
             @NotNull @Size(min = 1, max = 20) List<NurtureService.Step> steps) {
     }
 
-    public record Enroll(@NotBlank @Size(max = 320) String email, @Size(max = 200) String opportunity) {
+    /** The id of a new sequence. */
+    public record Created(long id) {
+    }
+
+    /** A new enrollment: its id and ACTIVE. */
+    public record Enrolled(long id, String status) {
+    }
+
+    /** The fields a sequence's merge patch may carry (the purpose is fixed once created). */
+    public record SequencePatch(String name, @Schema(nullable = true) List<NurtureService.Step> steps) {
+    }
+
+    public record Enroll(@NotBlank @Size(max = 320) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "bea@acme.example") String email, @Size(max = 200) @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "acme-pilot") String opportunity) {
     }
 
     private final NurtureService nurture;
@@ -54,7 +71,10 @@ public class NurtureResource {
     }
 
     /** Sequences, newest first: {@code limit} (1–500, 100), {@code before} (an id: the page after it), optionally one {@code purpose}. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List nurture sequences")
+    @Operation(operationId = "listSequences", summary = "List nurture sequences",
+            description = "Sequences, newest first, optionally of one purpose: limit (1-500, default 100) older than the id before.")
+    @APIResponse(responseCode = "200", description = "The sequences, newest first", content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.ARRAY, implementation = NurtureService.SequenceView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: limit out of range")
     @GET
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
     public List<NurtureService.SequenceView> list(@QueryParam("purpose") SequencePurpose purpose, @QueryParam("before") Long before,
@@ -63,7 +83,8 @@ public class NurtureResource {
     }
 
     /** One sequence with its steps and how many people are in it now. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a sequence with its steps")
+    @Operation(operationId = "getSequence", summary = "Read a sequence with its steps",
+            description = "One sequence with its steps.")
     @GET
     @Path("/{id}")
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
@@ -76,11 +97,17 @@ public class NurtureResource {
      * replace the old ones as a whole, as arrays do in a merge patch). Steps not yet sent follow the
      * new ones; people past a removed last step complete the sequence.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change a sequence's name or steps (JSON Merge Patch)")
+    @Operation(operationId = "patchSequence", summary = "Change a sequence's name or steps (JSON Merge Patch)",
+            description = "A JSON Merge Patch (RFC 7396) of name and steps (steps replace the old ones whole). Steps not yet sent follow the new ones; people past a removed last step complete the sequence. The purpose is fixed.")
+    @APIResponse(responseCode = "200", description = "The sequence", content = @Content(mediaType = "application/json", schema = @Schema(implementation = NurtureService.SequenceView.class)))
+    @APIResponse(responseCode = "422", description = "PURPOSE_FIXED, UNKNOWN_FIELD, INVALID_STEP, STEP_COUNT, INVALID_SEQUENCE, VALIDATION_FAILED (a field breaks a rule; errors[] names it)")
     @PATCH
     @Path("/{id}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = SequencePatch.class)),
+            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = SequencePatch.class)) })
     public NurtureService.SequenceView patch(@PathParam("id") long id, JsonNode patch) {
         NurtureService.SequenceView current = get(id);
         if (patch == null || !patch.isObject()) {
@@ -110,19 +137,26 @@ public class NurtureResource {
         return get(id);
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Create a nurture sequence")
+    @Operation(operationId = "createSequence", summary = "Create a nurture sequence",
+            description = "Creates a sequence for people already in a conversation: SALES_ACCELERATION (contacts on an open deal, started by sales) or CUSTOMER_SUCCESS (people at a customer account). One to twenty steps, each a delay and an email.")
+    @APIResponse(responseCode = "201", description = "The id of the new sequence", content = @Content(mediaType = "application/json", schema = @Schema(implementation = NurtureResource.Created.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a field breaks a rule; errors[] names it), INVALID_STEP, STEP_COUNT, INVALID_SEQUENCE")
     @POST
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
     public Response create(@Valid @NotNull CreateSequence r) {
         long id = nurture.createSequence(r.name(), r.purpose(), r.steps());
-        return Response.created(URI.create("/api/v1/sequences/" + id)).entity(Map.of("id", id)).build();
+        return Response.created(URI.create("/api/v1/sequences/" + id)).entity(new Created(id)).build();
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Enroll one person in a sequence")
+    @Operation(operationId = "enroll", summary = "Enroll one person in a sequence",
+            description = "Enrolls one person, one at a time: an acceleration sequence only for a member of the open opportunity given, a customer-success one only for a person at a customer account, never someone who opted out of follow-ups or is suppressed.")
+    @APIResponse(responseCode = "201", description = "The enrollment", content = @Content(mediaType = "application/json", schema = @Schema(implementation = NurtureResource.Enrolled.class)))
+    @APIResponse(responseCode = "409", description = "ALREADY_ENROLLED")
+    @APIResponse(responseCode = "422", description = "INVALID_SEQUENCE (the person is not eligible, with the reason), VALIDATION_FAILED (a field breaks a rule; errors[] names it)")
     @POST
     @Path("/{id}/enrollments")
     public Response enroll(@PathParam("id") long id, @Valid @NotNull Enroll r) {
         long enrollment = nurture.enroll(id, r.email(), r.opportunity(), caller.tokenId());
-        return Response.status(201).entity(Map.of("id", enrollment, "status", "ACTIVE")).build();
+        return Response.status(201).entity(new Enrolled(enrollment, "ACTIVE")).build();
     }
 }

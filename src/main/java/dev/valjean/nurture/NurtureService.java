@@ -51,7 +51,7 @@ public class NurtureService {
      * the enrollment), then send {@code subject} with the layout {@code template} from
      * {@code templates/nurture/} (default "default"), which shows the Markdown {@code body}.
      */
-    public record Step(Integer delayHours, Integer delayBusinessDays, String subject, String template, @MultiLine String body) {
+    public record Step(Integer delayHours, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "2") Integer delayBusinessDays, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Where the pilot stands") String subject, String template, @MultiLine @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Hello {name}, a short note on where the pilot stands.") String body) {
 
         String layout() {
             return template == null ? "default" : template;

@@ -17,6 +17,9 @@ import dev.valjean.mail.Links;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 /**
  * The opt-out link in every nurture email. GET shows one button and changes nothing (link
  * scanners open links); any POST, as RFC 8058 one-click sends it, opts the person out of every
@@ -40,7 +43,8 @@ public class OptOutPage {
         this.message = message;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the follow-up opt-out page")
+    @Operation(operationId = "showFollowUpOptOut", summary = "Show the follow-up opt-out page",
+            description = "The page a follow-up email's opt-out link opens.")
     @GET
     @Path("{token}")
     public Response confirm(@PathParam("token") String token) {
@@ -50,7 +54,8 @@ public class OptOutPage {
         return html(200, page.data("token", token).render());
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Stop all follow-up emails")
+    @Operation(operationId = "optOutOfFollowUps", summary = "Stop all follow-up emails",
+            description = "Stops every follow-up email to the person, now and later (RFC 8058 one-click too).")
     @POST
     @Path("{token}")
     @Consumes(MediaType.WILDCARD)

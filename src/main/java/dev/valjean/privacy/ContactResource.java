@@ -17,6 +17,9 @@ import dev.valjean.nurture.NurtureService;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 /** One person: data rights for operators (admin only: consent proof, export, erasure), and the reply event. */
 @Authorized(Role.ADMIN)
 @Path("/api/v1/contacts/{email}")
@@ -36,7 +39,8 @@ public class ContactResource {
      * The person wrote back (called by the CRM or an inbound-mail hook): every sequence of theirs
      * ends, since a person is answering now.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Tell that a person replied (ends their sequences)")
+    @Operation(operationId = "markReplied", summary = "Tell that a person replied (ends their sequences)",
+            description = "Tells Valjean that the person replied (from the CRM or the mailbox): every sequence they are in ends before its next email.")
     @POST
     @Path("/replied")
     @Authorized({ Role.ADMIN, Role.SALES })
@@ -49,7 +53,8 @@ public class ContactResource {
     }
 
     /** The consent proof per subscription: what was shown, when, from where, and each step since. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a person's consent proof")
+    @Operation(operationId = "getConsentProof", summary = "Read a person's consent proof",
+            description = "The proof of a person's consent: for each newsletter who asked, when, how (form, page, IP), the consent text shown, when they confirmed, and every later change. As HTML for printing when asked for text/html.")
     @GET
     @Path("/consent")
     @Produces(MediaType.APPLICATION_JSON)
@@ -58,7 +63,8 @@ public class ContactResource {
     }
 
     /** The same proof as a printable page. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Read a person's consent proof")
+    @Operation(operationId = "getConsentProof", summary = "Read a person's consent proof",
+            description = "The proof of a person's consent: for each newsletter who asked, when, how (form, page, IP), the consent text shown, when they confirmed, and every later change. As HTML for printing when asked for text/html.")
     @GET
     @Path("/consent")
     @Produces(MediaType.TEXT_HTML)
@@ -68,7 +74,8 @@ public class ContactResource {
     }
 
     /** Everything held about the person. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Export everything held about a person")
+    @Operation(operationId = "exportContact", summary = "Export everything held about a person",
+            description = "Everything held about a person (GDPR article 15): contact data, subscriptions, consent ledger, messages, enrollments, form submissions, bounces.")
     @GET
     @Path("/export")
     @Produces(MediaType.APPLICATION_JSON)
@@ -77,7 +84,10 @@ public class ContactResource {
     }
 
     /** Erases the person; their address stays suppressed by its keyed hash. */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Erase a person")
+    @Operation(operationId = "eraseContact", summary = "Erase a person",
+            description = "Erases a person (GDPR article 17): their data, messages and reports go; the address is kept only as a hash on the suppression list so that it is never mailed or imported again; subscribers to contact.erased hear it.")
+    @APIResponse(responseCode = "204", description = "Erased")
+    @APIResponse(responseCode = "422", description = "ERASE_NOT_CONFIRMED")
     @DELETE
     public Response erase(@PathParam("email") String email) {
         data.erase(email);

@@ -13,6 +13,12 @@ import dev.valjean.auth.Authorized;
 import dev.valjean.auth.Role;
 import dev.valjean.common.ValjeanException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /** Sales requests (demo, contact sales, trial) for sales: who asked, whether they fit, whether the CRM has them. */
 @Path("/api/v1/sales-requests")
 @Authorized({ Role.ADMIN, Role.SALES })
@@ -30,7 +36,10 @@ public class SalesRequestResource {
      * says the same), {@code crm} (the CRM's receipt: NOT_POSTED, PENDING, POSTED, FAILED) and {@code qualified};
      * {@code limit} (1–500, 100) and {@code before} (an id: the page after it).
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "List sales requests")
+    @Operation(operationId = "listSalesRequests", summary = "List sales requests",
+            description = "Demo, contact-sales and trial requests, newest first, with their fit, the CRM's receipt (NOT_POSTED, PENDING, POSTED, FAILED) and whether sales handled them; by status (open or handled), crm and qualified; limit (1-500, default 100) older than the id before.")
+    @APIResponse(responseCode = "200", description = "The sales requests", content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.ARRAY, implementation = SalesRequests.SalesRequestView.class)))
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: status, crm or limit out of range")
     @GET
     public List<SalesRequests.SalesRequestView> list(@QueryParam("qualified") Boolean qualified, @QueryParam("handled") Boolean handled,
             @QueryParam("status") String status, @QueryParam("crm") String crm, @QueryParam("before") Long before,

@@ -18,6 +18,10 @@ import dev.valjean.mail.Links;
 import dev.valjean.newsletter.ConsentText;
 import dev.valjean.newsletter.Newsletter;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+
 /**
  * The embeddable sign-up form: {@code <script src=".../embed/{slug}.js"></script>} renders the form
  * where the script (or an element with {@code data-valjean="{slug}"}) sits, solves the challenge
@@ -37,7 +41,9 @@ public class EmbedResource {
         this.template = HostedPages.resource("web/solver.js") + HostedPages.resource("web/embed.js");
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Get the embeddable sign-up form script")
+    @Operation(operationId = "getEmbedScript", summary = "Get the embeddable sign-up form script",
+            description = "The script that draws a newsletter's sign-up form on an allowed site.")
+    @APIResponse(responseCode = "200", description = "The script", content = @Content(mediaType = "text/javascript"))
     @GET
     @Path("/{slug}.js")
     public Response script(@PathParam("slug") String slug) throws JsonProcessingException {

@@ -36,6 +36,12 @@ import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.vertx.core.http.HttpServerRequest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+
 /**
  * The pages people see: the hosted sign-up form (works without JavaScript), the confirmation
  * page, one-click unsubscribe and the preference centre. No cookies, no login: the links carry
@@ -81,7 +87,8 @@ public class HostedPages {
         this.hostedScript = hostedScript();
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a newsletter's hosted sign-up page")
+    @Operation(operationId = "showSignupPage", summary = "Show a newsletter's hosted sign-up page",
+            description = "A newsletter's hosted sign-up page with its consent text and cadence.")
     @GET
     @Path("subscribe/{slug}")
     public Response subscribeForm(@PathParam("slug") String slug) {
@@ -92,10 +99,15 @@ public class HostedPages {
         return page(200, form(newsletter.get(), null, null, null));
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Sign up from the hosted page")
+    @Operation(operationId = "signupFromPage", summary = "Sign up from the hosted page",
+            description = "A sign-up from the hosted page (form-encoded); the same checks and answer as the API.")
+    @APIResponse(responseCode = "200", description = "The page", content = @Content(mediaType = "text/html"))
+    @APIResponse(responseCode = "429", description = "TOO_MANY_REQUESTS")
     @POST
     @Path("subscribe/{slug}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(content = @Content(mediaType = "application/x-www-form-urlencoded",
+            schema = @Schema(type = SchemaType.OBJECT, description = "The page's fields: email, name, consent (true or on), consentVersion, altcha or the captcha's response, formToken, and the empty honeypot website")))
     public Response subscribe(@PathParam("slug") String slug, MultivaluedMap<String, String> form,
             @Context HttpHeaders headers, @Context HttpServerRequest http) {
         RequestHygiene.checkForm(form);
@@ -130,7 +142,8 @@ public class HostedPages {
                 newsletter.get()));
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the confirmation page of a sign-up")
+    @Operation(operationId = "showConfirmPage", summary = "Show the confirmation page of a sign-up",
+            description = "The page a confirmation link opens: a button confirms (a link scanner's GET changes nothing).")
     @GET
     @Path("confirm/{token}")
     public Response confirmPage(@PathParam("token") String token) {
@@ -145,7 +158,8 @@ public class HostedPages {
         return confirmation(c);
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Confirm a sign-up")
+    @Operation(operationId = "confirmSubscription", summary = "Confirm a sign-up",
+            description = "Confirms a sign-up: the subscription starts and the ledger records it.")
     @POST
     @Path("confirm/{token}")
     public Response confirm(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
@@ -157,7 +171,8 @@ public class HostedPages {
         return confirmation(c);
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show the unsubscribe page")
+    @Operation(operationId = "showUnsubscribePage", summary = "Show the unsubscribe page",
+            description = "The page an unsubscribe link opens.")
     @GET
     @Path("unsubscribe/{token}")
     public Response unsubscribePage(@PathParam("token") String token) {
@@ -175,7 +190,8 @@ public class HostedPages {
      * RFC 8058 one-click: any POST (form-encoded or multipart, normally with
      * {@code List-Unsubscribe=One-Click}) leaves this newsletter. Repeating it answers 200 again.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Unsubscribe in one click (RFC 8058)")
+    @Operation(operationId = "unsubscribeOneClick", summary = "Unsubscribe in one click (RFC 8058)",
+            description = "Unsubscribes at once (RFC 8058 List-Unsubscribe-Post, or the page's button); always works, even for a token of an erased person (answers the same).")
     @POST
     @Path("unsubscribe/{token}")
     @Consumes(MediaType.WILDCARD)
@@ -189,7 +205,8 @@ public class HostedPages {
                 "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null, left.get()));
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Show a person's preference centre")
+    @Operation(operationId = "showPreferences", summary = "Show a person's preference centre",
+            description = "A person's preference centre: every newsletter they are subscribed to.")
     @GET
     @Path("preferences/{token}")
     public Response preferencesPage(@PathParam("token") String token) {
@@ -205,10 +222,13 @@ public class HostedPages {
      * ticked under "Also available" become new requests with double opt-in; "Never email me
      * again" asks first, then suppresses the address.
      */
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Change subscriptions from the preference centre")
+    @Operation(operationId = "changePreferences", summary = "Change subscriptions from the preference centre",
+            description = "Leaves the newsletters unticked in the preference centre.")
     @POST
     @Path("preferences/{token}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(content = @Content(mediaType = "application/x-www-form-urlencoded",
+            schema = @Schema(type = SchemaType.OBJECT, description = "The page's fields: shown and keep (newsletter slugs, repeated), leave, join with version-<slug>, all=true to leave everything, optOut=true with confirm=yes to stop follow-ups")))
     public Response leave(@PathParam("token") String token, MultivaluedMap<String, String> form, @Context HttpHeaders headers,
             @Context HttpServerRequest http) {
         RequestHygiene.checkForm(form);

@@ -8,6 +8,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * Import of an existing list, CSV with evidence per row (admin only). Columns: email,
  * consented_at, consent_source, consent_text, confirmed_at; optional name, ip.
@@ -22,7 +27,10 @@ public class ImportResource {
         this.imports = imports;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Import subscribers who consented elsewhere (CSV with evidence)")
+    @Operation(operationId = "importSubscribers", summary = "Import subscribers who consented elsewhere (CSV with evidence)",
+            description = "Imports subscribers who consented elsewhere: a CSV with email and the evidence of each person's consent (when, where, the text they agreed to). Rows without evidence, suppressed or erased addresses are refused with their reasons; nothing is imported if the file is malformed. Imported people get no email now.")
+    @APIResponse(responseCode = "201", description = "What was imported and what was refused, row by row", content = @Content(mediaType = "application/json", schema = @Schema(implementation = dev.valjean.subscription.ImportService.Report.class)))
+    @APIResponse(responseCode = "422", description = "CSV_MALFORMED, IMPORT_COLUMNS_MISSING, EMPTY_IMPORT, IMPORT_TOO_LARGE")
     @POST
     @Consumes({ "text/csv", "text/plain" })
     public Response importCsv(@PathParam("slug") String slug, String csv) {

@@ -16,6 +16,11 @@ import dev.valjean.common.ClientAddress;
 import dev.valjean.auth.PublicEndpoint;
 import io.vertx.core.http.HttpServerRequest;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * Sign-up for sites that build their own form (and for the embedded form). Public; a caller
  * with an API token skips the anti-abuse checks but never the confirmation email.
@@ -25,8 +30,8 @@ import io.vertx.core.http.HttpServerRequest;
 public class SubscriptionApiResource {
 
     /** The JSON a form sends. {@code website} is the honeypot: people leave it empty. */
-    public record SubscribeRequest(String email, String name, List<String> newsletters, Boolean consent,
-            Integer consentVersion, String page, String altcha, String captcha, String website) {
+    public record SubscribeRequest(@org.eclipse.microprofile.openapi.annotations.media.Schema(example = "ada@example.com") String email, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "Ada") String name, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "[\"weekly\"]") List<String> newsletters, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "true") Boolean consent,
+            @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "1") Integer consentVersion, @org.eclipse.microprofile.openapi.annotations.media.Schema(example = "https://example.com/blog") String page, String altcha, String captcha, String website) {
     }
 
     /** The one answer every valid request gets. */
@@ -46,7 +51,11 @@ public class SubscriptionApiResource {
         this.cors = cors;
     }
 
-    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Ask for newsletters (double opt-in)")
+    @Operation(operationId = "subscribe", summary = "Ask for newsletters (double opt-in)",
+            description = "Asks for one or more newsletters for one address. Nothing is subscribed yet: a confirmation email is queued in the same transaction, and only the link in it subscribes (double opt-in). Every accepted request gets the same answer, whether the address is new, already subscribed or suppressed, so the endpoint tells nobody who is on a list. Without a token the request needs consent=true, the consent text version the form showed, and a solved proof of work (altcha) or captcha, and counts against its IP's allowance; with a token (role ADMIN or EDITOR) those checks are skipped but never the confirmation.")
+    @APIResponse(responseCode = "202", description = "The request is recorded; a confirmation email is on its way if the address can receive email", content = @Content(mediaType = "application/json", schema = @Schema(implementation = SubscriptionApiResource.Accepted.class)))
+    @APIResponse(responseCode = "422", description = "BODY_REQUIRED, INVALID_EMAIL, INVALID_NAME, CONSENT_REQUIRED (consent must be true), NEWSLETTER_REQUIRED, UNKNOWN_NEWSLETTER, TOO_MANY_NEWSLETTERS, UNKNOWN_CONSENT_VERSION, CHALLENGE_FAILED, CAPTCHA_FAILED")
+    @APIResponse(responseCode = "429", description = "TOO_MANY_REQUESTS: the IP's allowance is used up; Retry-After says when to come back")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response subscribe(SubscribeRequest r, @Context HttpHeaders headers, @Context HttpServerRequest http) {
