@@ -37,7 +37,7 @@ prepare() {
 start_app() {
     local schema=$1 conn=$2
     shift 2
-    psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "DROP SCHEMA IF EXISTS $schema CASCADE"
+    psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE"
     env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=$schema" \
         QUARKUS_FLYWAY_SCHEMAS=$schema QUARKUS_FLYWAY_PASSWORD=trust-authentication \
         QUARKUS_HTTP_PORT=$HTTP_PORT \
@@ -47,7 +47,7 @@ start_app() {
         VALJEAN_ADMIN_TOKEN=bench-admin-token VALJEAN_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789 \
         VALJEAN_DELIVERY_RATE_LIMIT=0 \
         "$@" \
-        java -Xmx$HEAP ${JAVA_EXTRA:-} -jar target/quarkus-app/quarkus-run.jar > "$WORK/app.log" 2>&1 &
+        java -Xmx$HEAP ${JAVA_EXTRA:-} -jar ${APP_DIR:-target/quarkus-app}/quarkus-run.jar > "$WORK/app.log" 2>&1 &
     APP=$!
     pids+=($APP)
     for _ in $(seq 1 120); do

@@ -62,15 +62,18 @@ public class ConsentLedger {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public long append(Entry e) {
+        // the event and its evidence (kept apart so erasure can clear the evidence) in one round trip
         long id = sql.firstLong("""
-                INSERT INTO consent_event (occurred_at, event, contact_id, newsletter_id, request_id, consent_text_id,
-                                           source, page, evidence_at, evidence_text, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                WITH event AS (
+                    INSERT INTO consent_event (occurred_at, event, contact_id, newsletter_id, request_id, consent_text_id,
+                                               source, page, evidence_at, evidence_text, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                evidence AS (
+                    INSERT INTO consent_evidence (event_id, ip, user_agent)
+                    SELECT id, ?, ? FROM event WHERE ?::text IS NOT NULL OR ?::text IS NOT NULL)
+                SELECT id FROM event""",
                 clock.instant(), e.event(), e.contactId(), e.newsletterId(), e.requestId(), e.consentTextId(), e.source(),
-                e.page(), e.evidenceAt(), e.evidenceText(), e.detail()).orElseThrow();
-        if (e.ip() != null || e.userAgent() != null) {
-            sql.update("INSERT INTO consent_evidence (event_id, ip, user_agent) VALUES (?, ?, ?)", id, e.ip(), e.userAgent());
-        }
+                e.page(), e.evidenceAt(), e.evidenceText(), e.detail(), e.ip(), e.userAgent(), e.ip(), e.userAgent()).orElseThrow();
         String out = EVENT_OUT.get(e.event().name());
         if (out != null && events.wants(out)) {
             String slug = sql.rows("SELECT slug FROM newsletter WHERE id = ?", e.newsletterId()).get(0).get("slug").toString();

@@ -61,11 +61,16 @@ public class OutboxService {
      */
     @Transactional
     public OutboxMessage enqueue(OutboxRequest request) {
+        return OutboxMessage.findById(enqueueId(request));
+    }
+
+    /**
+     * {@link #enqueue} for callers that need only the row's id: one round trip fewer (the sign-up
+     * path). The insert's ON CONFLICT finds a repeated key, so nothing is read before it.
+     */
+    @Transactional
+    public long enqueueId(OutboxRequest request) {
         validate(request);
-        Optional<OutboxMessage> existing = OutboxMessage.findByIdempotencyKey(request.idempotencyKey());
-        if (existing.isPresent()) {
-            return existing.get();
-        }
         ConsentGate.Decision decision = gate.decide(new ConsentGate.Candidate(0, request.purpose(), request.basisType(),
                 request.basisId(), request.contactId()));
         Instant now = clock.instant();
@@ -73,8 +78,8 @@ public class OutboxService {
         Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now,
                 newMessageId());
         if (inserted.isEmpty()) {
-            // A concurrent enqueue with the same key won: the first one stands.
-            return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow();
+            // The key was used before (a retry, or a concurrent enqueue that won): the first one stands.
+            return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow().id;
         }
         long id = inserted.get();
         if (decision.send()) {
@@ -82,7 +87,7 @@ public class OutboxService {
         } else {
             Log.infof("Outbox %d skipped at enqueue: %s", id, decision.reason());
         }
-        return OutboxMessage.findById(id);
+        return id;
     }
 
     /**

@@ -52,7 +52,7 @@ public class ConfirmationMail {
                 "sender", first.senderName);
         // The subject names the newsletter; the sender is the newsletter's own.
         String subject = "Please confirm your subscription to " + names;
-        outbox.enqueue(OutboxRequest.of("confirm:" + request.id, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
+        outbox.enqueueId(OutboxRequest.of("confirm:" + request.id, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
                 request.id, contact.id, subject, text.render(data), html.render(data))
                 .from(first.fromHeader()));
     }

@@ -121,19 +121,24 @@ public class SubscriptionService {
         // The name given with an anonymous request applies only when the request is confirmed: a
         // stranger must not rename a subscriber (the name appears in mail signed as ours).
         Contact contact = contacts.findOrCreate(address, null);
-        // One sign-up per person at a time: the row lock serializes concurrent requests for one address.
-        sql.rows("SELECT id FROM contact WHERE id = ? FOR UPDATE", contact.id);
-        Contact.getEntityManager().refresh(contact);
+        // One sign-up per person at a time: the row lock serializes concurrent requests for one address
+        // (one SELECT ... FOR UPDATE that also reloads the row).
+        Contact.getEntityManager().refresh(contact, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
 
-        List<Chosen> wanted = chosen.stream().filter(c -> !isConfirmed(contact.id, c.newsletter().id)).toList();
+        Instant now = clock.instant();
+        // what the person is confirmed for already, and their confirmation emails of the last day, in one round trip
+        var known = sql.rows("""
+                SELECT (SELECT coalesce(string_agg(newsletter_id::text, ','), '') FROM subscription
+                         WHERE contact_id = ? AND status = 'CONFIRMED') AS confirmed,
+                       (SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?) AS today""",
+                contact.id, contact.id, now.minus(Duration.ofDays(1))).get(0);
+        java.util.Set<String> confirmed = java.util.Set.of(known.get("confirmed").toString().split(","));
+        List<Chosen> wanted = chosen.stream().filter(c -> !confirmed.contains(String.valueOf(c.newsletter().id))).toList();
         if (wanted.isEmpty()) {
             Log.debug("Sign-up for newsletters already confirmed: nothing to do");
             return;
         }
-        Instant now = clock.instant();
-        long sentToday = sql.firstLong("""
-                SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?""",
-                contact.id, now.minus(Duration.ofDays(1))).orElse(0L);
+        long sentToday = ((Number) known.get("today")).longValue();
         if (sentToday >= config.confirmationsPerDay()) {
             Log.info("Sign-up ignored: this address had its confirmation emails for today");
             return;
@@ -163,16 +168,17 @@ public class SubscriptionService {
 
         for (Chosen c : wanted) {
             long newsletterId = c.newsletter().id;
-            sql.update("INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id) VALUES (?, ?, ?)",
-                    request.id, newsletterId, c.consent().id);
+            // the request's item and the pending subscription in one round trip
             sql.update("""
+                    WITH item AS (
+                        INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id) VALUES (?, ?, ?))
                     INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, updated_at)
                     VALUES (?, ?, 'PENDING', ?, ?, ?, ?)
                     ON CONFLICT (contact_id, newsletter_id) DO UPDATE
                         SET status = 'PENDING', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
                             requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at
                         WHERE subscription.status <> 'CONFIRMED'""",
-                    contact.id, newsletterId, c.consent().id, s.source(), now, now);
+                    request.id, newsletterId, c.consent().id, contact.id, newsletterId, c.consent().id, s.source(), now, now);
             ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id, newsletterId, s.source().name())
                     .request(request.id, c.consent().id).client(request.page, request.ip, request.userAgent));
         }
@@ -254,11 +260,6 @@ public class SubscriptionService {
     private List<Newsletter> newslettersOf(long requestId) {
         List<Long> ids = sql.longs("SELECT newsletter_id FROM subscription_request_item WHERE request_id = ?", requestId);
         return ids.isEmpty() ? List.of() : Newsletter.list("id in ?1 order by slug", ids);
-    }
-
-    private boolean isConfirmed(long contactId, long newsletterId) {
-        return sql.firstLong("SELECT count(*) FROM subscription WHERE contact_id = ? AND newsletter_id = ? AND status = 'CONFIRMED'",
-                contactId, newsletterId).orElse(0L) > 0;
     }
 
     /** The page a form sat on, without query or fragment (they may carry personal data). */

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Sign-up and one-click benchmark, each side by side with pgbench doing the same database writes
+# in the same run (bench/signup.pgbench, bench/unsubscribe.pgbench), while confirmations are
+# delivered to Postfix's smtp-sink:
+#
+#   1. POST /api/v1/subscriptions with an API token, a new address per request: wrk (throughput,
+#      latency percentiles), then pgbench with the same number of clients; the ratio.
+#   2. The same at a fixed rate (bench/rate.py, latency from each request's scheduled time).
+#   3. The public path: no token, proof of work solved ahead of the run, consent checked, per-IP
+#      limits on, every request from its own client address through a trusted proxy header.
+#   4. POST /unsubscribe/{token} (RFC 8058 one-click), a distinct subscription per request, then
+#      pgbench doing its writes; the ratio.
+#
+#   [WARM=120] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#
+# Needs the local PostgreSQL, wrk and Debian's postfix (smtp-sink; installed if missing). Uses the
+# schema valjean_signup of the database postgres, dropped and recreated on every run. Bounded:
+# every phase runs for the given seconds, every process started is stopped by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${1:-20}
+CONN=${2:-8}
+RATE=${3:-500}
+WARM=${WARM:-120}
+SCHEMA=valjean_signup
+PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
+TOKEN=bench-admin-token
+KEY=bench-signing-key-0123456789abcdef-0123456789
+. bench/lib.sh
+command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
+
+prepare
+# the proof of work is solved before the run, so its difficulty costs the server nothing; a low one keeps the preparation short
+start_app $SCHEMA 4 VALJEAN_HTTP_TRUSTED_PROXIES=127.0.0.1 VALJEAN_ABUSE_CHALLENGE_MAX_NUMBER=2000 VALJEAN_ABUSE_REQUESTS_PER_IP_PER_MINUTE=10
+URL="http://127.0.0.1:$HTTP_PORT"
+curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+    -d '{"slug":"weekly","name":"The Weekly","cadence":"WEEKLY","senderName":"Valjean Bench","senderAddress":"bench@valjean.test","consentText":"Send me The Weekly, one short issue a week.","postalAddress":"1 Bench Street, Paris"}' \
+    "$URL/api/v1/newsletters"
+pg() { PGOPTIONS="-c search_path=$SCHEMA" pgbench -h 127.0.0.1 -U postgres -n -c "$CONN" -j 2 -T "$SECS" "$@" postgres; }
+wrk_rate() { awk '/^Requests\/sec/ {print $2}'; }
+wrk_pct() { awk -v p="$1" '$1 == p"%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; print v}'; }
+queued() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION'"; }
+
+echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still busy after 80 s)"
+wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
+before=$(queued)
+out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/signup.lua "$URL" -- run "$TOKEN")
+echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
+SIGNUP_RATE=$(echo "$out" | wrk_rate); SIGNUP_P50=$(echo "$out" | wrk_pct 50); SIGNUP_P99=$(echo "$out" | wrk_pct 99)
+made=$(( $(queued) - before ))
+done_requests=$(echo "$out" | awk '/requests in/ {print $1}')
+echo "   confirmations queued in the run: $made for $done_requests requests; sent so far: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION' AND status = 'SENT'")"
+
+echo "== 1b. pgbench: the same writes, $CONN clients, ${SECS} s"
+pgout=$(pg -f bench/signup.pgbench)
+PG_SIGNUP=$(echo "$pgout" | awk '/^tps/ {print $3}')
+echo "$pgout" | grep -E "^tps|latency average"
+
+fixed() {
+    python3 bench/rate.py --port "$HTTP_PORT" --rate "$1" --seconds "$SECS" --connections 32 --path /api/v1/subscriptions \
+        --header "Authorization: Bearer $TOKEN" \
+        --body '{"email":"fixed-'"$1"'-{n}@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}'
+}
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+echo "== 2. sign-up with a token at a fixed $RATE requests/s, ${SECS} s"
+FIXED=$(fixed "$RATE")
+echo "   $FIXED"
+RATE2=$(echo "$SIGNUP_RATE * 0.8 / 1" | bc)
+echo "== 2b. the same at $RATE2 requests/s (0.8 of the throughput measured above)"
+FIXED2=$(fixed "$RATE2")
+echo "   $FIXED2"
+
+echo "== 3. public sign-up: solving proofs of work for the run"
+PUBLIC_N=$(( SECS * 400 ))
+python3 - "$URL" "$PUBLIC_N" "$WORK/public.txt" <<'PY'
+import base64, hashlib, json, sys, urllib.request
+url, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(out, "w") as f:
+    for i in range(n):
+        # each challenge asked from its own address, as browsers would (the challenge is not limited)
+        req = urllib.request.Request(url + "/api/v1/challenge", headers={"X-Forwarded-For": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"})
+        c = json.load(urllib.request.urlopen(req))
+        number = next(k for k in range(c["maxnumber"] + 1) if hashlib.sha256((c["salt"] + str(k)).encode()).hexdigest() == c["challenge"])
+        payload = base64.b64encode(json.dumps({"algorithm": "SHA-256", "challenge": c["challenge"], "number": number,
+                                               "salt": c["salt"], "signature": c["signature"]}).encode()).decode()
+        body = json.dumps({"email": f"public-{i}@bench.example", "newsletters": ["weekly"], "consent": True, "consentVersion": 1,
+                           "altcha": payload, "page": "https://example.com/blog"})
+        f.write(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\t{body}\n")
+PY
+out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/public.lua "$URL" -- "$WORK/public.txt" 2)
+echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
+PUBLIC_RATE=$(echo "$out" | wrk_rate); PUBLIC_P99=$(echo "$out" | wrk_pct 99)
+echo "   refused proofs in the run: $(grep -c 'CHALLENGE_FAILED' "$WORK/app.log" || true)"
+
+echo "== 4. one-click unsubscribe: $(( SECS * 3000 )) confirmed subscriptions made for it"
+UNSUB_N=$(( SECS * 3000 ))
+$PSQL <<SQL
+BEGIN;
+INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, created_at)
+SELECT 'reader' || i || '@unsub.example', 'reader' || i || '@unsub.example', md5('unsub' || i) || md5(i::text), now()
+FROM generate_series(1, $UNSUB_N) i;
+INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, confirmed_at, updated_at)
+SELECT id, 1, 'CONFIRMED', 1, 'API', now(), now(), now() FROM $SCHEMA.contact WHERE email LIKE '%@unsub.example';
+COMMIT;
+SQL
+read -r lo hi < <($PSQL -F ' ' -c "SELECT min(s.id), max(s.id) FROM $SCHEMA.subscription s JOIN $SCHEMA.contact c ON c.id = s.contact_id WHERE c.email LIKE '%@unsub.example'")
+warm=$(( lo + (hi - lo) / 10 ))
+half=$(( warm + (hi - warm) / 2 ))
+tokens() {
+python3 - "$KEY" "$1" "$2" <<'PY'
+import base64, hashlib, hmac, sys
+key, lo, hi = sys.argv[1].encode(), int(sys.argv[2]), int(sys.argv[3])
+sub = hmac.new(key, b"valjean:unsubscribe", hashlib.sha256).digest()
+for i in range(lo, hi + 1):
+    mac = hmac.new(sub, str(i).encode(), hashlib.sha256).digest()[:16]
+    print(f"/unsubscribe/{i}." + base64.urlsafe_b64encode(mac).decode().rstrip("="))
+PY
+}
+tokens "$lo" "$warm" > "$WORK/unsub-warm.txt"
+tokens $(( warm + 1 )) "$half" > "$WORK/unsub.txt"
+wrk -t2 -c"$CONN" -d10s -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub-warm.txt" 2 >/dev/null
+out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub.txt" 2)
+echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
+UNSUB_RATE=$(echo "$out" | wrk_rate); UNSUB_P99=$(echo "$out" | wrk_pct 99)
+echo "   unsubscribed: $($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'")"
+echo "== 4b. pgbench: the same writes, $CONN clients, ${SECS} s, on the other half"
+pgout=$(pg -f bench/unsubscribe.pgbench -D lo=$(( half + 1 )) -D hi="$hi")
+PG_UNSUB=$(echo "$pgout" | awk '/^tps/ {print $3}')
+echo "$pgout" | grep -E "^tps|latency average"
+
+echo
+echo "== results (${SECS} s each, $CONN connections, confirmations delivered to smtp-sink meanwhile)"
+printf '%-34s %9s %10s %10s %8s\n' "" "req/s" "p50 ms" "p99 ms" "ratio"
+printf '%-34s %9.0f %10s %10s %8.2f\n' "sign-up with a token (wrk)" "$SIGNUP_RATE" "$SIGNUP_P50" "$SIGNUP_P99" "$(echo "$SIGNUP_RATE / $PG_SIGNUP" | bc -l)"
+printf '%-34s %9.0f %10s %10s\n' "pgbench, sign-up writes" "$PG_SIGNUP" "" ""
+printf '%-34s %9s %10s %10s\n' "sign-up asked at $RATE/s (rate.py)" "$(field "$FIXED" rate)" "$(field "$FIXED" p50)" "$(field "$FIXED" p99)"
+printf '%-34s %9s %10s %10s\n' "sign-up asked at $RATE2/s (rate.py)" "$(field "$FIXED2" rate)" "$(field "$FIXED2" p50)" "$(field "$FIXED2" p99)"
+printf '%-34s %9.0f %10s %10s %8.2f\n' "public sign-up (wrk)" "$PUBLIC_RATE" "" "$PUBLIC_P99" "$(echo "$PUBLIC_RATE / $PG_SIGNUP" | bc -l)"
+printf '%-34s %9.0f %10s %10s %8.2f\n' "one-click unsubscribe (wrk)" "$UNSUB_RATE" "" "$UNSUB_P99" "$(echo "$UNSUB_RATE / $PG_UNSUB" | bc -l)"
+printf '%-34s %9.0f\n' "pgbench, unsubscribe writes" "$PG_UNSUB"
+echo "peak RSS of Valjean: $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' /proc/$APP/status)"
