@@ -98,6 +98,9 @@ class ApiDocumentTest {
                 doc.at("/paths/~1api~1v1~1issues~1{id}~1test/post/responses/202/content/application~1json/schema/$ref").asText());
         assertEquals("#/components/schemas/OpportunityPatch", doc.at(
                 "/paths/~1api~1v1~1opportunities~1{externalId}/patch/requestBody/content/application~1merge-patch+json/schema/$ref").asText());
+        assertEquals("#/components/schemas/OpportunityPatch", doc.at(
+                "/paths/~1api~1v1~1opportunities~1{externalId}/patch/requestBody/content/application~1json/schema/$ref").asText(),
+                "a merge patch is also taken as plain JSON");
         assertTrue(doc.at("/paths/~1api~1v1~1contacts~1{email}/delete/responses").has("204"));
         assertEquals(List.of(), faults);
     }

@@ -92,6 +92,7 @@ public class ApiDocument implements OASFilter {
             if (path.contains("{")) {
                 problem(op, "404", "Nothing has this id (code NOT_FOUND)");
             }
+            acceptPlainJson(op);
             if (op.getRequestBody() != null) {
                 problem(op, "400", "Not JSON, or JSON of the wrong shape (code MALFORMED_JSON)");
                 problem(op, "422", "VALIDATION_FAILED: a field breaks a rule; errors[] names each field");
@@ -106,6 +107,21 @@ public class ApiDocument implements OASFilter {
             }
         }));
         tagDescriptions.forEach((name, description) -> api.addTag(OASFactory.createTag().name(name).description(description)));
+    }
+
+    /**
+     * Every merge-patch body is also taken as plain JSON (the resources consume both): an operation
+     * documents its patch once, with the merge-patch media type, and gets the other here.
+     */
+    private static void acceptPlainJson(Operation op) {
+        if (op.getRequestBody() == null || op.getRequestBody().getContent() == null) {
+            return;
+        }
+        var media = op.getRequestBody().getContent().getMediaTypes();
+        if (media != null && media.containsKey(MergePatch.MEDIA_TYPE) && !media.containsKey("application/json")) {
+            op.getRequestBody().getContent().addMediaType("application/json",
+                    OASFactory.createMediaType().schema(media.get(MergePatch.MEDIA_TYPE).getSchema()));
+        }
     }
 
     static String[] tagOf(String path) {

@@ -33,6 +33,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 /**
  * CRM data for sales and the CRM integration: PUT is an idempotent upsert by the CRM's own id
@@ -140,9 +141,7 @@ public class CrmResource {
     @PATCH
     @Path("/accounts/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
-    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
-            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = AccountPatch.class)),
-            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccountPatch.class)) })
+    @RequestBody(required = true, content = @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = AccountPatch.class)))
     public CrmService.AccountView patchAccount(@PathParam("externalId") String externalId, JsonNode patch) {
         requireId(externalId);
         CrmService.AccountView current = account(externalId);
@@ -174,9 +173,7 @@ public class CrmResource {
     @PATCH
     @Path("/opportunities/{externalId}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
-    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
-            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = OpportunityPatch.class)),
-            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = OpportunityPatch.class)) })
+    @RequestBody(required = true, content = @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = OpportunityPatch.class)))
     public CrmService.OpportunityView patchOpportunity(@PathParam("externalId") String externalId, JsonNode patch) {
         requireId(externalId);
         CrmService.OpportunityView current = opportunity(externalId);

@@ -35,6 +35,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 /** Sequences (editors and sales) and enrollments (sales only, one person at a time). */
 @Path("/api/v1/sequences")
@@ -105,9 +106,7 @@ public class NurtureResource {
     @Path("/{id}")
     @Consumes({ MergePatch.MEDIA_TYPE, MediaType.APPLICATION_JSON })
     @Authorized({ Role.ADMIN, Role.EDITOR, Role.SALES })
-    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = true, content = {
-            @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = SequencePatch.class)),
-            @Content(mediaType = jakarta.ws.rs.core.MediaType.APPLICATION_JSON, schema = @Schema(implementation = SequencePatch.class)) })
+    @RequestBody(required = true, content = @Content(mediaType = MergePatch.MEDIA_TYPE, schema = @Schema(implementation = SequencePatch.class)))
     public NurtureService.SequenceView patch(@PathParam("id") long id, JsonNode patch) {
         NurtureService.SequenceView current = get(id);
         if (patch == null || !patch.isObject()) {
