@@ -50,7 +50,9 @@ t0=$(date +%s.%N)
 echo "   enqueued in $(echo "$t0 - $start_enqueue" | bc) s"
 
 echo "== draining"
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 drain $SCHEMA
+cpu_line=$(cpu_per_message "$N")
 peak_heap=$PEAK_HEAP
 last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox")
 counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox GROUP BY status) s")
@@ -68,5 +70,6 @@ printf '\n%-34s %s\n' "messages" "$N ($counts)"
 printf '%-34s %.1f s, %.0f msg/s\n' "Valjean (-Xmx$HEAP, DKIM $DKIM)" "$valjean_secs" "$valjean_rate"
 printf '%-34s %.1f s, %.0f msg/s\n' "smtp-source" "$source_secs" "$source_rate"
 printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $source_rate" | bc -l)"
+echo "$cpu_line"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 2/s)" "$((peak_heap / 1048576))"

@@ -59,7 +59,9 @@ queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE content_ref = 'issu
 fanout_log=$(grep -o "messages queued in [0-9]* ms" "$WORK/app.log" | head -1)
 
 echo "== draining"
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 drain $SCHEMA
+cpu_line=$(cpu_per_message "$N")
 last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox")
 counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox GROUP BY status) s")
 sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'")
@@ -75,5 +77,6 @@ printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout
 printf '%-34s %.1f s, %.0f msg/s\n' "Valjean delivery (-Xmx$HEAP)" "$valjean_secs" "$valjean_rate"
 printf '%-34s %.1f s, %.0f msg/s (%d bytes each)\n' "smtp-source" "$SOURCE_SECS" "$SOURCE_RATE" "$msg_bytes"
 printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $SOURCE_RATE" | bc -l)"
+echo "$cpu_line"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 2/s)" "$((PEAK_HEAP / 1048576))"

@@ -25,7 +25,7 @@ prepare() {
         apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null
     fi
     echo "== building the application"
-    ./mvnw -B -q package -DskipTests
+    [ -n "${SKIP_BUILD:-}" ] || ./mvnw -B -q package -DskipTests
     echo "== starting smtp-sink on $SINK"
     smtp-sink -u nobody "$SINK" 1024 &
     pids+=($!)
@@ -97,3 +97,28 @@ measure() {
     p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
     printf '%-44s p50 %6.1f ms   p95 %6.1f ms   p99 %6.1f ms   %s\n' "$name" "$p50" "$p95" "$p99" "$codes"
 }
+
+# cpu_ticks: CPU time so far (clock ticks, user + system) of Valjean ($APP) and of PostgreSQL (every
+# live postgres process, plus what its postmaster collected from backends that ended); sets
+# CPU_APP and CPU_PG. Two readings around a run give each side's CPU per message.
+cpu_ticks() {
+    CPU_APP=$(awk '{print $14 + $15}' /proc/$APP/stat)
+    CPU_PG=0
+    local pid pm
+    for pid in $(pgrep -x postgres); do
+        CPU_PG=$(( CPU_PG + $(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null || echo 0) ))
+    done
+    pm=$(pgrep -xo postgres)
+    [ -n "$pm" ] && CPU_PG=$(( CPU_PG + $(awk '{print $16 + $17}' /proc/$pm/stat) ))
+}
+
+# cpu_per_message N: after cpu_ticks before the run (saved in CPU_APP0, CPU_PG0), prints the
+# microseconds of CPU each side spent per message.
+cpu_per_message() {
+    local n=$1 hz
+    hz=$(getconf CLK_TCK)
+    cpu_ticks
+    printf '%-34s Valjean %d µs, PostgreSQL %d µs\n' "CPU per message" \
+        "$(( (CPU_APP - CPU_APP0) * 1000000 / hz / n ))" "$(( (CPU_PG - CPU_PG0) * 1000000 / hz / n ))"
+}
+

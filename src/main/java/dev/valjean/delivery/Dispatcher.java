@@ -69,9 +69,10 @@ public class Dispatcher {
 
     /** Sends batches until nothing is due; returns how many rows were handled. */
     public int drain(String owner) {
+        requeueExpiredLeases();
         int total = 0;
         int handled;
-        while ((handled = dispatchBatch(owner)) > 0) {
+        while ((handled = dispatchNext(owner)) > 0) {
             total += handled;
         }
         return total;
@@ -84,14 +85,34 @@ public class Dispatcher {
 
     /** The same through another relay connection (tests use it to put a failing relay behind the same code). */
     public int dispatchBatch(String owner, SmtpSubmitter via) {
-        if (stopping) {
-            return 0;
-        }
-        Instant now = clock.instant();
-        int requeued = outbox.requeueExpiredLeases(now);
+        return dispatchBatch(owner, via, true);
+    }
+
+    /**
+     * Puts rows whose lease ran out back in the queue. A loop that sends batch after batch does
+     * this once when it starts rather than before every batch: the scan costs more than a claim
+     * when the queue churns, and a lease runs for minutes.
+     */
+    public void requeueExpiredLeases() {
+        int requeued = outbox.requeueExpiredLeases(clock.instant());
         if (requeued > 0) {
             Log.warnf("Returned %d rows with expired leases to the queue", requeued);
         }
+    }
+
+    /** One batch without looking for expired leases first: for a loop that did so when it started. */
+    public int dispatchNext(String owner) {
+        return dispatchBatch(owner, submitter, false);
+    }
+
+    private int dispatchBatch(String owner, SmtpSubmitter via, boolean requeueFirst) {
+        if (stopping) {
+            return 0;
+        }
+        if (requeueFirst) {
+            requeueExpiredLeases();
+        }
+        Instant now = clock.instant();
         Optional<String> notReady = readiness.problem();
         if (notReady.isPresent()) {
             Log.warnf("Not claiming mail: this instance cannot compose it (%s)", notReady.get());

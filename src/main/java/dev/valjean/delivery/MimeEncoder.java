@@ -16,7 +16,7 @@ public final class MimeEncoder {
 
     static final int MAX_LINE = 998;
     private static final int FOLD_AT = 78;
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     private MimeEncoder() {
     }
@@ -54,45 +54,72 @@ public final class MimeEncoder {
     }
 
     private static void part(ByteArrayOutputStream out, String boundary, String type, String content) {
-        String body = crlf(content);
+        byte[] body = crlf(content.getBytes(StandardCharsets.UTF_8));
         boolean plain = isSevenBit(body);
         write(out, "--" + boundary + "\r\nContent-Type: " + type + "; charset=utf-8\r\nContent-Transfer-Encoding: "
                 + (plain ? "7bit" : "quoted-printable") + "\r\n\r\n");
-        write(out, plain ? body : quotedPrintable(body));
-        if (!body.endsWith("\r\n")) {
+        if (plain) {
+            out.write(body, 0, body.length);
+        } else {
+            quotedPrintable(out, body);
+        }
+        int n = body.length;
+        if (n < 2 || body[n - 2] != '\r' || body[n - 1] != '\n') {
             write(out, "\r\n");
         }
     }
 
-    /** Every line break becomes CRLF. */
-    static String crlf(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + s.length() / 50);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\r') {
-                if (i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+    /**
+     * Every line break (CR, LF or CRLF) becomes CRLF. Works on the UTF-8 bytes, where CR and LF
+     * never occur inside a character; returns the same array when every break is CRLF already.
+     */
+    static byte[] crlf(byte[] s) {
+        int extra = 0;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == '\r') {
+                if (i + 1 < s.length && s[i + 1] == '\n') {
                     i++;
+                } else {
+                    extra++;
                 }
-                sb.append("\r\n");
-            } else if (c == '\n') {
-                sb.append("\r\n");
-            } else {
-                sb.append(c);
+            } else if (s[i] == '\n') {
+                extra++;
             }
         }
-        return sb.toString();
+        if (extra == 0) {
+            return s;
+        }
+        byte[] out = new byte[s.length + extra];
+        int o = 0;
+        for (int i = 0; i < s.length; i++) {
+            byte b = s[i];
+            if (b == '\r') {
+                if (i + 1 < s.length && s[i + 1] == '\n') {
+                    i++;
+                }
+                out[o++] = '\r';
+                out[o++] = '\n';
+            } else if (b == '\n') {
+                out[o++] = '\r';
+                out[o++] = '\n';
+            } else {
+                out[o++] = b;
+            }
+        }
+        return out;
     }
 
     /** ASCII without control characters other than tab and CRLF, and no line over 998 characters. */
-    static boolean isSevenBit(String crlfText) {
+    static boolean isSevenBit(byte[] crlfText) {
         int column = 0;
-        for (int i = 0; i < crlfText.length(); i++) {
-            char c = crlfText.charAt(i);
+        for (int i = 0; i < crlfText.length; i++) {
+            int c = crlfText[i];
             if (c == '\r') {
                 column = 0;
                 i++; // the LF that crlf() put after it
                 continue;
             }
+            // A byte of a multi-byte UTF-8 character is negative here.
             if (c >= 127 || c < 32 && c != '\t' || ++column > MAX_LINE) {
                 return false;
             }
@@ -101,14 +128,13 @@ public final class MimeEncoder {
     }
 
     /** RFC 2045 quoted-printable of UTF-8 text with CRLF line ends; encoded lines stay within 76 characters. */
-    static String quotedPrintable(String crlfText) {
-        byte[] bytes = crlfText.getBytes(StandardCharsets.UTF_8);
-        StringBuilder sb = new StringBuilder(bytes.length + bytes.length / 4);
+    static void quotedPrintable(ByteArrayOutputStream sb, byte[] bytes) {
         int column = 0;
         for (int i = 0; i < bytes.length; i++) {
             int b = bytes[i] & 0xff;
             if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
-                sb.append("\r\n");
+                sb.write('\r');
+                sb.write('\n');
                 column = 0;
                 i++;
                 continue;
@@ -118,17 +144,20 @@ public final class MimeEncoder {
             int width = literal ? 1 : 3;
             // Room for a soft break "=" at 76, unless this is the last character of the line.
             if (column + width > (endOfLine ? 76 : 75)) {
-                sb.append("=\r\n");
+                sb.write('=');
+                sb.write('\r');
+                sb.write('\n');
                 column = 0;
             }
             if (literal) {
-                sb.append((char) b);
+                sb.write(b);
             } else {
-                sb.append('=').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+                sb.write('=');
+                sb.write(HEX[b >> 4]);
+                sb.write(HEX[b & 0xf]);
             }
             column += width;
         }
-        return sb.toString();
     }
 
     /** "Name <a@b>" with the name quoted or encoded as needed; a bare address stays bare. */

@@ -25,9 +25,11 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * A bounded set of kept-alive SMTP sessions to one relay. Each submission borrows a session,
  * runs one mail transaction on it, and gives it back. With PIPELINING (RFC 2920) the envelope
- * (MAIL, RCPT, DATA) goes in one write and the content with its final dot in the next, so a
- * message costs two writes and two reads however many lines it has. Blocking I/O: callers run
- * submissions on their own threads, one session each.
+ * (MAIL, RCPT, DATA) goes in one write and the content in the next, so a message costs two reads
+ * however many lines it has. The final dot, which is what makes the relay take the message, can
+ * wait for the caller ({@link EndOfData}): the envelope and the content travel while the caller
+ * waits for something else. Blocking I/O: callers run submissions on their own threads, one
+ * session each.
  */
 public final class SmtpRelay implements AutoCloseable {
 
@@ -43,6 +45,19 @@ public final class SmtpRelay implements AutoCloseable {
         public boolean permanent() {
             return code >= 500;
         }
+    }
+
+    /**
+     * Called once the content is with the relay and before the final dot that completes it. It
+     * may block; if it throws, the dot is never sent and the connection is closed, so the relay
+     * discards the message (RFC 5321 4.1.1.4: without the end of data there is no transaction).
+     */
+    @FunctionalInterface
+    public interface EndOfData {
+        void await() throws IOException, InterruptedException;
+
+        EndOfData NOW = () -> {
+        };
     }
 
     /** One SMTP reply: its code and its lines, joined by newlines. */
@@ -132,6 +147,16 @@ public final class SmtpRelay implements AutoCloseable {
      * @throws IOException the relay could not be reached or the connection broke
      */
     public String submit(String from, String to, byte[] message) throws Rejected, IOException, InterruptedException {
+        return submit(from, to, message, EndOfData.NOW);
+    }
+
+    /**
+     * As {@link #submit(String, String, byte[])}, sending the final dot only when {@code beforeEnd}
+     * returns. A relay that refuses the envelope never gets that far: {@code beforeEnd} is then
+     * not called.
+     */
+    public String submit(String from, String to, byte[] message, EndOfData beforeEnd)
+            throws Rejected, IOException, InterruptedException {
         requireAddress(from);
         requireAddress(to);
         if (!permits.tryAcquire(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
@@ -141,7 +166,7 @@ public final class SmtpRelay implements AutoCloseable {
             Session session = reusable();
             if (session != null) {
                 try {
-                    return run(session, from, to, message);
+                    return run(session, from, to, message, beforeEnd);
                 } catch (IOException | Rejected e) {
                     if (session.contentSent || e instanceof Rejected r && r.code != 421) {
                         throw e;
@@ -149,15 +174,16 @@ public final class SmtpRelay implements AutoCloseable {
                     // A kept-alive session the relay had dropped, found before any content went out: once more on a new one.
                 }
             }
-            return run(open(), from, to, message);
+            return run(open(), from, to, message, beforeEnd);
         } finally {
             permits.release();
         }
     }
 
-    private String run(Session session, String from, String to, byte[] message) throws Rejected, IOException {
+    private String run(Session session, String from, String to, byte[] message, EndOfData beforeEnd)
+            throws Rejected, IOException, InterruptedException {
         try {
-            String accepted = session.transaction(from, to, message);
+            String accepted = session.transaction(from, to, message, beforeEnd);
             keep(session);
             return accepted;
         } catch (Rejected e) {
@@ -167,7 +193,7 @@ public final class SmtpRelay implements AutoCloseable {
                 session.close();
             }
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             session.close();
             throw e;
         }
@@ -329,7 +355,8 @@ public final class SmtpRelay implements AutoCloseable {
             }
         }
 
-        String transaction(String from, String to, byte[] message) throws Rejected, IOException {
+        String transaction(String from, String to, byte[] message, EndOfData beforeEnd)
+                throws Rejected, IOException, InterruptedException {
             contentSent = false;
             String mailFrom = "MAIL FROM:<" + from + ">" + (size ? " SIZE=" + message.length : "");
             String rcptTo = "RCPT TO:<" + to + ">";
@@ -360,6 +387,16 @@ public final class SmtpRelay implements AutoCloseable {
             }
             contentSent = true;
             writeDotStuffed(message);
+            if (beforeEnd != EndOfData.NOW) {
+                out.flush();
+                try {
+                    beforeEnd.await();
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    // No dot: closing the connection abandons the message.
+                    usable = false;
+                    throw e;
+                }
+            }
             ascii(".\r\n");
             out.flush();
             Reply end;

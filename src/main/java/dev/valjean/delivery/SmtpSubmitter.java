@@ -116,9 +116,10 @@ public class SmtpSubmitter {
     }
 
     /**
-     * Composes, encodes and signs, then waits for a reservation (fewer than one message per
-     * connection sent but not yet recorded) before anything reaches the relay: composing overlaps
-     * the recording of earlier results, and a crash repeats at most one message per connection.
+     * Composes, encodes, signs and hands the envelope and content to the relay, then waits for a
+     * reservation (fewer than one message per connection taken by the relay but not yet recorded)
+     * before the final dot that makes the relay take it: all of that overlaps the recording of
+     * earlier results, and a crash repeats at most one message per connection.
      */
     private String send(Supplier<OutgoingMail> compose, boolean[] reserved) {
         OutgoingMail mail;
@@ -138,16 +139,22 @@ public class SmtpSubmitter {
             if (signer.isPresent()) {
                 message = signer.get().sign(message, clock.instant());
             }
-            if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                throw new Failure(new java.net.SocketTimeoutException("earlier results were not recorded in time"));
-            }
-            reserved[0] = true;
+            SmtpRelay.EndOfData reserve = () -> {
+                if (reserved[0]) {
+                    return;
+                }
+                if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
+                }
+                reserved[0] = true;
+            };
             if (logOnly) {
+                reserve.await();
                 Log.infof("Mail not relayed (valjean.smtp.log-only), %d bytes%nTo: %s%nSubject: %s%n%n%s", message.length,
                         mail.to(), mail.subject(), mail.text());
                 return "250 logged, not relayed";
             }
-            return relay.submit(mail.envelopeFrom(), mail.to(), message);
+            return relay.submit(mail.envelopeFrom(), mail.to(), message, reserve);
         } catch (SmtpRelay.Rejected | IOException e) {
             throw new Failure(e);
         } catch (InterruptedException e) {

@@ -90,6 +90,42 @@ class SmtpRelayTest {
     }
 
     @Test
+    void the_final_dot_waits_for_the_caller_and_a_caller_that_gives_up_leaves_the_relay_nothing_to_deliver() throws Exception {
+        for (int port : new int[] { scripted.port(), greenMail.getSmtp().getPort() }) {
+            SmtpRelay relay = relay(port, 1);
+            List<String> seenBeforeEnd = new ArrayList<>();
+            String reply = relay.submit("news@valjean.test", "first@example.com", message(),
+                    () -> seenBeforeEnd.add(delivered(port).toString()));
+            assertTrue(reply.startsWith("250"), reply);
+            assertEquals(List.of("[]"), seenBeforeEnd, "nothing delivered while the dot waited");
+
+            java.io.IOException gaveUp = assertThrows(java.io.IOException.class, () -> relay.submit("news@valjean.test",
+                    "abandoned@example.com", message(), () -> {
+                        throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
+                    }));
+            assertTrue(gaveUp.getMessage().contains("not recorded"), gaveUp.getMessage());
+            relay.submit("news@valjean.test", "third@example.com", message());
+
+            Thread.sleep(100);
+            assertEquals(List.of("first@example.com", "third@example.com"), delivered(port), "the abandoned message is not delivered");
+        }
+    }
+
+    private List<String> delivered(int port) {
+        if (port == scripted.port()) {
+            return List.copyOf(scripted.accepted);
+        }
+        List<String> to = new ArrayList<>();
+        // GreenMail makes a mailbox for each envelope recipient it delivers to.
+        for (String address : List.of("first@example.com", "abandoned@example.com", "third@example.com")) {
+            if (greenMail.getManagers().getUserManager().getUserByEmail(address) != null) {
+                to.add(address);
+            }
+        }
+        return to;
+    }
+
+    @Test
     void refused_recipients_are_reported_with_the_reply_and_the_connection_stays_usable() throws Exception {
         SmtpRelay relay = relay(scripted.port(), 1);
         SmtpRelay.Rejected rejected = assertThrows(SmtpRelay.Rejected.class,

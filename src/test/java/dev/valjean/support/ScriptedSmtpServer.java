@@ -116,6 +116,9 @@ public class ScriptedSmtpServer implements AutoCloseable {
                     while ((line = in.readLine()) != null && !line.equals(".")) {
                         // message content is not needed here
                     }
+                    if (line == null) {
+                        return; // closed before the final dot: like any relay, deliver nothing
+                    }
                     accepted.add(recipient);
                     if (recipient.startsWith("slow")) {
                         try {
