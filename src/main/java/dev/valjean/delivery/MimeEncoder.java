@@ -128,13 +128,16 @@ public final class MimeEncoder {
     }
 
     /** RFC 2045 quoted-printable of UTF-8 text with CRLF line ends; encoded lines stay within 76 characters. */
-    static void quotedPrintable(ByteArrayOutputStream sb, byte[] bytes) {
+    static void quotedPrintable(ByteArrayOutputStream out, byte[] bytes) {
+        // At most three characters per byte, and a three-character soft break per 72 characters written.
+        byte[] qp = new byte[bytes.length * 3 + (bytes.length * 3 / 72 + 2) * 3];
+        int o = 0;
         int column = 0;
         for (int i = 0; i < bytes.length; i++) {
             int b = bytes[i] & 0xff;
             if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
-                sb.write('\r');
-                sb.write('\n');
+                qp[o++] = '\r';
+                qp[o++] = '\n';
                 column = 0;
                 i++;
                 continue;
@@ -144,20 +147,21 @@ public final class MimeEncoder {
             int width = literal ? 1 : 3;
             // Room for a soft break "=" at 76, unless this is the last character of the line.
             if (column + width > (endOfLine ? 76 : 75)) {
-                sb.write('=');
-                sb.write('\r');
-                sb.write('\n');
+                qp[o++] = '=';
+                qp[o++] = '\r';
+                qp[o++] = '\n';
                 column = 0;
             }
             if (literal) {
-                sb.write(b);
+                qp[o++] = (byte) b;
             } else {
-                sb.write('=');
-                sb.write(HEX[b >> 4]);
-                sb.write(HEX[b & 0xf]);
+                qp[o++] = '=';
+                qp[o++] = HEX[b >> 4];
+                qp[o++] = HEX[b & 0xf];
             }
             column += width;
         }
+        out.write(qp, 0, o);
     }
 
     /** "Name <a@b>" with the name quoted or encoded as needed; a bare address stays bare. */
