@@ -80,3 +80,4 @@ printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $SO
 echo "$cpu_line"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 2/s)" "$((PEAK_HEAP / 1048576))"
+printf '%-34s %s\n' "memory as the queue drained" "$(memory_while_draining)"

@@ -58,6 +58,7 @@ start_app() {
 }
 
 # drain SCHEMA: waits until no message is queued or sending, sampling the heap; sets PEAK_HEAP.
+# Each sample (epoch seconds, messages left, heap bytes, RSS KiB) goes to $WORK/drain.tsv.
 drain() {
     local schema=$1 heap left deadline
     PEAK_HEAP=0
@@ -66,6 +67,7 @@ drain() {
         heap=$(curl -fs -H "Authorization: Bearer bench-admin-token" "localhost:$HTTP_PORT/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
         [ "${heap:-0}" -gt "$PEAK_HEAP" ] && PEAK_HEAP=$heap
         left=$(psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SELECT count(*) FROM $schema.outbox WHERE status IN ('QUEUED', 'SENDING')")
+        echo "$(date +%s) $left ${heap:-0} $(awk '/VmRSS/ {print $2}' /proc/$APP/status)" >> "$WORK/drain.tsv"
         [ "$left" -eq 0 ] && break
         [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit reached with $left messages left"; exit 1; }
         sleep 0.5
@@ -120,5 +122,19 @@ cpu_per_message() {
     cpu_ticks
     printf '%-34s Valjean %d µs, PostgreSQL %d µs\n' "CPU per message" \
         "$(( (CPU_APP - CPU_APP0) * 1000000 / hz / n ))" "$(( (CPU_PG - CPU_PG0) * 1000000 / hz / n ))"
+}
+
+# memory_while_draining: heap and RSS when the queue was 90 %, 50 % and 10 % full, from $WORK/drain.tsv.
+memory_while_draining() {
+    awk 'NR == 1 {total = $2} {left[NR] = $2; heap[NR] = $3; rss[NR] = $4; n = NR}
+        END {
+            split("0.9 0.5 0.1", at, " ")
+            for (k = 1; k <= 3; k++) {
+                for (i = 1; i <= n && left[i] > at[k] * total; i++) {}
+                if (i > n) i = n
+                printf "%s%d %% left: heap %d MiB, RSS %d MiB", (k > 1 ? "; " : ""), at[k] * 100, heap[i] / 1048576, rss[i] / 1024
+            }
+            printf "\n"
+        }' "$WORK/drain.tsv"
 }
 
