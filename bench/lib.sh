@@ -35,7 +35,7 @@ prepare() {
 # vacuum_loop SCHEMA: stands in for autovacuum when the server runs without it (this machine's
 # PostgreSQL has autovacuum = off in its CI configuration; a deployment has it on, and the outbox,
 # rewritten twice per message, depends on it). Every 20 s it vacuums each table of SCHEMA with
-# more than 50 + 20 % dead rows, autovacuum's default threshold. Runs until the bench exits; its
+# more than 50 + 20 % dead rows, autovacuum's default threshold, with its default throttling. Runs until the bench exits; its
 # CPU counts in PostgreSQL's. Does nothing when autovacuum is on.
 vacuum_loop() {
     local schema=$1
@@ -45,7 +45,9 @@ vacuum_loop() {
         while sleep 20; do
             for t in $(psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SELECT relname FROM pg_stat_user_tables
                     WHERE schemaname = '$schema' AND n_dead_tup > 50 + 0.2 * n_live_tup" 2>/dev/null); do
-                psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "VACUUM (ANALYZE) $schema.$t" >/dev/null 2>&1 || true
+                # throttled as autovacuum is by default (a manual VACUUM is not)
+                PGOPTIONS="-c vacuum_cost_delay=2 -c vacuum_cost_limit=200" \
+                    psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "VACUUM (ANALYZE) $schema.$t" >/dev/null 2>&1 || true
             done
         done
     ) &

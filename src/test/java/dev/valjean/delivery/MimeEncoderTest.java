@@ -55,6 +55,19 @@ class MimeEncoderTest {
     }
 
     @Test
+    void the_longest_quoted_printable_lines_and_every_kind_of_line_break_decode_back() throws Exception {
+        // Every byte escaped (three characters each) on one long line: the most output per byte of input.
+        String escaped = "é€😀=".repeat(700);
+        String text = escaped + "\r\nCRLF\rCR alone\nLF alone\r\n\n" + "=".repeat(2000) + "\nlast";
+        byte[] raw = MimeEncoder.encode(mail("Escapes", "news@valjean.test", text, escaped));
+        MimeMultipart parts = (MimeMultipart) parse(raw).getContent();
+        assertEquals(text.replace("\r\n", "\n").replace("\r", "\n"), lf((String) parts.getBodyPart(0).getContent()));
+        assertEquals(escaped, lf((String) parts.getBodyPart(1).getContent()));
+        int header = new String(raw, StandardCharsets.UTF_8).indexOf("\r\n\r\n");
+        assertEveryLineEndsInCrlfAndFits(java.util.Arrays.copyOfRange(raw, header + 4, raw.length), 76);
+    }
+
+    @Test
     void subject_and_sender_name_outside_ascii_become_encoded_words_that_decode_to_the_same_text() throws Exception {
         String subject = "Été : trois nouveautés qui comptent vraiment, et une réduction de 30 % à ne pas manquer…";
         MimeMessage parsed = parse(MimeEncoder.encode(mail(subject, "Zoë Ünlü <zoe@valjean.test>", "hello", "<p>hello</p>")));
