@@ -50,12 +50,6 @@ public class DispatchJob {
         if (!config.scheduled() || stopping) {
             return;
         }
-        try {
-            dispatcher.requeueExpiredLeases();
-        } catch (RuntimeException e) {
-            Log.warnf("Could not return rows with expired leases to the queue: %s", e.getMessage());
-            return;
-        }
         List<Future<Integer>> loops = new ArrayList<>();
         for (int i = 1; i <= Math.max(1, config.workers()); i++) {
             String owner = instance + "/" + i;
@@ -75,12 +69,7 @@ public class DispatchJob {
     }
 
     private int drain(String owner) {
-        int total = 0;
-        int handled;
-        while (!stopping && (handled = dispatcher.dispatchNext(owner)) > 0) {
-            total += handled;
-        }
-        return total;
+        return dispatcher.drain(owner, () -> !stopping);
     }
 
     @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -33,6 +34,9 @@ public class Dispatcher {
 
     /** How long a released row or one this instance could not compose waits before another try. */
     private static final Duration NOT_READY_DELAY = Duration.ofSeconds(30);
+
+    /** How often a running dispatch loop looks for expired leases. */
+    static final Duration REQUEUE_EVERY = Duration.ofSeconds(10);
 
     private final OutboxRepository outbox;
     private final ConsentGate gate;
@@ -69,10 +73,32 @@ public class Dispatcher {
 
     /** Sends batches until nothing is due; returns how many rows were handled. */
     public int drain(String owner) {
-        requeueExpiredLeases();
+        return drain(owner, () -> true);
+    }
+
+    /**
+     * Sends batches until nothing is due or {@code keepGoing} says stop; returns how many rows
+     * were handled. Looks for expired leases when it starts and every {@link #REQUEUE_EVERY} while
+     * it runs, rather than before every batch: the scan costs more than a claim when the queue
+     * churns, and a lease runs for minutes, but a loop kept busy by a steady queue must still give
+     * a dead instance's rows back.
+     */
+    public int drain(String owner, BooleanSupplier keepGoing) {
+        return drain(owner, keepGoing, REQUEUE_EVERY);
+    }
+
+    int drain(String owner, BooleanSupplier keepGoing, Duration requeueEvery) {
+        long nextRequeue = System.nanoTime();
         int total = 0;
-        int handled;
-        while ((handled = dispatchNext(owner)) > 0) {
+        while (keepGoing.getAsBoolean()) {
+            if (System.nanoTime() - nextRequeue >= 0) {
+                requeueExpiredLeases();
+                nextRequeue = System.nanoTime() + requeueEvery.toNanos();
+            }
+            int handled = dispatchBatch(owner, submitter, false);
+            if (handled == 0) {
+                break;
+            }
             total += handled;
         }
         return total;
@@ -88,21 +114,12 @@ public class Dispatcher {
         return dispatchBatch(owner, via, true);
     }
 
-    /**
-     * Puts rows whose lease ran out back in the queue. A loop that sends batch after batch does
-     * this once when it starts rather than before every batch: the scan costs more than a claim
-     * when the queue churns, and a lease runs for minutes.
-     */
-    public void requeueExpiredLeases() {
+    /** Puts rows whose lease ran out back in the queue. */
+    void requeueExpiredLeases() {
         int requeued = outbox.requeueExpiredLeases(clock.instant());
         if (requeued > 0) {
             Log.warnf("Returned %d rows with expired leases to the queue", requeued);
         }
-    }
-
-    /** One batch without looking for expired leases first: for a loop that did so when it started. */
-    public int dispatchNext(String owner) {
-        return dispatchBatch(owner, submitter, false);
     }
 
     private int dispatchBatch(String owner, SmtpSubmitter via, boolean requeueFirst) {

@@ -116,6 +116,34 @@ class DispatcherTest {
     }
 
     @Test
+    void a_dispatch_loop_kept_busy_by_the_queue_still_returns_a_dead_dispatchers_rows_while_it_runs() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            data.enqueue("orphan" + i + "@example.com", i, "orphan:" + i);
+        }
+        assertEquals(10, repository.claim("crashed", clock.instant(), config.lease(), 100).size());
+        int queued = config.batchSize() + 50;
+        for (int i = 0; i < queued; i++) {
+            data.enqueue("steady" + i + "@example.com", 100 + i, "steady:" + i);
+        }
+        int[] checks = { 0 };
+        // After the loop's first batch, the dead dispatcher's leases run out on the database's clock.
+        int handled = dispatcher.drain("survivor", () -> {
+            if (++checks[0] == 2) {
+                try {
+                    data.execute("UPDATE outbox SET lease_until = clock_timestamp() - interval '1 second' WHERE lease_owner = 'crashed'");
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return true;
+        }, java.time.Duration.ZERO);
+
+        assertEquals(queued + 10, handled, "the loop took the returned rows without ending first");
+        assertEquals(10L, count("status = 'SENT' AND attempts = 2"), "the dead dispatcher's rows, sent by the survivor");
+        assertEquals(queued + 10L, count("status = 'SENT'"));
+    }
+
+    @Test
     void rows_claimed_by_a_dispatcher_that_dies_are_delivered_by_another_after_the_lease() throws Exception {
         for (int i = 0; i < 10; i++) {
             data.enqueue("orphan" + i + "@example.com", i, "orphan:" + i);
