@@ -24,6 +24,7 @@ import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.ContactService;
 import dev.valjean.delivery.BounceConfig;
+import dev.valjean.delivery.MessageIds;
 import dev.valjean.delivery.Verp;
 import dev.valjean.issue.IssueBreaker;
 import dev.valjean.nurture.NurtureService;
@@ -179,8 +180,8 @@ public class BounceService {
         }
         // 2. the returned message's Message-ID
         if (messageId != null && done.size() < findings.size()) {
-            String id = messageId.strip();
-            place(findings, rowsWhere("o.message_id = ?", id.startsWith("<") ? id : "<" + id + ">"), "MESSAGE_ID", out, done);
+            MessageIds.Lookup byId = MessageIds.lookup(messageId);
+            place(findings, rowsWhere(byId.condition(), byId.params()), "MESSAGE_ID", out, done);
         }
         // 3. the recipient's latest message
         for (int i = 0; i < findings.size(); i++) {
@@ -221,9 +222,9 @@ public class BounceService {
         return out;
     }
 
-    private List<Map<String, Object>> rowsWhere(String condition, Object value) {
+    private List<Map<String, Object>> rowsWhere(String condition, Object... values) {
         return sql.rows("SELECT o.id AS outbox_id, o.contact_id, o.content_ref, c.email_normalized, c.erased_at FROM outbox o "
-                + "JOIN contact c ON c.id = o.contact_id WHERE " + condition, value);
+                + "JOIN contact c ON c.id = o.contact_id WHERE " + condition, values);
     }
 
     /** Gives each finding the row whose person has its address; a single finding takes a single row whatever the address (forwarding). */

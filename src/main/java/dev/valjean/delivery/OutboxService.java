@@ -76,7 +76,7 @@ public class OutboxService {
         Instant now = clock.instant();
         OutboxStatus status = decision.send() ? OutboxStatus.QUEUED : OutboxStatus.SKIPPED;
         Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now,
-                newMessageId());
+                messageIdDomain);
         if (inserted.isEmpty()) {
             // The key was used before (a retry, or a concurrent enqueue that won): the first one stands.
             return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow().id;
@@ -245,10 +245,6 @@ public class OutboxService {
         }
         String name = listName == null ? "" : "\"" + listName.replace("\\", "").replace("\"", "") + "\" ";
         return name + "<" + listId + ">";
-    }
-
-    private String newMessageId() {
-        return "<" + Signing.randomToken(18) + "@" + messageIdDomain + ">";
     }
 
     /** The lower-case domain of an address or "Name <address>" mailbox (the From address's, for Message-IDs and the sending domain). */

@@ -121,6 +121,31 @@ class BounceTest {
     }
 
     @Test
+    void a_message_id_names_its_row_but_only_whole_and_message_ids_of_the_old_form_are_still_found() throws Exception {
+        OutboxMessage first = data.enqueue("bob@example.com", 1, "hello:bob:1");
+        dispatcher.drain("t");
+        clock.advance(Duration.ofMinutes(1));
+        OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
+        dispatcher.drain("t");
+        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
+        assertTrue(messageId.startsWith("<" + first.id + "."), messageId);
+        // A report forwarded from another address: only the Message-ID can name the first message.
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob.old@elsewhere.example", "failed", "5.2.2",
+                "smtp; 552 5.2.2 Mailbox full", messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue()));
+        // The row's number with a made-up rest names nothing: the recipient's latest message is taken instead.
+        String forged = messageId.replaceFirst("\\.[0-9a-f]", ".x");
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2",
+                "smtp; 552 5.2.2 Mailbox full", forged), true).then().body("results[0].outboxId", equalTo(second.id.intValue()));
+        // A message queued before Message-IDs named their row is still found by its Message-ID.
+        data.execute("UPDATE outbox SET message_id = '<Zm9yLW9sZC1yb3dz-old_form@valjean.test>' WHERE id = " + first.id);
+        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob.old@elsewhere.example", "failed", "5.2.2",
+                "smtp; 552 5.2.2 Mailbox full", "Zm9yLW9sZC1yb3dz-old_form@valjean.test"), true).then()
+                .body("results[0].outboxId", equalTo(first.id.intValue()));
+        assertEquals("outbox_message_id_legacy", data.text("SELECT string_agg(indexname, ',') FROM pg_indexes "
+                + "WHERE schemaname = current_schema() AND tablename = 'outbox' AND indexdef LIKE '%(message_id)%'"));
+    }
+
+    @Test
     void a_bounce_lands_in_the_imap_mailbox_the_poller_suppresses_within_one_poll_and_the_next_issue_skips_the_person() throws Exception {
         importConfirmed("weekly", "gone@example.com", "here@example.com");
         long first = sendIssue("First");

@@ -2,8 +2,10 @@ package dev.valjean.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -269,6 +271,25 @@ class DispatcherTest {
             recipients.add(m.getHeader("To", null));
         }
         assertEquals(List.of("fine@example.com"), recipients);
+    }
+
+    @Test
+    void a_message_whose_contact_was_deleted_by_hand_is_skipped_not_left_at_the_head_of_the_queue() throws Exception {
+        // No foreign key holds an outbox row's contact (DECISIONS 23): the application cannot delete
+        // contacts, but an operator with the owner's rights can.
+        OutboxMessage orphan = data.enqueue("deleted@example.com", 1, "deleted:1");
+        OutboxMessage fine = data.enqueue("kept@example.com", 2, "kept:1");
+        data.executeAsOwner("DELETE FROM contact WHERE id = " + orphan.contactId);
+        SQLException refused = assertThrows(SQLException.class, () -> data.execute("DELETE FROM contact WHERE id = " + fine.contactId));
+        assertEquals("42501", refused.getSQLState(), "the application's role may not delete contacts");
+
+        assertEquals(2, dispatcher.dispatchBatch("t"));
+
+        OutboxMessage skipped = data.reload(orphan.id);
+        assertEquals(OutboxStatus.SKIPPED, skipped.status);
+        assertEquals("CONTACT_MISSING", skipped.statusReason);
+        assertEquals(OutboxStatus.SENT, data.reload(fine.id).status);
+        assertEquals(0, data.count("SELECT count(*) FROM outbox WHERE status IN ('QUEUED', 'SENDING')"));
     }
 
     @Test
