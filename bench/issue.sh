@@ -6,6 +6,7 @@
 # peak RSS and peak heap.
 #
 #   bench/issue.sh [subscribers=100000] [connections=16]
+#   FANOUT_ONLY=1 bench/issue.sh 1000000     stops after the fan-out
 #
 # Needs the local PostgreSQL (127.0.0.1:5432, user postgres) and Debian's postfix package
 # (installed if missing). Uses the schema valjean_bench_issue of the database postgres, dropped
@@ -58,6 +59,10 @@ t0=$(date +%s.%N)
 fanout_secs=$(echo "$t0 - $f0" | bc -l)
 queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE content_ref = 'issue:$id'")
 fanout_log=$(grep -o "messages queued in [0-9]* ms" "$WORK/app.log" | head -1)
+if [ -n "${FANOUT_ONLY:-}" ]; then
+    printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout_secs" "$queued" "$fanout_log"
+    exit 0
+fi
 
 echo "== draining"
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG

@@ -102,13 +102,21 @@ class BounceTest {
         given().contentType("message/rfc822").body(dsn).post("/api/v1/bounces/messages").then().statusCode(401);
     }
 
-    @Test
-    void without_verp_the_returned_message_id_and_then_the_latest_message_attribute_the_report() throws Exception {
+    /** Two messages sent to bob@example.com a minute apart. */
+    private OutboxMessage[] twoMessagesToBob() throws Exception {
         OutboxMessage first = data.enqueue("bob@example.com", 1, "hello:bob:1");
         dispatcher.drain("t");
         clock.advance(Duration.ofMinutes(1));
         OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
         dispatcher.drain("t");
+        return new OutboxMessage[] { first, second };
+    }
+
+    @Test
+    void without_verp_the_returned_message_id_and_then_the_latest_message_attribute_the_report() throws Exception {
+        OutboxMessage[] sent = twoMessagesToBob();
+        OutboxMessage first = sent[0];
+        OutboxMessage second = sent[1];
         String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
         post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
                 messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
@@ -122,11 +130,9 @@ class BounceTest {
 
     @Test
     void a_message_id_names_its_row_but_only_whole_and_message_ids_of_the_old_form_are_still_found() throws Exception {
-        OutboxMessage first = data.enqueue("bob@example.com", 1, "hello:bob:1");
-        dispatcher.drain("t");
-        clock.advance(Duration.ofMinutes(1));
-        OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
-        dispatcher.drain("t");
+        OutboxMessage[] sent = twoMessagesToBob();
+        OutboxMessage first = sent[0];
+        OutboxMessage second = sent[1];
         String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
         assertTrue(messageId.startsWith("<" + first.id + "."), messageId);
         // A report forwarded from another address: only the Message-ID can name the first message.
