@@ -118,10 +118,8 @@ class BounceTest {
         OutboxMessage first = sent[0];
         OutboxMessage second = sent[1];
         String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
-        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
-                messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
-        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
-                "<unknown@elsewhere.example>"), true).then().body("results[0].outboxId", equalTo(second.id.intValue()));
+        mailboxFull("bob@example.com", messageId).body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
+        mailboxFull("bob@example.com", "<unknown@elsewhere.example>").body("results[0].outboxId", equalTo(second.id.intValue()));
         post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "nobody@example.com", "failed", "5.1.1", "smtp; 550 user unknown",
                 "<unknown@elsewhere.example>"), false).then().body("outcome", equalTo("UNATTRIBUTED"))
                 .body("results[0].action", equalTo("nobody here has this address"));
@@ -136,16 +134,13 @@ class BounceTest {
         String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
         assertTrue(messageId.startsWith("<" + first.id + "."), messageId);
         // A report forwarded from another address: only the Message-ID can name the first message.
-        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob.old@elsewhere.example", "failed", "5.2.2",
-                "smtp; 552 5.2.2 Mailbox full", messageId), true).then().body("results[0].outboxId", equalTo(first.id.intValue()));
+        mailboxFull("bob.old@elsewhere.example", messageId).body("results[0].outboxId", equalTo(first.id.intValue()));
         // The row's number with a made-up rest names nothing: the recipient's latest message is taken instead.
         String forged = messageId.replaceFirst("\\.[0-9a-f]", ".x");
-        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob@example.com", "failed", "5.2.2",
-                "smtp; 552 5.2.2 Mailbox full", forged), true).then().body("results[0].outboxId", equalTo(second.id.intValue()));
+        mailboxFull("bob@example.com", forged).body("results[0].outboxId", equalTo(second.id.intValue()));
         // A message queued before Message-IDs named their row is still found by its Message-ID.
         data.execute("UPDATE outbox SET message_id = '<Zm9yLW9sZC1yb3dz-old_form@valjean.test>' WHERE id = " + first.id);
-        post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "bob.old@elsewhere.example", "failed", "5.2.2",
-                "smtp; 552 5.2.2 Mailbox full", "Zm9yLW9sZC1yb3dz-old_form@valjean.test"), true).then()
+        mailboxFull("bob.old@elsewhere.example", "Zm9yLW9sZC1yb3dz-old_form@valjean.test")
                 .body("results[0].outboxId", equalTo(first.id.intValue()));
         assertEquals("outbox_message_id_legacy", data.text("SELECT string_agg(indexname, ',') FROM pg_indexes "
                 + "WHERE schemaname = current_schema() AND tablename = 'outbox' AND indexdef LIKE '%(message_id)%'"));
@@ -344,6 +339,12 @@ class BounceTest {
         dispatcher.drain("t");
         return post(TestData.ADMIN, Reports.dsn(verp.envelopeFor(m.id).orElseThrow(), email, "failed", "5.2.2",
                 "smtp; 552 5.2.2 <" + email + ">: Mailbox full " + key, null), false);
+    }
+
+    /** A dry run of a "mailbox full" report from another domain's postmaster about {@code recipient}. */
+    private io.restassured.response.ValidatableResponse mailboxFull(String recipient, String messageId) {
+        return post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", recipient, "failed", "5.2.2", "smtp; 552 5.2.2 Mailbox full",
+                messageId), true).then();
     }
 
     private Response post(String token, byte[] raw, boolean dryRun) {
