@@ -102,22 +102,25 @@ class BounceTest {
         given().contentType("message/rfc822").body(dsn).post("/api/v1/bounces/messages").then().statusCode(401);
     }
 
-    /** Two messages sent to bob@example.com a minute apart. */
-    private OutboxMessage[] twoMessagesToBob() throws Exception {
+    /** Two messages sent to bob@example.com a minute apart, and the first one's Message-ID. */
+    private record ToBob(OutboxMessage first, OutboxMessage second, String firstMessageId) {
+    }
+
+    private ToBob twoMessagesToBob() throws Exception {
         OutboxMessage first = data.enqueue("bob@example.com", 1, "hello:bob:1");
         dispatcher.drain("t");
         clock.advance(Duration.ofMinutes(1));
         OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
         dispatcher.drain("t");
-        return new OutboxMessage[] { first, second };
+        return new ToBob(first, second, data.text("SELECT message_id FROM outbox WHERE id = " + first.id));
     }
 
     @Test
     void without_verp_the_returned_message_id_and_then_the_latest_message_attribute_the_report() throws Exception {
-        OutboxMessage[] sent = twoMessagesToBob();
-        OutboxMessage first = sent[0];
-        OutboxMessage second = sent[1];
-        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
+        ToBob bob = twoMessagesToBob();
+        OutboxMessage first = bob.first();
+        OutboxMessage second = bob.second();
+        String messageId = bob.firstMessageId();
         mailboxFull("bob@example.com", messageId).body("results[0].outboxId", equalTo(first.id.intValue())).body("results[0].class", equalTo("soft"));
         mailboxFull("bob@example.com", "<unknown@elsewhere.example>").body("results[0].outboxId", equalTo(second.id.intValue()));
         post(TestData.ADMIN, Reports.dsn("postmaster@elsewhere.example", "nobody@example.com", "failed", "5.1.1", "smtp; 550 user unknown",
@@ -128,10 +131,10 @@ class BounceTest {
 
     @Test
     void a_message_id_names_its_row_but_only_whole_and_message_ids_of_the_old_form_are_still_found() throws Exception {
-        OutboxMessage[] sent = twoMessagesToBob();
-        OutboxMessage first = sent[0];
-        OutboxMessage second = sent[1];
-        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + first.id);
+        ToBob bob = twoMessagesToBob();
+        OutboxMessage first = bob.first();
+        OutboxMessage second = bob.second();
+        String messageId = bob.firstMessageId();
         assertTrue(messageId.startsWith("<" + first.id + "."), messageId);
         // A report forwarded from another address: only the Message-ID can name the first message.
         mailboxFull("bob.old@elsewhere.example", messageId).body("results[0].outboxId", equalTo(first.id.intValue()));
