@@ -107,6 +107,7 @@ public class OutboxRepository {
     /**
      * One INSERT … SELECT for a fan-out: a row per {@code (basis_id, contact_id)} of the source
      * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
+     * Keys are new (OutboxService#enqueueAll): one already used fails the statement.
      */
     int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String messageIdDomain,
             String source, Object... params) {
@@ -122,10 +123,11 @@ public class OutboxRepository {
                 SELECT r.id, ? || r.basis_id, ?, ?, r.basis_id, r.contact_id, ?, ?, ?,
                        'QUEUED', ?, '<' || r.id || '.' || replace(gen_random_uuid()::text, '-', '') || '@' || ? || '>', ?, ?
                 FROM (SELECT nextval('outbox_id_seq') AS id, src.basis_id, src.contact_id FROM (""" + source + """
-                      ) src JOIN contact c ON c.id = src.contact_id
-                      WHERE c.erased_at IS NULL AND c.email_normalized IS NOT NULL
-                        AND NOT EXISTS (SELECT 1 FROM suppression p WHERE p.email_hash = c.email_hash AND p.reason = ANY(?))) r
-                ON CONFLICT (idempotency_key) DO NOTHING""", all);
+                      ) src CROSS JOIN LATERAL (
+                          -- each contact by its key: left to itself, the planner scanned every contact to hash them, for each part of a fan-out
+                          SELECT c.email_hash FROM contact c WHERE c.id = src.contact_id AND c.erased_at IS NULL AND c.email_normalized IS NOT NULL
+                          OFFSET 0) c
+                      WHERE NOT EXISTS (SELECT 1 FROM suppression p WHERE p.email_hash = c.email_hash AND p.reason = ANY(?))) r""", all);
     }
 
     /**

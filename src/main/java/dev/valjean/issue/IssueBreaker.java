@@ -205,7 +205,7 @@ public class IssueBreaker {
         return queued;
     }
 
-    /** An admin cancels a paused issue: its waiting messages are skipped. */
+    /** An admin cancels a paused issue: its waiting messages are skipped, and the parts of its fan-out not yet queued never will be. */
     @Transactional
     public int cancel(long issueId) {
         Instant now = clock.instant();
@@ -216,6 +216,7 @@ public class IssueBreaker {
         int skipped = sql.update("""
                 UPDATE outbox SET status = 'SKIPPED', status_reason = 'ISSUE_CANCELLED', updated_at = ? WHERE content_ref = ? AND status = 'PAUSED'""",
                 now, "issue:" + issueId);
+        sql.update("UPDATE issue_fanout SET added = 0, done_at = ? WHERE issue_id = ? AND done_at IS NULL", now, issueId);
         audit.record("issue.cancelled", "issue", issueId, Map.of("skipped", skipped, "whilePaused", true));
         return skipped;
     }

@@ -7,7 +7,6 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "valjean.issues")
 public interface IssueConfig {
 
-
     /** Largest rendered HTML allowed; Gmail clips messages over about 102 KB and would hide the unsubscribe link. */
     @WithDefault("100000")
     int maxHtmlBytes();
@@ -15,4 +14,12 @@ public interface IssueConfig {
     /** How often scheduled issues are started and finished issues marked SENT (a scheduler interval, or "off"). */
     @WithDefault("5s")
     String startEvery();
+
+    /** Confirmed subscribers per part of an issue's fan-out; each part is queued in its own transaction. */
+    @WithDefault("25000")
+    int fanoutPartSize();
+
+    /** Parts of a fan-out this instance queues side by side (other instances may join in). */
+    @WithDefault("2")
+    int fanoutWorkers();
 }

@@ -33,11 +33,12 @@ import dev.valjean.mail.PostalAddress;
 import dev.valjean.newsletter.Newsletter;
 import dev.valjean.subscription.SubscriptionBasis;
 import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Newsletter issues from draft to sent. Content rules and the layout are checked on every save
- * and preview; sending fans out with one set-based statement to every confirmed, unsuppressed
- * subscriber, and each message is rendered for its reader at send time.
+ * and preview; sending fans out to every confirmed, unsuppressed subscriber in parts queued side by
+ * side (IssueFanout), and each message is rendered for its reader at send time.
  */
 @ApplicationScoped
 public class IssueService {
@@ -70,9 +71,10 @@ public class IssueService {
     private final Sql sql;
     private final Clock clock;
     private final AuditTrail audit;
+    private final IssueFanout fanout;
 
     public IssueService(LayoutStore layouts, IssueConfig config, Links links, PostalAddress postalAddress, OutboxService outbox, ContactService contacts,
-            Sql sql, Clock clock, AuditTrail audit) {
+            Sql sql, Clock clock, AuditTrail audit, IssueFanout fanout) {
         this.layouts = layouts;
         this.config = config;
         this.postalAddress = postalAddress;
@@ -82,6 +84,7 @@ public class IssueService {
         this.sql = sql;
         this.clock = clock;
         this.audit = audit;
+        this.fanout = fanout;
     }
 
     @Transactional
@@ -406,18 +409,28 @@ public class IssueService {
         return issue;
     }
 
-    /** Sends the issue now: scheduled for this moment and started at once. */
-    @Transactional
+    /**
+     * Sends the issue now: scheduled for this moment and started at once, then its fan-out queued
+     * part by part before this returns. Should the fan-out stop half-way (the database went away),
+     * the issue is SENDING and the scheduled job queues the parts that are left.
+     */
     public Issue sendNow(long id, String overrideReason) {
-        Issue issue = scheduled(id, clock.instant(), overrideReason);
-        start(issue);
-        Map<String, Object> detail = new HashMap<>();
-        detail.put("recipients", issue.recipients);
-        if (issue.cadenceOverride != null) {
-            detail.put("overrideReason", issue.cadenceOverride);
+        QuarkusTransaction.requiringNew().run(() -> {
+            Issue issue = scheduled(id, clock.instant(), overrideReason);
+            int parts = start(issue);
+            Map<String, Object> detail = new HashMap<>();
+            detail.put("parts", parts);
+            if (issue.cadenceOverride != null) {
+                detail.put("overrideReason", issue.cadenceOverride);
+            }
+            audit.record("issue.sent", "issue", id, detail);
+        });
+        try {
+            fanout.expand(id);
+        } catch (RuntimeException e) {
+            Log.errorf(e, "Fan-out of issue %d stopped; the scheduled job queues its remaining parts", id);
         }
-        audit.record("issue.sent", "issue", id, detail);
-        return issue;
+        return QuarkusTransaction.requiringNew().call(() -> find(id));
     }
 
     @Transactional
@@ -431,9 +444,18 @@ public class IssueService {
         return issue;
     }
 
-    /** Starts every scheduled issue that is due; several instances may run this at once. */
-    @Transactional
+    /**
+     * Starts every scheduled issue that is due, then queues what is left of any sending issue's
+     * fan-out (this one's, or one a crash interrupted); several instances may run this at once.
+     */
     public int startDue() {
+        int started = QuarkusTransaction.requiringNew().call(this::startScheduled);
+        fanout.expandPending();
+        return started;
+    }
+
+    /** The first half of {@link #startDue()}: due issues started and their fan-outs planned, not yet queued. */
+    int startScheduled() {
         List<Long> due = sql.longs("""
                 SELECT id FROM issue WHERE status = 'SCHEDULED' AND scheduled_at <= ? ORDER BY scheduled_at
                 LIMIT 10 FOR UPDATE SKIP LOCKED""", clock.instant());
@@ -455,24 +477,13 @@ public class IssueService {
                         SELECT status || '|' || COALESCE(status_reason, 'UNKNOWN'), count(*) FROM outbox o
                         WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('SKIPPED', 'FAILED') GROUP BY status, status_reason) f)
                 WHERE i.status = 'SENDING' AND NOT EXISTS (
-                    SELECT 1 FROM outbox o WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('QUEUED', 'SENDING'))""",
+                    SELECT 1 FROM outbox o WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('QUEUED', 'SENDING'))
+                  AND NOT EXISTS (SELECT 1 FROM issue_fanout f WHERE f.issue_id = i.id AND f.done_at IS NULL)""",
                 clock.instant(), clock.instant());
     }
 
-    /**
-     * Fan-out: one statement puts a row in the outbox for every confirmed subscriber; the outbox
-     * leaves out erased and suppressed people by the consent gate's rule. The idempotency key makes a repeat add nothing. Bodies are rendered
-     * per message at send time, where the consent gate also looks again.
-     */
-    @Transactional(Transactional.TxType.MANDATORY)
-    int fanOut(Issue issue, Newsletter n) {
-        return outbox.enqueueAll(new OutboxService.Fanout("issue:" + issue.id + ":", Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
-                n.fromHeader(), issue.contentRef(), listId(n), n.name),
-                "SELECT id AS basis_id, contact_id FROM subscription WHERE newsletter_id = ? AND status = 'CONFIRMED'", n.id);
-    }
-
-    private void start(Issue issue) {
-        Newsletter n = Newsletter.findById(issue.newsletterId);
+    /** Starts the issue in the current transaction: SENDING, its layout kept, its fan-out's parts recorded (IssueFanout); how many parts. */
+    private int start(Issue issue) {
         Instant now = clock.instant();
         issue.status = IssueStatus.SENDING;
         issue.startedAt = now;
@@ -480,11 +491,10 @@ public class IssueService {
         issue.layoutVersionId = layouts.snapshot("newsletter", issue.layout);
         issue.updatedAt = now;
         Issue.getEntityManager().flush();
-        long started = System.nanoTime();
-        int recipients = fanOut(issue, n);
-        issue.recipients = recipients;
-        Log.infof("Issue %d of %s started: %d messages queued in %d ms", issue.id, n.slug, recipients,
-                Duration.ofNanos(System.nanoTime() - started).toMillis());
+        int parts = fanout.plan(issue);
+        // Known once every part is queued (IssueFanout); nobody to send to is known now.
+        issue.recipients = parts == 0 ? 0 : null;
+        return parts;
     }
 
     private void checkCadence(Issue issue, Newsletter n, Instant at, String overrideReason) {
@@ -571,6 +581,10 @@ public class IssueService {
 
     /** RFC 2919 list identifier: the newsletter's slug under the host people reach this server at. */
     String listId(Newsletter n) {
+        return listId(links, n);
+    }
+
+    static String listId(Links links, Newsletter n) {
         String host = URI.create(links.base()).getHost();
         return n.slug + "." + (host == null ? "localhost" : host);
     }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -20,6 +21,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
@@ -33,7 +38,6 @@ import org.w3c.dom.Document;
 import dev.valjean.auth.Role;
 import dev.valjean.delivery.Dispatcher;
 import dev.valjean.mail.Links;
-import dev.valjean.newsletter.Newsletter;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
@@ -63,6 +67,8 @@ class IssueTest {
     IssueService issues;
     @Inject
     Links links;
+    @Inject
+    IssueFanout fanout;
 
     String editor;
 
@@ -187,9 +193,9 @@ class IssueTest {
                 .body("progress.sent", equalTo(2))
                 .body("progress.skipped", equalTo(1))
                 .body("progress.skippedBy.SUBSCRIPTION_UNSUBSCRIBED", equalTo(1));
-        Issue issue = issues.find(id);
-        Newsletter weekly = QuarkusTransaction.requiringNew().call(() -> Newsletter.findBySlug("weekly").orElseThrow());
-        assertEquals(0, QuarkusTransaction.requiringNew().call(() -> issues.fanOut(issue, weekly)), "fan-out is idempotent");
+        // Four confirmed at the start (eve suppressed among them) in parts of two: every part done once, and running again adds nothing.
+        assertEquals(2L, data.count("SELECT count(*) FROM issue_fanout WHERE issue_id = " + id + " AND done_at IS NOT NULL"));
+        assertEquals(0, issues.startDue());
         assertEquals(3L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "'"));
     }
 
@@ -245,6 +251,57 @@ class IssueTest {
                 .body("status", equalTo("SENDING")).body("cadenceOverride", equalTo("Security notice our readers must see now"));
         given().auth().oauth2(editor).post("/api/v1/issues/" + urgent + "/cancel").then().statusCode(409)
                 .body("code", equalTo("ISSUE_NOT_EDITABLE"));
+    }
+
+    @Test
+    void a_fan_out_stopped_half_way_is_finished_by_the_job_on_two_instances_at_once_each_reader_queued_once() throws Exception {
+        importConfirmed("ann@example.com", "bob@example.com", "cid@example.com", "dan@example.com", "eve@example.com");
+        dispatcher.drain("t");
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        int id = post(issue("In parts", List.of(item("One")))).then().statusCode(201).extract().path("id");
+        given().auth().oauth2(editor).contentType(ContentType.JSON).body(Map.of("at", clock.instant().plus(Duration.ofMinutes(1)).toString()))
+                .post("/api/v1/issues/" + id + "/schedule").then().statusCode(200);
+        clock.advance(Duration.ofMinutes(2));
+
+        // Started, its parts recorded (two, two, one), and the instance dies before it queues any: nothing is lost, nothing is SENT early.
+        assertEquals(1, QuarkusTransaction.requiringNew().call(issues::startScheduled));
+        assertEquals(3L, data.count("SELECT count(*) FROM issue_fanout WHERE issue_id = " + id + " AND done_at IS NULL"));
+        assertThrows(IllegalStateException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+            assertEquals(2, fanout.queueNextPart(id).orElseThrow(), "a part queued ...");
+            throw new IllegalStateException("... and the instance killed before its commit");
+        }));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "'"));
+        assertEquals(0, issues.finishDone(), "not SENT while parts wait");
+        given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200)
+                .body("status", equalTo("SENDING")).body("recipients", equalTo(null));
+
+        // Meanwhile cid leaves and someone new is imported: neither was a confirmed reader at the start that is still one.
+        unsubscribe("cid@example.com");
+        importConfirmed("late@example.com");
+
+        // Two instances' jobs run at once; the parts' locks share the work out.
+        ExecutorService instances = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> runs = List.of(instances.submit(issues::startDue), instances.submit(issues::startDue));
+            for (Future<Integer> run : runs) {
+                assertEquals(0, run.get(30, TimeUnit.SECONDS), "no scheduled issue left to start");
+            }
+        } finally {
+            instances.shutdownNow();
+        }
+        assertEquals(4L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "'"));
+        assertEquals(4L, data.count("SELECT count(DISTINCT contact_id) FROM outbox WHERE content_ref = 'issue:" + id + "'"));
+        assertEquals(0L, data.count("SELECT count(*) FROM issue_fanout WHERE issue_id = " + id + " AND done_at IS NULL"));
+        assertEquals(4L, data.count("SELECT sum(added) FROM issue_fanout WHERE issue_id = " + id));
+        given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200).body("recipients", equalTo(4));
+
+        dispatcher.drain("t");
+        assertEquals(1, issues.finishDone());
+        for (String reader : List.of("ann@example.com", "bob@example.com", "dan@example.com", "eve@example.com")) {
+            assertEquals(1, SmtpServers.receivedBy(reader).size(), reader);
+        }
+        assertTrue(SmtpServers.receivedBy("cid@example.com").isEmpty());
+        assertTrue(SmtpServers.receivedBy("late@example.com").isEmpty());
     }
 
     @Test
