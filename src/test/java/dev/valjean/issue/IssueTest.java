@@ -69,6 +69,8 @@ class IssueTest {
     Links links;
     @Inject
     IssueFanout fanout;
+    @Inject
+    IssueBreaker breaker;
 
     String editor;
 
@@ -302,6 +304,43 @@ class IssueTest {
         }
         assertTrue(SmtpServers.receivedBy("cid@example.com").isEmpty());
         assertTrue(SmtpServers.receivedBy("late@example.com").isEmpty());
+    }
+
+    @Test
+    void a_paused_issue_queues_no_more_parts_until_resumed_and_a_cancelled_one_never_does() throws Exception {
+        importConfirmed("ann@example.com", "bob@example.com", "cid@example.com", "dan@example.com", "eve@example.com");
+        long resumed = startedInParts("Paused, then resumed");
+        long cancelled = startedInParts("Paused, then cancelled");
+        for (long id : List.of(resumed, cancelled)) {
+            assertEquals(2, QuarkusTransaction.requiringNew().call(() -> fanout.queueNextPart(id)).orElseThrow());
+            assertTrue(QuarkusTransaction.requiringNew().call(() -> breaker.pause(id, "a test", new IssueBreaker.Figures(2, 0, 0, 0))));
+            assertEquals(2L, data.count("SELECT count(*) FROM outbox WHERE status = 'PAUSED' AND content_ref = 'issue:" + id + "'"));
+        }
+        issues.startDue();
+        assertEquals(4L, data.count("SELECT count(*) FROM outbox WHERE content_ref LIKE 'issue:%'"), "no part queued while paused");
+        assertEquals(4L, data.count("SELECT count(*) FROM issue_fanout WHERE done_at IS NULL"));
+
+        QuarkusTransaction.requiringNew().run(() -> breaker.resume(resumed));
+        QuarkusTransaction.requiringNew().run(() -> breaker.cancel(cancelled));
+        issues.startDue();
+        assertEquals(5L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + resumed + "'"));
+        assertEquals(2L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + cancelled + "' AND status = 'SKIPPED'"));
+        assertEquals(2L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + cancelled + "'"), "its other parts never queued");
+        assertEquals(0L, data.count("SELECT count(*) FROM issue_fanout WHERE done_at IS NULL"));
+        given().auth().oauth2(editor).get("/api/v1/issues/" + resumed).then().statusCode(200).body("recipients", equalTo(5));
+    }
+
+    /** An issue started by the scheduler with its fan-out's parts recorded and none of them queued yet. */
+    private long startedInParts(String subject) throws Exception {
+        int id = post(issue(subject, List.of(item("One")))).then().statusCode(201).extract().path("id");
+        QuarkusTransaction.requiringNew().run(() -> {
+            Issue issue = issues.find(id);
+            issue.status = IssueStatus.SCHEDULED;
+            issue.scheduledAt = clock.instant();
+        });
+        assertEquals(1, QuarkusTransaction.requiringNew().call(issues::startScheduled));
+        assertEquals(3L, data.count("SELECT count(*) FROM issue_fanout WHERE done_at IS NULL AND issue_id = " + id));
+        return id;
     }
 
     @Test
