@@ -9,7 +9,8 @@
 # in which the repeated message was first accepted: epoch k started at fault k).
 #
 #   bench/chaos.sh [scenario=all] [subscribers=20000]
-#   scenarios: kill (kill -9 four times), term (SIGTERM twice, as deploys do),
+#   scenarios: kill (kill -9 four times), fanout (kill -9 in the middle of the issue's fan-out),
+#              term (SIGTERM twice, as deploys do),
 #              database (PostgreSQL restarted mid-send),
 #              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed)
 #
@@ -211,6 +212,41 @@ scenario_relay() {
     sink_stop
 }
 
+scenario_fanout() {
+    echo "== fanout: kill -9 in the middle of the issue's fan-out (40 parts, queued one at a time)"
+    reset_schema; sink_start
+    local parts="VALJEAN_ISSUES_FANOUT_PART_SIZE=$(( (N + 39) / 40 ))"
+    app_start A $PORT_A "$parts" VALJEAN_ISSUES_FANOUT_WORKERS=1
+    local id done_parts deadline
+    id=$(prepare_issue $PORT_A)
+    send_issue $PORT_A "$id" 2>/dev/null &
+    local sender=$!
+    deadline=$(( $(date +%s) + TIME_LIMIT ))
+    while :; do
+        done_parts=$($PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NOT NULL")
+        [ "$done_parts" -ge 10 ] && break
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for 10 parts"; exit 1; }
+        sleep 0.02
+    done
+    local inflight
+    inflight=$(mark)
+    kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    wait "$sender" 2>/dev/null || true
+    local queued
+    queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox")
+    app_start A $PORT_A "$parts" VALJEAN_ISSUES_FANOUT_WORKERS=1
+    # The issue job queues the parts left; then everything drains.
+    deadline=$(( $(date +%s) + TIME_LIMIT ))
+    while [ "$($PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NULL")" -gt 0 ]; do
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for the parts left"; exit 1; }
+        sleep 0.5
+    done
+    wait_done
+    report fanout "kill@parts_done=$done_parts:queued=$queued:in_flight=$inflight recipients=$($PSQL -c "SELECT recipients FROM $SCHEMA.issue")"
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
 scenario_term() {
     echo "== term: SIGTERM (a deploy) twice mid-send, then a new instance"
     reset_schema; sink_start
@@ -250,8 +286,8 @@ scenario_pair() {
 }
 
 case "$SCENARIO" in
-    all) scenario_kill; scenario_term; scenario_database; scenario_relay; scenario_pair ;;
-    kill|term|database|relay|pair) "scenario_$SCENARIO" ;;
+    all) scenario_kill; scenario_fanout; scenario_term; scenario_database; scenario_relay; scenario_pair ;;
+    kill|fanout|term|database|relay|pair) "scenario_$SCENARIO" ;;
     *) echo "unknown scenario $SCENARIO"; exit 2 ;;
 esac
 reset_schema

@@ -11,7 +11,7 @@ public interface IssueConfig {
     @WithDefault("100000")
     int maxHtmlBytes();
 
-    /** How often scheduled issues are started and finished issues marked SENT (a scheduler interval, or "off"). */
+    /** How often scheduled issues are started, fan-out parts a crash left are queued, and finished issues marked SENT (a scheduler interval, or "off"). */
     @WithDefault("5s")
     String startEvery();
 

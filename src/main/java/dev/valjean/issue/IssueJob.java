@@ -4,7 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.scheduler.Scheduled;
 
-/** Starts scheduled issues when they are due, marks finished ones SENT, and lets the circuit breaker look at sending ones. */
+/** Starts scheduled issues when they are due and queues their fan-out (and any part a crash left), marks finished ones SENT, and lets the circuit breaker look at sending ones. */
 @ApplicationScoped
 public class IssueJob {
 
