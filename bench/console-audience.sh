@@ -57,11 +57,11 @@ SELECT n.id, 'Issue number ' || i, 'Two short things', 'default', '$items'::json
 FROM newsletter n, generate_series(1, 10) i;
 -- Ten newsletter messages a person; about 1 % failed with the relay's reply, 1 % skipped, 1,000 waiting to retry.
 INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, content_ref, list_id, status, status_reason, attempts,
-                    next_attempt_at, message_id, last_reply, created_at, updated_at, sent_at)
+                    next_attempt_at, last_reply, created_at, updated_at, sent_at)
 SELECT 'issue:' || i.id || ':' || s.id, 'NEWSLETTER', 'SUBSCRIPTION', s.id, s.contact_id, 'issue:' || i.id, 'weekly.bench',
        CASE WHEN (s.id + i.id) % 100 = 0 THEN 'FAILED' WHEN (s.id + i.id) % 100 = 1 THEN 'SKIPPED' ELSE 'SENT' END,
        CASE WHEN (s.id + i.id) % 100 = 0 THEN 'REJECTED' WHEN (s.id + i.id) % 100 = 1 THEN 'SUPPRESSED_HARD_BOUNCE' END,
-       1, i.started_at, 'm' || i.id || '.' || s.id || '@bench.example',
+       1, i.started_at,
        CASE WHEN (s.id + i.id) % 100 = 0 THEN '550 5.1.1 <reader@bench.example>: Recipient address rejected' END,
        i.started_at, i.started_at + interval '1 minute',
        CASE WHEN (s.id + i.id) % 100 > 1 THEN i.started_at + (s.id % 300) * interval '1 second' END

@@ -38,11 +38,11 @@ INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, created_at)
 SELECT 'reader' || i || '@bench.example', 'reader' || i || '@bench.example', md5('reader' || i), now()
 FROM generate_series(1, $N) i;
 INSERT INTO $SCHEMA.outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, subject, body_text, body_html,
-                            status, next_attempt_at, message_id, created_at, updated_at)
+                            status, next_attempt_at, created_at, updated_at)
 SELECT 'bench:' || c.id, 'TRANSACTIONAL', 'OPERATOR', 1, c.id, 'Valjean delivery benchmark ' || c.id,
        left(repeat(repeat('Short, useful and expected: the three things that changed this week. ', 6) || chr(10) || chr(10), 20), $TEXT_BYTES),
        '<html><body>' || left(repeat('<p>' || repeat('Short, useful and expected: the three things that changed. ', 7) || '</p>' || chr(10), 20), $HTML_BYTES - 28) || '</body></html>',
-       'QUEUED', now(), '<bench.' || c.id || '@valjean.test>', now(), now()
+       'QUEUED', now(), now(), now()
 FROM $SCHEMA.contact c;
 COMMIT;
 SQL

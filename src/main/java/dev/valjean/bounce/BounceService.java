@@ -55,6 +55,7 @@ public class BounceService {
 
     private final Sql sql;
     private final Verp verp;
+    private final MessageIds messageIds;
     private final ContactService contacts;
     private final SuppressionService suppressions;
     private final PreferenceService preferences;
@@ -67,10 +68,11 @@ public class BounceService {
     @jakarta.inject.Inject
     dev.valjean.events.Events events;
 
-    public BounceService(Sql sql, Verp verp, ContactService contacts, SuppressionService suppressions, PreferenceService preferences,
-            NurtureService nurture, IssueBreaker breaker, BounceConfig config, MeterRegistry metrics, Clock clock) {
+    public BounceService(Sql sql, Verp verp, MessageIds messageIds, ContactService contacts, SuppressionService suppressions,
+            PreferenceService preferences, NurtureService nurture, IssueBreaker breaker, BounceConfig config, MeterRegistry metrics, Clock clock) {
         this.sql = sql;
         this.verp = verp;
+        this.messageIds = messageIds;
         this.contacts = contacts;
         this.suppressions = suppressions;
         this.preferences = preferences;
@@ -180,7 +182,7 @@ public class BounceService {
         }
         // 2. the returned message's Message-ID
         if (messageId != null && done.size() < findings.size()) {
-            MessageIds.Lookup byId = MessageIds.lookup(messageId);
+            MessageIds.Lookup byId = messageIds.lookup(messageId);
             place(findings, rowsWhere(byId.condition(), byId.params()), "MESSAGE_ID", out, done);
         }
         // 3. the recipient's latest message

@@ -30,9 +30,12 @@ public class MailComposer {
 
     private final String feedbackSender;
 
+    private final MessageIds messageIds;
+
     public MailComposer(Clock clock, DeliveryConfig config, SmtpConfig smtp,
-            jakarta.enterprise.inject.Instance<ContentRenderer> renderers) {
+            jakarta.enterprise.inject.Instance<ContentRenderer> renderers, MessageIds messageIds) {
         this.clock = clock;
+        this.messageIds = messageIds;
         this.replyTo = config.replyTo();
         this.feedbackSender = token(config.feedbackSenderId());
         this.defaultFrom = smtp.from();
@@ -83,7 +86,7 @@ public class MailComposer {
             throw new IllegalStateException("list mail without an unsubscribe link");
         }
         List<OutgoingMail.Header> headers = new ArrayList<>(6);
-        headers.add(new OutgoingMail.Header("Message-ID", headerSafe(row.messageId())));
+        headers.add(new OutgoingMail.Header("Message-ID", headerSafe(messageIds.of(row.id(), row.messageId()))));
         headers.add(new OutgoingMail.Header("Date",
                 DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC))));
         if (row.purpose().isListMail()) {

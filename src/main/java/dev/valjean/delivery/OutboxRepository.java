@@ -59,19 +59,16 @@ public class OutboxRepository {
     }
 
     /**
-     * Inserts a new row; empty when the idempotency key exists already. Its Message-ID names the
-     * row: {@code <id.random@domain>} (see {@link MessageIds}).
+     * Inserts a new row; empty when the idempotency key exists already. Its Message-ID is not
+     * stored: the row's id gives it ({@link MessageIds}).
      */
-    Optional<Long> insert(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now,
-            String messageIdDomain) {
+    Optional<Long> insert(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO outbox (id, idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
+                        INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
                             body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
-                            message_id, created_at, updated_at)
-                        SELECT n.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                               '<' || n.id || '.' || replace(gen_random_uuid()::text, '-', '') || '@' || ? || '>', ?, ?
-                        FROM (SELECT nextval('outbox_id_seq') AS id) n
+                            created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (idempotency_key) DO NOTHING
                         RETURNING id""")) {
             OffsetDateTime at = utc(now);
@@ -93,9 +90,8 @@ public class OutboxRepository {
             s.setString(12, status.name());
             s.setString(13, reason);
             s.setObject(14, at);
-            s.setString(15, messageIdDomain);
+            s.setObject(15, at);
             s.setObject(16, at);
-            s.setObject(17, at);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
             }
@@ -109,20 +105,17 @@ public class OutboxRepository {
      * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
      * Keys are new (OutboxService#enqueueAll): one already used fails the statement.
      */
-    int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String messageIdDomain,
-            String source, Object... params) {
-        Object[] all = new Object[params.length + 11];
-        Object[] head = { f.keyPrefix(), f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now,
-                messageIdDomain, now, now };
+    int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String source, Object... params) {
+        Object[] all = new Object[params.length + 10];
+        Object[] head = { f.keyPrefix(), f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now, now, now };
         System.arraycopy(head, 0, all, 0, head.length);
         System.arraycopy(params, 0, all, head.length, params.length);
         all[head.length + params.length] = blocking;
         return sql.update("""
-                INSERT INTO outbox (id, idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
-                                    status, next_attempt_at, message_id, created_at, updated_at)
-                SELECT r.id, ? || r.basis_id, ?, ?, r.basis_id, r.contact_id, ?, ?, ?,
-                       'QUEUED', ?, '<' || r.id || '.' || replace(gen_random_uuid()::text, '-', '') || '@' || ? || '>', ?, ?
-                FROM (SELECT nextval('outbox_id_seq') AS id, src.basis_id, src.contact_id FROM (""" + source + """
+                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
+                                    status, next_attempt_at, created_at, updated_at)
+                SELECT ? || r.basis_id, ?, ?, r.basis_id, r.contact_id, ?, ?, ?, 'QUEUED', ?, ?, ?
+                FROM (SELECT src.basis_id, src.contact_id FROM (""" + source + """
                       ) src CROSS JOIN LATERAL (
                           -- each contact by its key: left to itself, the planner scanned every contact to hash them, for each part of a fan-out
                           SELECT c.email_hash FROM contact c WHERE c.id = src.contact_id AND c.erased_at IS NULL AND c.email_normalized IS NOT NULL

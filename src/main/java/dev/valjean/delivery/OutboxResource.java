@@ -39,9 +39,9 @@ public class OutboxResource {
     public record OutboxView(long id, Purpose purpose, String basisType, Long basisId, long contactId, String subject,
             OutboxStatus status, String statusReason, int attempts, String messageId, String lastReply,
             Instant createdAt, Instant nextAttemptAt, Instant sentAt) {
-        static OutboxView of(OutboxMessage m) {
+        static OutboxView of(OutboxMessage m, MessageIds ids) {
             return new OutboxView(m.id, m.purpose, m.basisType, m.basisId, m.contactId, m.subject, m.status, m.statusReason,
-                    m.attempts, m.messageId, m.lastReply, m.createdAt, m.nextAttemptAt, m.sentAt);
+                    m.attempts, ids.of(m.id, m.messageId), m.lastReply, m.createdAt, m.nextAttemptAt, m.sentAt);
         }
     }
 
@@ -54,10 +54,12 @@ public class OutboxResource {
 
     private final OutboxService outbox;
     private final Caller caller;
+    private final MessageIds messageIds;
 
-    public OutboxResource(OutboxService outbox, Caller caller) {
+    public OutboxResource(OutboxService outbox, Caller caller, MessageIds messageIds) {
         this.outbox = outbox;
         this.caller = caller;
+        this.messageIds = messageIds;
     }
 
     /** Newest first; page with {@code before} set to the last id of the previous page. */
@@ -71,7 +73,7 @@ public class OutboxResource {
             @QueryParam("since") Instant since, @QueryParam("before") Long beforeId,
             @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
         return outbox.list(new OutboxService.Filter(status, purpose, email, contactId, since, beforeId, limit)).stream()
-                .map(OutboxView::of).toList();
+                .map(m -> OutboxView.of(m, messageIds)).toList();
     }
 
     /** One message with its content, as it will be or was sent. */
@@ -81,7 +83,7 @@ public class OutboxResource {
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
         OutboxMessage m = outbox.find(id).orElseThrow(() -> ValjeanException.notFound("Outbox message " + id));
-        return new OutboxDetail(OutboxView.of(m), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
+        return new OutboxDetail(OutboxView.of(m, messageIds), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
                 redacted(m.bodyHtml));
     }
 
@@ -103,6 +105,6 @@ public class OutboxResource {
     public RestResponse<OutboxView> test(@Valid @NotNull TestRequest request) {
         OutboxMessage m = outbox.sendTest(EmailAddress.parse(request.to()), caller.tokenId(), caller.name());
         return RestResponse.ResponseBuilder.<OutboxView> accepted().location(URI.create("/api/v1/outbox/" + m.id))
-                .entity(OutboxView.of(m)).build();
+                .entity(OutboxView.of(m, messageIds)).build();
     }
 }

@@ -40,19 +40,16 @@ public class OutboxService {
     private final ContactService contacts;
     private final DeliveryMetrics metrics;
     private final Clock clock;
-    private final String messageIdDomain;
 
     @jakarta.inject.Inject
     MailComposer composer;
 
-    public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock,
-            DeliveryConfig config, SmtpConfig smtp) {
+    public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock) {
         this.gate = gate;
         this.repository = repository;
         this.contacts = contacts;
         this.metrics = metrics;
         this.clock = clock;
-        this.messageIdDomain = config.messageIdDomain().orElseGet(() -> domainOf(smtp.from()));
     }
 
     /**
@@ -75,8 +72,7 @@ public class OutboxService {
                 request.basisId(), request.contactId()));
         Instant now = clock.instant();
         OutboxStatus status = decision.send() ? OutboxStatus.QUEUED : OutboxStatus.SKIPPED;
-        Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now,
-                messageIdDomain);
+        Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now);
         if (inserted.isEmpty()) {
             // The key was used before (a retry, or a concurrent enqueue that won): the first one stands.
             return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow().id;
@@ -121,8 +117,7 @@ public class OutboxService {
             throw new IllegalArgumentException("a list fan-out needs a content reference (it renders the unsubscribe link) and a List-Id");
         }
         String[] blocking = ConsentGate.blockingReasons(f.purpose()).stream().map(Enum::name).toArray(String[]::new);
-        int added = repository.insertAll(f, listIdHeader(f.listId(), f.listName()), blocking, clock.instant(), messageIdDomain,
-                source, params);
+        int added = repository.insertAll(f, listIdHeader(f.listId(), f.listName()), blocking, clock.instant(), source, params);
         metrics.enqueued(f.purpose(), added);
         return added;
     }

@@ -112,7 +112,7 @@ class BounceTest {
         clock.advance(Duration.ofMinutes(1));
         OutboxMessage second = data.enqueue("bob@example.com", 2, "hello:bob:2");
         dispatcher.drain("t");
-        return new ToBob(first, second, data.text("SELECT message_id FROM outbox WHERE id = " + first.id));
+        return new ToBob(first, second, data.messageIdOf("o.id = " + first.id));
     }
 
     @Test
@@ -130,17 +130,24 @@ class BounceTest {
     }
 
     @Test
-    void a_message_id_names_its_row_but_only_whole_and_message_ids_of_the_old_form_are_still_found() throws Exception {
+    void a_message_id_names_its_row_and_is_signed_and_message_ids_stored_by_older_rows_are_still_found() throws Exception {
         ToBob bob = twoMessagesToBob();
         OutboxMessage first = bob.first();
         OutboxMessage second = bob.second();
         String messageId = bob.firstMessageId();
-        assertTrue(messageId.startsWith("<" + first.id + "."), messageId);
+        assertTrue(messageId.matches("<" + first.id + "\\.[A-Za-z0-9_-]{22}@valjean\\.test>"), messageId);
+        assertEquals(messageId, SmtpServers.receivedBy("bob@example.com").get(0).getHeader("Message-ID", null), "what was sent");
+        assertEquals(null, data.text("SELECT message_id FROM outbox WHERE id = " + first.id), "nothing stored");
         // A report forwarded from another address: only the Message-ID can name the first message.
         mailboxFull("bob.old@elsewhere.example", messageId).body("results[0].outboxId", equalTo(first.id.intValue()));
-        // The row's number with a made-up rest names nothing: the recipient's latest message is taken instead.
-        String forged = messageId.replaceFirst("\\.[0-9a-f]", ".x");
+        // The row's number with a made-up signature names nothing: the recipient's latest message is taken instead.
+        String forged = "<" + first.id + ".AAAAAAAAAAAAAAAAAAAAAA@valjean.test>";
         mailboxFull("bob@example.com", forged).body("results[0].outboxId", equalTo(second.id.intValue()));
+        // A message queued when Message-IDs were random and stored is found by the whole stored value, not by a signature.
+        data.execute("UPDATE outbox SET message_id = '<" + first.id + ".5f0c9e21ab@valjean.test>' WHERE id = " + first.id);
+        mailboxFull("bob.old@elsewhere.example", "<" + first.id + ".5f0c9e21ab@valjean.test>")
+                .body("results[0].outboxId", equalTo(first.id.intValue()));
+        mailboxFull("bob@example.com", messageId).body("results[0].outboxId", equalTo(second.id.intValue()));
         // A message queued before Message-IDs named their row is still found by its Message-ID.
         data.execute("UPDATE outbox SET message_id = '<Zm9yLW9sZC1yb3dz-old_form@valjean.test>' WHERE id = " + first.id);
         mailboxFull("bob.old@elsewhere.example", "Zm9yLW9sZC1yb3dz-old_form@valjean.test")
@@ -211,7 +218,7 @@ class BounceTest {
                 .post("/api/v1/sequences/" + sequence + "/enrollments").then().statusCode(201);
         long issue = sendIssue("Hello");
         dispatcher.drain("t");
-        String messageId = data.text("SELECT message_id FROM outbox WHERE content_ref = 'issue:" + issue + "'");
+        String messageId = data.messageIdOf("o.content_ref = 'issue:" + issue + "'");
 
         post(TestData.ADMIN, Reports.arf("cat@client.example", messageId), false).then().statusCode(200)
                 .body("results[0].class", equalTo("complaint")).body("results[0].reason", equalTo("feedback"))
@@ -293,7 +300,7 @@ class BounceTest {
         data.count("WITH later AS (UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE content_ref = 'issue:" + issue
                 + "' AND id > (SELECT min(id) + 19 FROM outbox WHERE content_ref = 'issue:" + issue + "') RETURNING 1) SELECT count(*) FROM later");
         assertEquals(20, dispatcher.drain("t"));
-        String messageId = data.text("SELECT o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = 'reader-3@example.com'");
+        String messageId = data.messageIdOf("c.email = 'reader-3@example.com'");
 
         post(TestData.ADMIN, Reports.arf("reader-3@example.com", messageId), false).then().statusCode(200);
         assertEquals("PAUSED", data.text("SELECT status FROM issue WHERE id = " + issue));

@@ -70,7 +70,7 @@ class ProviderWebhookTest {
     void amazon_ses_through_sns_confirms_its_subscription_and_applies_signed_notifications_version_1_and_2() throws Exception {
         OutboxMessage sent = data.enqueue("ann@example.com", 1, "hello:ann");
         dispatcher.drain("t");
-        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + sent.id);
+        String messageId = data.messageIdOf("o.id = " + sent.id);
 
         Map<String, String> confirm = sns("SubscriptionConfirmation", "You have chosen to subscribe to the topic.", "1");
         confirm.put("SubscribeURL", "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc");
@@ -156,7 +156,7 @@ class ProviderWebhookTest {
     void mailgun_events_carry_an_hmac_over_timestamp_and_token_and_a_token_is_good_once() throws Exception {
         OutboxMessage sent = data.enqueue("eve@example.com", 1, "hello:eve");
         dispatcher.drain("t");
-        String messageId = data.text("SELECT message_id FROM outbox WHERE id = " + sent.id);
+        String messageId = data.messageIdOf("o.id = " + sent.id);
         String t = String.valueOf(clock.instant().getEpochSecond());
         Map<String, Object> event = Map.of("event", "failed", "severity", "permanent", "reason", "bounce", "recipient", "eve@example.com",
                 "message", Map.of("headers", Map.of("message-id", messageId.replaceAll("[<>]", ""))),

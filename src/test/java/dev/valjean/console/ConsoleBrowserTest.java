@@ -600,7 +600,7 @@ class ConsoleBrowserTest {
         assertEquals(20, dispatcher.drain("t"));
         String complainer = data.text("SELECT c.email FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE o.content_ref = 'issue:" + id
                 + "' AND o.status = 'SENT' ORDER BY o.id LIMIT 1");
-        String messageId = data.text("SELECT o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE c.email = '" + complainer + "'");
+        String messageId = data.messageIdOf("c.email = '" + complainer + "'");
         data.request().contentType("message/rfc822").body(dev.valjean.support.Reports.arf(complainer, messageId)).post("/api/v1/bounces/messages")
                 .then().statusCode(200);
         data.request().contentType("message/rfc822").body(dev.valjean.support.Reports.dsn("postmaster@elsewhere.example", "stranger@elsewhere.example",

@@ -86,7 +86,7 @@ class DispatcherTest {
     void two_dispatchers_running_at_once_deliver_a_thousand_messages_each_exactly_once() throws Exception {
         Set<String> expectedIds = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            expectedIds.add(data.enqueue("reader" + i + "@example.com", i, "bulk:" + i).messageId);
+            expectedIds.add(data.messageIdOf("o.id = " + data.enqueue("reader" + i + "@example.com", i, "bulk:" + i).id));
         }
 
         ExecutorService pool = Executors.newFixedThreadPool(2);

@@ -99,7 +99,7 @@ class EventsOutTest {
                 .body(Map.of("kind", "DEMO_REQUEST", "name", "Book a demo")).post("/api/v1/forms").then().statusCode(201).extract().path("id");
         given().auth().oauth2(TestData.ADMIN).contentType("application/json").body(Map.of("email", "pat@client.example", "company", "Client",
                 "industry", "Software", "employees", "400", "country", "DE")).post("/forms/" + form).then().statusCode(202);
-        String messageId = data.text("SELECT message_id FROM outbox WHERE purpose = 'CONFIRMATION'");
+        String messageId = data.messageIdOf("o.purpose = 'CONFIRMATION'");
         data.request().contentType("message/rfc822").body(Reports.arf("pat@client.example", messageId)).post("/api/v1/bounces/messages")
                 .then().statusCode(200);
 

@@ -128,6 +128,24 @@ public class TestData {
     }
 
     /** The first column of the first row a SELECT returns, as text (null when there is no row). */
+    @jakarta.inject.Inject
+    dev.valjean.delivery.MessageIds messageIds;
+
+    /**
+     * The Message-ID the first outbox row ({@code o}, its contact {@code c}) matching {@code condition}
+     * was or will be sent with: rows store none, their id gives it.
+     */
+    public String messageIdOf(String condition) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT o.id, o.message_id FROM outbox o JOIN contact c ON c.id = o.contact_id WHERE "
+                        + condition + " ORDER BY o.id LIMIT 1")) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no outbox row where " + condition);
+            }
+            return messageIds.of(rs.getLong(1), rs.getString(2));
+        }
+    }
+
     public String text(String sql) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery(sql)) {
