@@ -177,10 +177,17 @@ public class IssueBreaker {
         }
         int held = sql.update("UPDATE outbox SET status = 'PAUSED', updated_at = ? WHERE content_ref = ? AND status = 'QUEUED'", now,
                 "issue:" + issueId);
-        audit.record(Actor.SYSTEM, "issue.paused", "issue", issueId, Map.of("reason", reason, "waiting", held, "gone", f.gone(),
-                "complaints", f.complaints(), "hardBounces", f.hardBounces(), "senderRefusals", f.senderRefusals()));
-        Log.warnf("Issue %d paused: %s; %d messages wait", issueId, reason, held);
-        tellAdmins(issueId, reason, held, now);
+        // Readers in parts of the fan-out not queued yet wait too (the parts are queued after a resume).
+        long notYetQueued = sql.firstLong("""
+                SELECT count(*) FROM issue_fanout f JOIN issue i ON i.id = f.issue_id
+                JOIN subscription s ON s.newsletter_id = i.newsletter_id AND s.id > f.after_id AND s.id <= f.through_id
+                WHERE f.issue_id = ? AND f.done_at IS NULL AND s.status = 'CONFIRMED' AND s.confirmed_at <= i.started_at""", issueId)
+                .orElse(0L);
+        long waiting = held + notYetQueued;
+        audit.record(Actor.SYSTEM, "issue.paused", "issue", issueId, Map.of("reason", reason, "waiting", waiting, "notYetQueued", notYetQueued,
+                "gone", f.gone(), "complaints", f.complaints(), "hardBounces", f.hardBounces(), "senderRefusals", f.senderRefusals()));
+        Log.warnf("Issue %d paused: %s; %d messages wait", issueId, reason, waiting);
+        tellAdmins(issueId, reason, waiting, now);
         lastTroubles.remove(issueId);
         return true;
     }
@@ -227,7 +234,7 @@ public class IssueBreaker {
                 : ValjeanException.notFound("issue " + issueId);
     }
 
-    private void tellAdmins(long issueId, String reason, int waiting, Instant at) {
+    private void tellAdmins(long issueId, String reason, long waiting, Instant at) {
         String link = secrets.publicUrl().replaceAll("/+$", "") + "/console/issues/" + issueId;
         String subject = "Issue " + issueId + " paused itself";
         String text = "Valjean paused issue " + issueId + " because of " + reason + ".\n\n" + String.format(Locale.ROOT, "%,d", waiting)

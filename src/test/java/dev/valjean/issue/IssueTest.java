@@ -315,6 +315,8 @@ class IssueTest {
             assertEquals(2, QuarkusTransaction.requiringNew().call(() -> fanout.queueNextPart(id)).orElseThrow());
             assertTrue(QuarkusTransaction.requiringNew().call(() -> breaker.pause(id, "a test", new IssueBreaker.Figures(2, 0, 0, 0))));
             assertEquals(2L, data.count("SELECT count(*) FROM outbox WHERE status = 'PAUSED' AND content_ref = 'issue:" + id + "'"));
+            assertEquals("5 3", data.text("SELECT (detail->>'waiting') || ' ' || (detail->>'notYetQueued') FROM audit_event "
+                    + "WHERE action = 'issue.paused' AND object_id = '" + id + "'"), "the admins are told of the readers in parts not yet queued too");
         }
         issues.startDue();
         assertEquals(4L, data.count("SELECT count(*) FROM outbox WHERE content_ref LIKE 'issue:%'"), "no part queued while paused");
