@@ -93,14 +93,24 @@ app_start() {
 
 sent_count() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'"; }
 
-# wait_sent COUNT: until at least COUNT rows are SENT (bounded).
-wait_sent() {
-    local deadline=$(( $(date +%s) + TIME_LIMIT ))
-    while [ "$(sent_count)" -lt "$1" ]; do
-        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for $1 sent"; exit 1; }
+# wait_for WHAT COMMAND...: until COMMAND succeeds (bounded).
+wait_for() {
+    local what=$1 deadline=$(( $(date +%s) + TIME_LIMIT ))
+    shift
+    until "$@"; do
+        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for $what"; exit 1; }
         sleep 0.05
     done
 }
+
+# wait_sent COUNT: until at least COUNT rows are SENT (bounded).
+wait_sent() { wait_for "$1 sent" sent_at_least "$1"; }
+sent_at_least() { [ "$(sent_count)" -ge "$1" ]; }
+
+# parts_done / parts_left: the issue fan-out's parts queued, and still to queue.
+parts_done() { $PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NOT NULL"; }
+parts_done_at_least() { [ "$(parts_done)" -ge "$1" ]; }
+no_parts_left() { [ "$($PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NULL")" -eq 0 ]; }
 
 # wait_done: until nothing is queued or sending (bounded).
 wait_done() {
@@ -217,30 +227,21 @@ scenario_fanout() {
     reset_schema; sink_start
     local parts="VALJEAN_ISSUES_FANOUT_PART_SIZE=$(( (N + 39) / 40 ))"
     app_start A $PORT_A "$parts" VALJEAN_ISSUES_FANOUT_WORKERS=1
-    local id done_parts deadline
+    local id done_parts
     id=$(prepare_issue $PORT_A)
     send_issue $PORT_A "$id" 2>/dev/null &
     local sender=$!
-    deadline=$(( $(date +%s) + TIME_LIMIT ))
-    while :; do
-        done_parts=$($PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NOT NULL")
-        [ "$done_parts" -ge 10 ] && break
-        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for 10 parts"; exit 1; }
-        sleep 0.02
-    done
+    wait_for "10 parts" parts_done_at_least 10
     local inflight
     inflight=$(mark)
+    done_parts=$(parts_done)
     kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
     wait "$sender" 2>/dev/null || true
     local queued
     queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox")
     app_start A $PORT_A "$parts" VALJEAN_ISSUES_FANOUT_WORKERS=1
     # The issue job queues the parts left; then everything drains.
-    deadline=$(( $(date +%s) + TIME_LIMIT ))
-    while [ "$($PSQL -c "SELECT count(*) FROM $SCHEMA.issue_fanout WHERE done_at IS NULL")" -gt 0 ]; do
-        [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit waiting for the parts left"; exit 1; }
-        sleep 0.5
-    done
+    wait_for "the parts left" no_parts_left
     wait_done
     report fanout "kill@parts_done=$done_parts:queued=$queued:in_flight=$inflight recipients=$($PSQL -c "SELECT recipients FROM $SCHEMA.issue")"
     kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
