@@ -3,6 +3,7 @@ package dev.valjean.console;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -290,6 +291,21 @@ class ConsoleTest {
         assertEquals(2, data.count("SELECT count(*) FROM audit_event WHERE action IN ('subscription.unsubscribed', 'contact.suppressed') "
                 + "AND actor_name = 'Ada Admin <ada@valjean.test>'"));
         ada.post("/console/contacts/999999/unsubscribe", Map.of("_csrf", ada.csrf, "newsletter", "weekly")).then().statusCode(404);
+    }
+
+    @Test
+    void an_issue_whose_fan_out_is_still_being_queued_says_so_rather_than_a_total_of_zero() throws Exception {
+        long newsletter = data.newsletter("weekly").id;
+        long id = data.count("INSERT INTO issue (newsletter_id, subject, layout, items, status, started_at, created_at, updated_at) VALUES ("
+                + newsletter + ", 'In parts', 'default', '[{\"title\":\"One\",\"body\":\"A line.\"}]', 'SENDING', now(), now(), now()) RETURNING id");
+        data.execute("INSERT INTO issue_fanout (issue_id, part, after_id, through_id) VALUES (" + id + ", 0, 0, 100)");
+        Visitor ada = signedIn();
+        String page = ada.get("/console/issues/" + id).then().statusCode(200).extract().asString();
+        assertTrue(page.contains("sent; readers are still being queued"), page);
+        assertFalse(page.contains("of 0 sent"), page);
+
+        data.execute("UPDATE issue_fanout SET added = 3, done_at = now(); UPDATE issue SET recipients = 3 WHERE id = " + id);
+        assertTrue(ada.get("/console/issues/" + id).then().statusCode(200).extract().asString().contains("of 3 sent"));
     }
 
     @Test
