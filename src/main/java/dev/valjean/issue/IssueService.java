@@ -31,7 +31,6 @@ import dev.valjean.mail.LayoutStore;
 import dev.valjean.mail.Links;
 import dev.valjean.mail.PostalAddress;
 import dev.valjean.newsletter.Newsletter;
-import dev.valjean.subscription.SubscriptionBasis;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
