@@ -11,7 +11,10 @@
 #   4. POST /unsubscribe/{token} (RFC 8058 one-click), a distinct subscription per request, then
 #      pgbench doing its writes; the ratio.
 #
-#   [WARM=120] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#   [WARM=120] [TOKEN_ONLY=1] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#
+# TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
+# SIGNUP_PGBENCH naming the pgbench script that matches that build's statements).
 #
 # Needs the local PostgreSQL, wrk and Debian's postfix (smtp-sink; installed if missing). Uses the
 # schema valjean_signup of the database postgres, dropped and recreated on every run. Bounded:
@@ -47,17 +50,25 @@ queued() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIR
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still busy after 80 s)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 before=$(queued)
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/signup.lua "$URL" -- run "$TOKEN")
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 SIGNUP_RATE=$(echo "$out" | wrk_rate); SIGNUP_P50=$(echo "$out" | wrk_pct 50); SIGNUP_P99=$(echo "$out" | wrk_pct 99)
 made=$(( $(queued) - before ))
 done_requests=$(echo "$out" | awk '/requests in/ {print $1}')
+cpu_line=$(cpu_per_message "$done_requests" | sed 's/per message/per sign-up/')
+echo "   $cpu_line (the sign-ups and the delivery of their confirmations)"
 echo "   confirmations queued in the run: $made for $done_requests requests; sent so far: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION' AND status = 'SENT'")"
 
 echo "== 1b. pgbench: the same writes, $CONN clients, ${SECS} s"
-pgout=$(pg -f bench/signup.pgbench)
+pgout=$(pg -f "${SIGNUP_PGBENCH:-bench/signup.pgbench}")
 PG_SIGNUP=$(echo "$pgout" | awk '/^tps/ {print $3}')
 echo "$pgout" | grep -E "^tps|latency average"
+if [ -n "${TOKEN_ONLY:-}" ]; then
+    printf 'sign-up with a token: %.0f req/s, p50 %s ms, p99 %s ms; pgbench %.0f tps; ratio %.2f\n' "$SIGNUP_RATE" "$SIGNUP_P50" \
+        "$SIGNUP_P99" "$PG_SIGNUP" "$(echo "$SIGNUP_RATE / $PG_SIGNUP" | bc -l)"
+    exit 0
+fi
 
 fixed() {
     python3 bench/rate.py --port "$HTTP_PORT" --rate "$1" --seconds "$SECS" --connections 32 --path /api/v1/subscriptions \

@@ -7,7 +7,6 @@ import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.valjean.contact.Contact;
 import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
@@ -40,20 +39,20 @@ public class ConfirmationMail {
         this.text = text;
     }
 
-    void enqueue(Contact contact, SubscriptionRequest request, String token, List<Newsletter> newsletters) {
+    void enqueue(long requestId, SubscriptionService.PendingRequest request, String token, List<Newsletter> newsletters) {
         Newsletter first = newsletters.get(0);
         String names = newsletters.size() == 1 ? first.name : newsletters.size() + " newsletters";
         var data = java.util.Map.<String, Object> of(
-                "name", request.name == null ? "" : request.name,
+                "name", request.name() == null ? "" : request.name(),
                 "newsletters", newsletters.stream().map(n -> new Item(n.name, cadenceOf(n))).toList(),
-                "when", WHEN.format(request.createdAt),
+                "when", WHEN.format(request.createdAt()),
                 "confirmUrl", links.confirm(token),
-                "validDays", java.time.Duration.between(request.createdAt, request.expiresAt).toDays(),
+                "validDays", java.time.Duration.between(request.createdAt(), request.expiresAt()).toDays(),
                 "sender", first.senderName);
         // The subject names the newsletter; the sender is the newsletter's own.
         String subject = "Please confirm your subscription to " + names;
-        outbox.enqueueId(OutboxRequest.of("confirm:" + request.id, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
-                request.id, contact.id, subject, text.render(data), html.render(data))
+        outbox.enqueueId(OutboxRequest.of("confirm:" + requestId, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
+                requestId, request.contactId(), subject, text.render(data), html.render(data))
                 .from(first.fromHeader()));
     }
 

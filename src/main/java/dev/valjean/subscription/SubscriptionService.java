@@ -95,18 +95,33 @@ public class SubscriptionService {
         }
         List<Chosen> chosen = new ArrayList<>();
         for (String slug : slugs) {
-            Newsletter newsletter = slug == null ? null : Newsletter.findBySlug(slug).orElse(null);
-            if (newsletter == null) {
-                throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
-            }
-            ConsentText text = s.consentVersion() == null ? ConsentText.current(newsletter.id).orElseThrow()
-                    : ConsentText.<ConsentText> find("newsletterId = ?1 and version = ?2", newsletter.id, s.consentVersion())
-                            .firstResultOptional()
-                            .orElseThrow(() -> ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug
-                                    + "' has no consent text version " + s.consentVersion() + "."));
-            chosen.add(new Chosen(newsletter, text));
+            chosen.add(chosen(slug, s.consentVersion()));
         }
         return chosen;
+    }
+
+    /** A newsletter by its slug with the consent text version named (its current one when none is): one query. */
+    private static Chosen chosen(String slug, Integer version) {
+        if (slug == null) {
+            throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter 'null'.");
+        }
+        var query = Newsletter.getEntityManager().createQuery("select n, t from Newsletter n, ConsentText t where n.slug = :slug"
+                + " and t.newsletterId = n.id and t.version = " + (version == null
+                        ? "(select max(c.version) from ConsentText c where c.newsletterId = n.id)"
+                        : ":version"), Object[].class)
+                .setParameter("slug", slug);
+        if (version != null) {
+            query.setParameter("version", version);
+        }
+        List<Object[]> found = query.getResultList();
+        if (!found.isEmpty()) {
+            return new Chosen((Newsletter) found.get(0)[0], (ConsentText) found.get(0)[1]);
+        }
+        if (Newsletter.findBySlug(slug).isEmpty() || version == null) {
+            // a newsletter always has a consent text: none found means no newsletter
+            throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
+        }
+        throw ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug + "' has no consent text version " + version + ".");
     }
 
     /**
@@ -120,18 +135,18 @@ public class SubscriptionService {
         String name = s.name() == null || s.name().isBlank() ? null : s.name().strip();
         // The name given with an anonymous request applies only when the request is confirmed: a
         // stranger must not rename a subscriber (the name appears in mail signed as ours).
-        Contact contact = contacts.findOrCreate(address, null);
-        // One sign-up per person at a time: the row lock serializes concurrent requests for one address
-        // (one SELECT ... FOR UPDATE that also reloads the row).
-        Contact.getEntityManager().refresh(contact, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        // One sign-up per person at a time: the contact, created if new, stays locked until the commit, so
+        // concurrent requests for one address take turns (one round trip).
+        ContactService.Locked contact = contacts.lockOrCreate(address);
 
         Instant now = clock.instant();
-        // what the person is confirmed for already, and their confirmation emails of the last day, in one round trip
+        // what the person is confirmed for already, and their confirmation emails of the last day, in one round
+        // trip; a statement of its own after the lock, so that it sees what a request that held the lock committed
         var known = sql.rows("""
                 SELECT (SELECT coalesce(string_agg(newsletter_id::text, ','), '') FROM subscription
                          WHERE contact_id = ? AND status = 'CONFIRMED') AS confirmed,
                        (SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?) AS today""",
-                contact.id, contact.id, now.minus(Duration.ofDays(1))).get(0);
+                contact.id(), contact.id(), now.minus(Duration.ofDays(1))).get(0);
         java.util.Set<String> confirmed = java.util.Set.of(known.get("confirmed").toString().split(","));
         List<Chosen> wanted = chosen.stream().filter(c -> !confirmed.contains(String.valueOf(c.newsletter().id))).toList();
         if (wanted.isEmpty()) {
@@ -143,46 +158,46 @@ public class SubscriptionService {
             Log.info("Sign-up ignored: this address had its confirmation emails for today");
             return;
         }
-        if (contact.email == null || contact.isErased()) {
+        if (contact.gone()) {
             // The person comes back after erasure or expiry: the address they typed is needed to send the
             // confirmation (nothing else of theirs is restored; if they never confirm, retention removes it).
-            contact.email = address.typed();
-            contact.emailNormalized = address.normalized();
-            contact.erasedAt = null;
+            contacts.revive(contact.id(), address);
         }
-        Contact.getEntityManager().flush(); // the consent gate reads the contact with plain SQL
 
         String token = Signing.randomToken(32);
-        SubscriptionRequest request = new SubscriptionRequest();
-        request.contactId = contact.id;
-        request.tokenHash = Signing.sha256(token);
-        request.source = s.source();
-        request.page = pageOf(s.page());
-        request.ip = Text.clip(s.ip(), 64);
-        request.userAgent = Text.clip(s.userAgent(), 500);
-        request.name = name;
-        request.createdAt = now;
-        request.expiresAt = now.plus(config.confirmTtl());
-        request.persist();
-        request.flush();
-
-        for (Chosen c : wanted) {
-            long newsletterId = c.newsletter().id;
-            // the request's item and the pending subscription in one round trip
-            sql.update("""
-                    WITH item AS (
-                        INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id) VALUES (?, ?, ?))
+        PendingRequest request = new PendingRequest(contact.id(), name, pageOf(s.page()), Text.clip(s.ip(), 64),
+                Text.clip(s.userAgent(), 500), now, now.plus(config.confirmTtl()));
+        List<Long> newsletterIds = wanted.stream().map(c -> c.newsletter().id).toList();
+        List<Long> consentTextIds = wanted.stream().map(c -> c.consent().id).toList();
+        // the request, its items and the pending subscriptions in one round trip
+        long requestId = sql.firstLong("""
+                WITH request AS (
+                    INSERT INTO subscription_request (contact_id, token_hash, source, page, ip, user_agent, name, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                wanted AS (SELECT * FROM unnest(?::bigint[], ?::bigint[]) AS w(newsletter_id, consent_text_id)),
+                item AS (
+                    INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id)
+                    SELECT request.id, w.newsletter_id, w.consent_text_id FROM request, wanted w),
+                pending AS (
                     INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, updated_at)
-                    VALUES (?, ?, 'PENDING', ?, ?, ?, ?)
+                    SELECT ?, w.newsletter_id, 'PENDING', w.consent_text_id, ?, ?, ? FROM wanted w
                     ON CONFLICT (contact_id, newsletter_id) DO UPDATE
                         SET status = 'PENDING', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
                             requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at
-                        WHERE subscription.status <> 'CONFIRMED'""",
-                    request.id, newsletterId, c.consent().id, contact.id, newsletterId, c.consent().id, s.source(), now, now);
-            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id, newsletterId, s.source().name())
-                    .request(request.id, c.consent().id).client(request.page, request.ip, request.userAgent));
+                        WHERE subscription.status <> 'CONFIRMED')
+                SELECT id FROM request""",
+                contact.id(), Signing.sha256(token), s.source(), request.page(), request.ip(), request.userAgent(), name, now,
+                request.expiresAt(), newsletterIds, consentTextIds, contact.id(), s.source(), now, now).orElseThrow();
+        for (Chosen c : wanted) {
+            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletter().id, s.source().name())
+                    .request(requestId, c.consent().id).client(request.page(), request.ip(), request.userAgent()));
         }
-        mail.enqueue(contact, request, token, wanted.stream().map(Chosen::newsletter).toList());
+        mail.enqueue(requestId, request, token, wanted.stream().map(Chosen::newsletter).toList());
+    }
+
+    /** A sign-up's request as it is stored, for its confirmation email. */
+    record PendingRequest(long contactId, String name, String page, String ip, String userAgent, Instant createdAt,
+            Instant expiresAt) {
     }
 
     /** What the confirmation link's token stands for, without changing anything (the GET page). */

@@ -370,6 +370,66 @@ class SignupTest {
         data.request().get("/api/v1/newsletters").then().body("slug", hasItem("weekly"));
     }
 
+    @Test
+    void a_sign_up_records_the_consent_text_version_the_person_was_shown_and_an_unknown_version_stores_nothing() throws Exception {
+        data.request().contentType(ContentType.JSON).body(Map.of("consentText", "Yes, send me The Weekly. I can leave with one click."))
+                .patch("/api/v1/newsletters/weekly").then().statusCode(200).body("consentVersion", equalTo(2));
+        String server = data.token(dev.valjean.auth.Role.ADMIN);
+        Map<String, Integer> versions = new java.util.LinkedHashMap<>();
+        versions.put("old-form@example.com", 1);
+        versions.put("new-form@example.com", 2);
+        versions.put("no-version@example.com", null);
+        for (var e : versions.entrySet()) {
+            Map<String, Object> body = new java.util.HashMap<>(Map.of("email", e.getKey(), "newsletters", List.of("weekly"), "consent", true));
+            if (e.getValue() != null) {
+                body.put("consentVersion", e.getValue());
+            }
+            io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON).body(body)
+                    .post("/api/v1/subscriptions").then().statusCode(202);
+        }
+        for (var e : Map.of("old-form@example.com", 1L, "new-form@example.com", 2L, "no-version@example.com", 2L).entrySet()) {
+            String where = "JOIN contact c ON c.id = x.contact_id JOIN consent_text t ON t.id = x.consent_text_id WHERE c.email = '"
+                    + e.getKey() + "'";
+            assertEquals(e.getValue(), data.count("SELECT t.version FROM subscription x " + where), e.getKey() + ": subscription");
+            assertEquals(e.getValue(), data.count("SELECT t.version FROM consent_event x " + where), e.getKey() + ": ledger");
+            assertEquals(e.getValue(), data.count("SELECT t.version FROM subscription_request_item i JOIN subscription_request x"
+                    + " ON x.id = i.request_id JOIN contact c ON c.id = x.contact_id JOIN consent_text t ON t.id = i.consent_text_id"
+                    + " WHERE c.email = '" + e.getKey() + "'"), e.getKey() + ": request");
+        }
+
+        io.restassured.RestAssured.given().auth().oauth2(server).contentType(ContentType.JSON)
+                .body(Map.of("email", "future@example.com", "newsletters", List.of("weekly"), "consent", true, "consentVersion", 3))
+                .post("/api/v1/subscriptions").then().statusCode(422).contentType("application/problem+json")
+                .body("code", equalTo("UNKNOWN_CONSENT_VERSION"));
+        assertEquals(0L, data.count("SELECT count(*) FROM contact WHERE email = 'future@example.com'"));
+        assertEquals(3L, data.count("SELECT count(*) FROM outbox WHERE purpose = 'CONFIRMATION'"));
+    }
+
+    @Test
+    void a_person_erased_who_signs_up_again_gets_their_address_back_a_confirmation_and_the_subscription_once_confirmed() throws Exception {
+        Visitor v = new Visitor("203.0.113.21");
+        v.subscribe("phoenix@example.com", "Phoenix", "weekly").then().statusCode(202);
+        dispatcher.drain("t");
+        v.request().post("/confirm/" + Visitor.confirmToken("phoenix@example.com")).then().statusCode(200);
+        data.request().delete("/api/v1/contacts/phoenix@example.com").then().statusCode(204);
+        assertEquals(0L, data.count("SELECT count(*) FROM contact WHERE email IS NOT NULL"));
+        long contactId = data.count("SELECT id FROM contact");
+
+        new Visitor("203.0.113.22").subscribe("phoenix@example.com", "Phoenix", "weekly").then().statusCode(202);
+        assertEquals(1L, data.count("SELECT count(*) FROM contact"), "the same person, not a second contact");
+        assertEquals(contactId, data.count("SELECT id FROM contact WHERE email = 'phoenix@example.com' AND erased_at IS NULL"
+                + " AND email_normalized = 'phoenix@example.com' AND name IS NULL"));
+        assertEquals(0L, data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED'"), "nothing restored but the address");
+        dispatcher.drain("t");
+        List<jakarta.mail.internet.MimeMessage> mails = SmtpServers.receivedBy("phoenix@example.com");
+        assertEquals(2, mails.size());
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("/confirm/([A-Za-z0-9_-]{20,})").matcher(Visitor.text(mails.get(1)));
+        assertTrue(link.find(), "a confirmation link in the new message");
+        v.request().post("/confirm/" + link.group(1)).then().statusCode(200);
+        assertEquals(1L, data.count("SELECT count(*) FROM subscription WHERE status = 'CONFIRMED'"));
+        assertEquals(0L, data.count("SELECT count(*) FROM suppression WHERE reason = 'ERASURE'"), "the new double opt-in lifts it");
+    }
+
     private void assertNothingStored() throws Exception {
         assertEquals(0L, data.count("SELECT count(*) FROM contact"));
         assertEquals(0L, data.count("SELECT count(*) FROM subscription_request"));
