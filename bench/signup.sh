@@ -11,7 +11,7 @@
 #   4. POST /unsubscribe/{token} (RFC 8058 one-click), a distinct subscription per request, then
 #      pgbench doing its writes; the ratio.
 #
-#   [WARM=120] [TOKEN_ONLY=1] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#   [WARM=300] [TOKEN_ONLY=1] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
 # TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
 # SIGNUP_PGBENCH naming the pgbench script that matches that build's statements).
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 SECS=${1:-20}
 CONN=${2:-8}
 RATE=${3:-500}
-WARM=${WARM:-120}
+WARM=${WARM:-300}
 SCHEMA=valjean_signup
 PSQL="psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt"
 TOKEN=bench-admin-token
@@ -47,7 +47,7 @@ wrk_secs() { awk '/requests in/ {v = $4; sub(/s,?$/, "", v); print v}'; }
 wrk_pct() { awk -v p="$1" '$1 == p"%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; print v}'; }
 queued() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION'"; }
 
-echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still busy after 80 s)"
+echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 before=$(queued)
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
