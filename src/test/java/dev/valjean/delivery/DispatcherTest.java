@@ -293,6 +293,70 @@ class DispatcherTest {
     }
 
     @Test
+    void claims_and_results_find_their_rows_by_key_whatever_the_statistics_say_and_a_lease_exists_only_while_sending() throws Exception {
+        // The rule the recording statement relies on is the database's, not only the code's.
+        OutboxMessage queued = data.enqueue("rule@example.com", 1, "rule:1");
+        SQLException refused = assertThrows(SQLException.class,
+                () -> data.execute("UPDATE outbox SET lease_owner = 'someone', lease_until = now() WHERE id = " + queued.id));
+        assertEquals("23514", refused.getSQLState(), "a lease on a row that is not being sent");
+
+        // A queue of 5,000, its statistics taken while nothing was being sent (as after a fan-out), then a batch in flight.
+        data.executeAsOwner("""
+                INSERT INTO contact (email, email_normalized, email_hash, created_at)
+                SELECT 'q' || i || '@example.com', 'q' || i || '@example.com', md5('q' || i), now() FROM generate_series(1, 5000) i""");
+        data.executeAsOwner("""
+                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, subject, body_text, body_html,
+                                    status, next_attempt_at, created_at, updated_at)
+                SELECT 'q:' || c.id, 'TRANSACTIONAL', 'OPERATOR', 1, c.id, 'Subject', 'Text', '<p>Html</p>', 'QUEUED', now(), now(), now()
+                FROM contact c WHERE c.email LIKE 'q%@example.com'""");
+        data.executeAsOwner("ANALYZE outbox; ANALYZE contact");
+        List<OutboxRepository.Claimed> claimed = repository.claim("in-flight", clock.instant(), config.lease(), 300);
+        assertEquals(300, claimed.size());
+
+        try (java.sql.Connection c = TestData.owner(); java.sql.Statement s = c.createStatement()) {
+            // The plan a server-prepared statement settles on: the limit unknown, guessed from the queue's size.
+            s.execute("SET plan_cache_mode = force_generic_plan");
+            s.execute("PREPARE claim_plan(timestamptz, int, text, bigint, timestamptz) AS " + numbered(OutboxRepository.CLAIM));
+            String claim = plan(s, "EXPLAIN EXECUTE claim_plan(now(), 200, 'x', 60000, now())");
+            assertTrue(claim.contains("Index Scan using outbox_pkey on outbox o") && claim.contains("Index Scan using contact_pkey"), claim);
+            assertTrue(!claim.contains("Merge") && !claim.contains("Hash") && !claim.contains("Seq Scan"),
+                    "each row and each contact by its key, not all of them joined:\n" + claim);
+
+            s.execute("PREPARE record_plan(timestamptz, bigint[], text[], text[], text[], text[], text[], int[], text) AS "
+                    + numbered(OutboxRepository.RECORD));
+            String record = plan(s, "EXPLAIN EXECUTE record_plan(now(), '{" + claimed.get(0).id() + "," + claimed.get(1).id()
+                    + "}', '{SENT,SENT}', '{NULL,NULL}', '{250 ok,250 ok}', '{NULL,NULL}', '{NULL,NULL}', '{0,0}', 'in-flight')");
+            assertTrue(record.contains("Index Scan using outbox_pkey"), record);
+            assertTrue(!record.contains("outbox_leased"), "each result's row by its key, not every row in flight:\n" + record);
+        }
+        assertEquals(2, repository.record("in-flight", List.of(
+                new OutboxRepository.Outcome(claimed.get(0).id(), OutboxStatus.SENT, null, "250 ok", null, clock.instant()),
+                new OutboxRepository.Outcome(claimed.get(1).id(), OutboxStatus.SENT, null, "250 ok", null, clock.instant())), clock.instant()));
+        assertEquals(298L, count("status = 'SENDING' AND lease_owner = 'in-flight'"));
+        assertEquals(0L, count("lease_owner IS NOT NULL AND status <> 'SENDING'"));
+    }
+
+    /** The statement with PostgreSQL's numbered parameters in place of JDBC's question marks. */
+    private static String numbered(String sql) {
+        StringBuilder out = new StringBuilder();
+        int n = 0;
+        for (char ch : sql.toCharArray()) {
+            out.append(ch == '?' ? "$" + (++n) : String.valueOf(ch));
+        }
+        return out.toString();
+    }
+
+    private static String plan(java.sql.Statement s, String explain) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (java.sql.ResultSet rs = s.executeQuery(explain)) {
+            while (rs.next()) {
+                out.append(rs.getString(1)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    @Test
     void a_relay_slow_to_answer_the_end_of_data_delivers_once_and_records_sent() throws Exception {
         // Replies to commands must come within 1 s, the reply after the content within 10 s; the relay takes 2 s.
         SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
