@@ -66,7 +66,20 @@ vacuum_loop() {
             done
         done
     ) &
-    pids+=($!)
+    VACUUM_LOOP=$!
+    VACUUM_SCHEMA=$schema
+    pids+=($VACUUM_LOOP)
+}
+
+# stop_vacuum_loop: ends the loop and any vacuum or analyze it has running, so that what is measured
+# next (smtp-source) does not share the machine with it.
+stop_vacuum_loop() {
+    [ -n "${VACUUM_LOOP:-}" ] || return 0
+    pkill -P "$VACUUM_LOOP" 2>/dev/null || true
+    kill "$VACUUM_LOOP" 2>/dev/null || true
+    psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+        WHERE pid <> pg_backend_pid() AND query ~* '^(VACUUM|ANALYZE)' AND query LIKE '%$VACUUM_SCHEMA.%'" >/dev/null
+    VACUUM_LOOP=
 }
 
 # start_app SCHEMA CONNECTIONS [ENV=VALUE...]: runs the packaged server against SCHEMA (dropped
@@ -95,7 +108,7 @@ start_app() {
     vacuum_loop "$schema"
 }
 
-# drain SCHEMA: waits until no message is queued or sending, sampling the heap; sets PEAK_HEAP.
+# drain SCHEMA: waits until no message is queued or sending, sampling the heap once a second; sets PEAK_HEAP.
 # Each sample (epoch seconds, messages left, heap bytes, RSS KiB) goes to $WORK/drain.tsv.
 drain() {
     local schema=$1 heap left deadline
@@ -110,13 +123,14 @@ drain() {
         echo "$(date +%s) $left ${heap:-0} $(awk '/VmRSS/ {print $2}' /proc/$APP/status)" >> "$WORK/drain.tsv"
         [ "$left" -eq 0 ] && break
         [ "$(date +%s)" -gt "$deadline" ] && { echo "time limit reached with $left messages left"; exit 1; }
-        sleep 0.5
+        sleep 1
     done
 }
 
 # source_rate N BYTES CONNECTIONS: smtp-source's rate for the same work against the same sink; sets SOURCE_SECS, SOURCE_RATE.
 source_rate() {
     local n=$1 bytes=$2 conn=$3 s0 s1
+    stop_vacuum_loop
     echo "== smtp-source: $n messages of $bytes bytes over $conn connections"
     s0=$(date +%s.%N)
     smtp-source -s "$conn" -m "$n" -l "$bytes" -d -f bench@valjean.test -t reader@bench.example "$SINK"
