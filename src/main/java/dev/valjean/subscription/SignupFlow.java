@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.abuse.AbuseGuard;
+import dev.valjean.common.Sql;
 
 /**
  * The one sign-up path behind the hosted page, the embedded form and the JSON API: per-IP limit,
@@ -22,15 +23,21 @@ public class SignupFlow {
 
     private final AbuseGuard guard;
     private final SubscriptionService subscriptions;
+    private final Sql sql;
 
-    public SignupFlow(AbuseGuard guard, SubscriptionService subscriptions) {
+    public SignupFlow(AbuseGuard guard, SubscriptionService subscriptions, Sql sql) {
         this.guard = guard;
         this.subscriptions = subscriptions;
+        this.sql = sql;
     }
 
     /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
     @Transactional
     public void submit(Attempt a) {
+        // Every statement of a sign-up finds its rows by key, so the plan a prepared statement is given
+        // once serves every later sign-up; left to itself, PostgreSQL planned most of them again on each
+        // execution (docs/BENCHMARKS.md, issue 15). For this transaction only.
+        sql.rows("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)");
         if (!guard.screen(a.proof().ip(), a.honeypot(), a.authenticated())) {
             return;
         }
