@@ -35,6 +35,19 @@ public class Sql {
         this.dataSource = dataSource;
     }
 
+    /**
+     * For the rest of the current transaction, statements run on the generic plan their prepared
+     * statement keeps instead of being planned again on every execution, which PostgreSQL does
+     * whenever the plan for the given values looks cheaper, as it nearly always does for a look-up
+     * by key; planning an insert into a table with many indexes costs about as much as running it
+     * (docs/BENCHMARKS.md, issue 15). Only for transactions whose every statement goes by key: where
+     * the best plan depends on the values (a rare status, a date range) a generic plan can be far
+     * worse. Must run inside a transaction; one round trip.
+     */
+    public void genericPlansForThisTransaction() {
+        rows("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)");
+    }
+
     /** Runs an INSERT, UPDATE or DELETE; the number of rows it touched. */
     public int update(String sql, Object... params) {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {

@@ -64,6 +64,7 @@ public class PreferenceService {
         if (id == null) {
             return Optional.empty();
         }
+        sql.genericPlansForThisTransaction(); // every statement of an unsubscribe goes by key
         Optional<Subscription> found = Subscription.findByIdOptional(id);
         found.ifPresent(s -> leave(s, source, ip, userAgent));
         return found.map(s -> Newsletter.findById(s.newsletterId));

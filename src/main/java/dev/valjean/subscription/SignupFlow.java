@@ -34,10 +34,7 @@ public class SignupFlow {
     /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
     @Transactional
     public void submit(Attempt a) {
-        // Every statement of a sign-up finds its rows by key, so the plan a prepared statement is given
-        // once serves every later sign-up; left to itself, PostgreSQL planned most of them again on each
-        // execution (docs/BENCHMARKS.md, issue 15). For this transaction only.
-        sql.rows("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)");
+        sql.genericPlansForThisTransaction(); // every statement of a sign-up goes by key
         if (!guard.screen(a.proof().ip(), a.honeypot(), a.authenticated())) {
             return;
         }
