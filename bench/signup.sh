@@ -14,7 +14,8 @@
 #   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
 # TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
-# SIGNUP_PGBENCH naming the pgbench script that matches that build's statements).
+# SIGNUP_PGBENCH naming the pgbench script that matches that build's statements; scripts from
+# before 2026-12-03's fifth session need PGBENCH_MODE=simple, as prepared mode needs their casts).
 #
 # Needs the local PostgreSQL, wrk and Debian's postfix (smtp-sink; installed if missing). Uses the
 # schema valjean_signup of the database postgres, dropped and recreated on every run. Bounded:
