@@ -45,8 +45,16 @@ public class Sql {
      * worse. Must run inside a transaction; one round trip.
      */
     public void genericPlansForThisTransaction() {
-        rows("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)");
+        rows(GENERIC_PLANS);
     }
+
+    /**
+     * {@link #genericPlansForThisTransaction} as a statement to put in front of another, separated by
+     * a semicolon, for a statement that runs on its own: the driver sends both in one round trip,
+     * and PostgreSQL runs everything before the round trip's end in one transaction, so the setting
+     * holds for that statement alone. The caller reads the statement's result as the second one.
+     */
+    public static final String GENERIC_PLANS = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)";
 
     /** Runs an INSERT, UPDATE or DELETE; the number of rows it touched. */
     public int update(String sql, Object... params) {

@@ -65,9 +65,25 @@ public class PreferenceService {
             return Optional.empty();
         }
         sql.genericPlansForThisTransaction(); // every statement of an unsubscribe goes by key
-        Optional<Subscription> found = Subscription.findByIdOptional(id);
-        found.ifPresent(s -> leave(s, source, ip, userAgent));
-        return found.map(s -> Newsletter.findById(s.newsletterId));
+        Instant now = clock.instant();
+        // one round trip: ends the subscription if it is pending or confirmed, and says whose it is either way (a
+        // repeat, or a concurrent unsubscribe that won the row, finds nothing to end and records nothing)
+        var rows = sql.rows("""
+                WITH ended AS (
+                    UPDATE subscription SET status = 'UNSUBSCRIBED', unsubscribed_at = ?, updated_at = ?
+                    WHERE id = ? AND status IN ('CONFIRMED', 'PENDING') RETURNING id)
+                SELECT s.contact_id, s.newsletter_id, EXISTS (SELECT 1 FROM ended) AS ended FROM subscription s WHERE s.id = ?""",
+                now, now, id, id);
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        var row = rows.get(0);
+        long newsletterId = ((Number) row.get("newsletter_id")).longValue();
+        if ((Boolean) row.get("ended")) {
+            ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, ((Number) row.get("contact_id")).longValue(), newsletterId,
+                    source).client(null, Text.clip(ip, 64), Text.clip(userAgent, 500)));
+        }
+        return Optional.of(Newsletter.findById(newsletterId));
     }
 
     /** The contact a preference token stands for, or empty. */

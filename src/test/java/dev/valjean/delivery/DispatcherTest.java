@@ -334,6 +334,27 @@ class DispatcherTest {
                 new OutboxRepository.Outcome(claimed.get(1).id(), OutboxStatus.SENT, null, "250 ok", null, clock.instant())), clock.instant()));
         assertEquals(298L, count("status = 'SENDING' AND lease_owner = 'in-flight'"));
         assertEquals(0L, count("lease_owner IS NOT NULL AND status <> 'SENDING'"));
+
+        // At run time recording keeps that plan: PostgreSQL plans a prepared statement for each execution's values
+        // until it decides otherwise, and for a small batch it never did. Ten batches of one on one connection, on
+        // its own (no transaction around it), as the dispatcher records.
+        try (java.sql.Connection c = TestData.owner()) {
+            int recorded = 0;
+            for (int i = 2; i < 12; i++) {
+                recorded += OutboxRepository.record(c, "in-flight", List.of(new OutboxRepository.Outcome(claimed.get(i).id(),
+                        OutboxStatus.SENT, null, "250 ok", null, clock.instant())), clock.instant());
+            }
+            assertEquals(10, recorded);
+            try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("""
+                    SELECT generic_plans, custom_plans, current_setting('plan_cache_mode') FROM pg_prepared_statements
+                    WHERE statement LIKE '%UPDATE outbox o%'""")) {
+                assertTrue(rs.next(), "the driver keeps the recording statement prepared after five uses");
+                assertEquals(0, rs.getLong(2), "no execution planned for its values");
+                assertTrue(rs.getLong(1) > 0, "executions on the generic plan");
+                assertEquals("auto", rs.getString(3), "the setting held for the recording statement alone");
+            }
+        }
+        assertEquals(288L, count("status = 'SENDING' AND lease_owner = 'in-flight'"));
     }
 
     /** The statement with PostgreSQL's numbered parameters in place of JDBC's question marks. */
