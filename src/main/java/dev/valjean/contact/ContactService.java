@@ -12,6 +12,8 @@ import dev.valjean.common.Sql;
 @ApplicationScoped
 public class ContactService {
 
+    private static final int LOCK_ATTEMPTS = 3;
+
     private final Signing signing;
     private final Sql sql;
     private final Clock clock;
@@ -33,15 +35,32 @@ public class ContactService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Locked lockOrCreate(EmailAddress address) {
-        // ON CONFLICT ... DO UPDATE locks the existing row as FOR UPDATE would, and the update changes nothing
-        // (the same value in the same column, so no new index entry). The hash and the normalized address are
-        // unique together: the hash is taken of the normalized address, so a conflict on one is one on both.
-        var row = sql.rows("""
-                INSERT INTO contact (email, email_normalized, email_hash, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (email_hash) DO UPDATE SET email_hash = contact.email_hash
-                RETURNING id, email IS NULL OR erased_at IS NOT NULL AS gone""",
-                address.typed(), address.normalized(), hashOf(address), clock.instant()).get(0);
-        return new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"));
+        // DO NOTHING without a target treats both unique indexes (hash and normalized address) as arbiters, so
+        // two first inserts for one address that race past the check meet there: the later one waits for the
+        // earlier and does nothing. (A DO UPDATE must name one index, and the other then fails with 23505.)
+        // When nothing was inserted, the same statement locks the existing row, if its snapshot can see it.
+        // A row committed by a concurrent first insert after that snapshot was taken cannot be; the statement is
+        // then run again, with a new snapshot.
+        String hash = hashOf(address);
+        for (int attempt = 1; attempt <= LOCK_ATTEMPTS; attempt++) {
+            var rows = sql.rows("""
+                    WITH inserted AS (
+                        INSERT INTO contact (email, email_normalized, email_hash, created_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT DO NOTHING RETURNING id)
+                    SELECT id, false AS gone FROM inserted
+                    UNION ALL
+                    SELECT id, gone FROM (
+                        SELECT id, email IS NULL OR erased_at IS NOT NULL AS gone FROM contact
+                        WHERE email_hash = ? AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE) existing""",
+                    address.typed(), address.normalized(), hash, clock.instant(), hash);
+            if (!rows.isEmpty()) {
+                var row = rows.get(0);
+                return new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"));
+            }
+        }
+        // Only a contact holding this normalized address under another hash gets here: the hash key was changed.
+        throw new IllegalStateException("No contact could be created or locked for this address in " + LOCK_ATTEMPTS
+                + " attempts: another contact holds the address under a different hash");
     }
 
     /**
