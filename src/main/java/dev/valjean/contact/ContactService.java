@@ -24,8 +24,11 @@ public class ContactService {
         this.clock = clock;
     }
 
-    /** A contact locked for the rest of the transaction: its id, and whether its address is gone (erased or expired). */
-    public record Locked(long id, boolean gone) {
+    /**
+     * A contact locked for the rest of the transaction: its id, whether its address is gone (erased
+     * or expired), and whether this transaction created it (so nothing else refers to it yet).
+     */
+    public record Locked(long id, boolean gone, boolean created) {
     }
 
     /**
@@ -47,15 +50,15 @@ public class ContactService {
                     WITH inserted AS (
                         INSERT INTO contact (email, email_normalized, email_hash, created_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT DO NOTHING RETURNING id)
-                    SELECT id, false AS gone FROM inserted
+                    SELECT id, false AS gone, true AS created FROM inserted
                     UNION ALL
-                    SELECT id, gone FROM (
+                    SELECT id, gone, false FROM (
                         SELECT id, email IS NULL OR erased_at IS NOT NULL AS gone FROM contact
                         WHERE email_hash = ? AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE) existing""",
                     address.typed(), address.normalized(), hash, clock.instant(), hash);
             if (!rows.isEmpty()) {
                 var row = rows.get(0);
-                return new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"));
+                return new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"), (Boolean) row.get("created"));
             }
         }
         // Only a contact holding this normalized address under another hash gets here: the hash key was changed.

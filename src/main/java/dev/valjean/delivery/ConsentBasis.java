@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -26,6 +27,28 @@ public interface ConsentBasis {
      * set-based queries.
      */
     Map<Long, String> invalid(Collection<BasisRef> refs);
+
+    /**
+     * The one query {@link #invalid} makes, for a basis whose state is one: the gate then sends it
+     * in the same round trip as its own look-up of the contacts, and judges its rows the same way.
+     * Empty (the default): the gate calls {@link #invalid}.
+     */
+    default Optional<StateQuery> stateQuery() {
+        return Optional.empty();
+    }
+
+    /**
+     * A basis's state as one query: {@code sql} takes the basis ids as its one parameter (a
+     * bigint[]) and returns the columns {@code id}, {@code contact_id} and what {@code reasonOf}
+     * reads; {@code unknown} is the reason for an id without a row (see {@link #judge}).
+     */
+    record StateQuery(String sql, String unknown, Function<Map<String, Object>, String> reasonOf) {
+
+        /** {@link ConsentBasis#invalid} from the rows this query returned for these refs. */
+        public Map<Long, String> judge(Collection<BasisRef> refs, List<Map<String, Object>> rows) {
+            return ConsentBasis.judge(refs, rows, unknown, reasonOf);
+        }
+    }
 
     /**
      * The common shape of {@link #invalid}: each ref whose basis row is missing, or belongs to

@@ -1,10 +1,5 @@
 package dev.valjean.delivery;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -15,11 +10,10 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import javax.sql.DataSource;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 
+import dev.valjean.common.Sql;
 import dev.valjean.consent.SuppressionReason;
 import io.quarkus.logging.Log;
 
@@ -54,12 +48,12 @@ public class ConsentGate {
             Purpose.CONFIRMATION, EnumSet.of(SuppressionReason.HARD_BOUNCE, SuppressionReason.COMPLAINT),
             Purpose.TRANSACTIONAL, EnumSet.of(SuppressionReason.HARD_BOUNCE));
 
-    private final DataSource dataSource;
+    private final Sql sql;
     private final Map<String, ConsentBasis> bases;
     private final DeliveryMetrics metrics;
 
-    public ConsentGate(DataSource dataSource, Instance<ConsentBasis> bases, DeliveryMetrics metrics) {
-        this.dataSource = dataSource;
+    public ConsentGate(Sql sql, Instance<ConsentBasis> bases, DeliveryMetrics metrics) {
+        this.sql = sql;
         this.bases = bases.stream().collect(Collectors.toMap(ConsentBasis::type, Function.identity()));
         this.metrics = metrics;
     }
@@ -69,13 +63,36 @@ public class ConsentGate {
         return decide(List.of(candidate)).get(candidate.id());
     }
 
-    /** Decides a batch with one query for contacts and suppressions and one per basis type. */
+    /**
+     * Decides a batch in one round trip for contacts, suppressions and every basis type that
+     * states its query ({@link ConsentBasis#stateQuery}), and one more per basis type that does not.
+     */
     public Map<Long, Decision> decide(List<Candidate> candidates) {
         Map<Long, Decision> decisions = new HashMap<>();
         if (candidates.isEmpty()) {
             return decisions;
         }
-        Map<Long, ContactState> contacts = contactStates(candidates);
+        // the rows that will need their basis judged if their contact may be written to
+        Map<String, List<Candidate>> needBasis = new HashMap<>();
+        for (Candidate c : candidates) {
+            if (bases.containsKey(c.basisType()) && allowedPurposes(c.basisType()).contains(c.purpose()) && c.basisId() != null) {
+                needBasis.computeIfAbsent(c.basisType(), t -> new ArrayList<>()).add(c);
+            }
+        }
+        List<Sql.Query> queries = new ArrayList<>();
+        queries.add(contactStates(candidates));
+        List<String> queried = new ArrayList<>();
+        needBasis.forEach((type, rows) -> bases.get(type).stateQuery().ifPresent(q -> {
+            queried.add(type);
+            queries.add(new Sql.Query(q.sql(), ConsentBasis.ids(refs(rows))));
+        }));
+        List<List<Map<String, Object>>> results = sql.all(queries);
+        Map<Long, ContactState> contacts = contactStates(results.get(0));
+        Map<String, List<Map<String, Object>>> basisRows = new HashMap<>();
+        for (int i = 0; i < queried.size(); i++) {
+            basisRows.put(queried.get(i), results.get(i + 1));
+        }
+
         Map<String, List<Candidate>> byBasis = new HashMap<>();
         for (Candidate c : candidates) {
             ContactState contact = contacts.get(c.contactId());
@@ -100,8 +117,10 @@ public class ConsentGate {
             }
         }
         byBasis.forEach((type, rows) -> {
-            Map<Long, String> invalid = bases.get(type).invalid(
-                    rows.stream().map(c -> new ConsentBasis.BasisRef(c.basisId(), c.contactId())).distinct().toList());
+            ConsentBasis basis = bases.get(type);
+            List<Map<String, Object>> fetched = basisRows.get(type);
+            Map<Long, String> invalid = fetched == null ? basis.invalid(refs(rows))
+                    : basis.stateQuery().orElseThrow().judge(refs(rows), fetched);
             for (Candidate c : rows) {
                 String reason = invalid.get(c.basisId());
                 decisions.put(c.id(), reason == null ? Decision.SEND : Decision.skip(reason));
@@ -139,27 +158,28 @@ public class ConsentGate {
     private record ContactState(boolean erased, Set<SuppressionReason> suppressions) {
     }
 
-    private Map<Long, ContactState> contactStates(Collection<Candidate> candidates) {
-        Long[] ids = candidates.stream().map(Candidate::contactId).distinct().toArray(Long[]::new);
+    private static List<ConsentBasis.BasisRef> refs(List<Candidate> rows) {
+        return rows.stream().map(c -> new ConsentBasis.BasisRef(c.basisId(), c.contactId())).distinct().toList();
+    }
+
+    private static Sql.Query contactStates(Collection<Candidate> candidates) {
+        return new Sql.Query("""
+                SELECT c.id, c.erased_at IS NOT NULL AS erased, string_agg(s.reason, ',') AS reasons
+                FROM contact c LEFT JOIN suppression s ON s.email_hash = c.email_hash
+                WHERE c.id = ANY (?) GROUP BY c.id""", candidates.stream().map(Candidate::contactId).distinct().toList());
+    }
+
+    private static Map<Long, ContactState> contactStates(List<Map<String, Object>> rows) {
         Map<Long, ContactState> states = new HashMap<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement("""
-                        SELECT c.id, c.erased_at IS NOT NULL, array_remove(array_agg(s.reason), NULL)
-                        FROM contact c LEFT JOIN suppression s ON s.email_hash = c.email_hash
-                        WHERE c.id = ANY (?) GROUP BY c.id""")) {
-            statement.setArray(1, connection.createArrayOf("bigint", ids));
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    Array reasons = rows.getArray(3);
-                    Set<SuppressionReason> set = EnumSet.noneOf(SuppressionReason.class);
-                    for (Object reason : (Object[]) reasons.getArray()) {
-                        set.add(SuppressionReason.valueOf((String) reason));
-                    }
-                    states.put(rows.getLong(1), new ContactState(rows.getBoolean(2), set));
+        for (Map<String, Object> row : rows) {
+            Set<SuppressionReason> set = EnumSet.noneOf(SuppressionReason.class);
+            Object reasons = row.get("reasons");
+            if (reasons != null) {
+                for (String reason : reasons.toString().split(",")) {
+                    set.add(SuppressionReason.valueOf(reason));
                 }
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Consent gate could not read contact state", e);
+            states.put(((Number) row.get("id")).longValue(), new ContactState((Boolean) row.get("erased"), set));
         }
         return states;
     }

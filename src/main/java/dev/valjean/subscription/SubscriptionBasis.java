@@ -2,6 +2,7 @@ package dev.valjean.subscription;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,10 +33,16 @@ public class SubscriptionBasis implements ConsentBasis {
         return Set.of(Purpose.NEWSLETTER);
     }
 
+    private static final StateQuery STATE = new StateQuery("SELECT id, contact_id, status FROM subscription WHERE id = ANY(?)",
+            "SUBSCRIPTION_UNKNOWN", row -> "CONFIRMED".equals(row.get("status")) ? null : "SUBSCRIPTION_" + row.get("status"));
+
     @Override
     public Map<Long, String> invalid(Collection<BasisRef> refs) {
-        return ConsentBasis.judge(refs, sql.rows("SELECT id, contact_id, status FROM subscription WHERE id = ANY(?)",
-                ConsentBasis.ids(refs)), "SUBSCRIPTION_UNKNOWN",
-                row -> "CONFIRMED".equals(row.get("status")) ? null : "SUBSCRIPTION_" + row.get("status"));
+        return STATE.judge(refs, sql.rows(STATE.sql(), ConsentBasis.ids(refs)));
+    }
+
+    @Override
+    public Optional<StateQuery> stateQuery() {
+        return Optional.of(STATE);
     }
 }

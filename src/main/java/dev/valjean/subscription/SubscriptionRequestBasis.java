@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +21,10 @@ public class SubscriptionRequestBasis implements ConsentBasis {
 
     private final Sql sql;
     private final Clock clock;
+
+    private final StateQuery state = new StateQuery(
+            "SELECT id, contact_id, confirmed_at, expired_at, expires_at FROM subscription_request WHERE id = ANY(?)",
+            "REQUEST_UNKNOWN", this::reasonOf);
 
     public SubscriptionRequestBasis(Sql sql, Clock clock) {
         this.sql = sql;
@@ -38,14 +43,18 @@ public class SubscriptionRequestBasis implements ConsentBasis {
 
     @Override
     public Map<Long, String> invalid(Collection<BasisRef> refs) {
-        Instant now = clock.instant();
-        return ConsentBasis.judge(refs, sql.rows(
-                "SELECT id, contact_id, confirmed_at, expired_at, expires_at FROM subscription_request WHERE id = ANY(?)",
-                ConsentBasis.ids(refs)), "REQUEST_UNKNOWN", row -> {
-                    if (row.get("confirmed_at") != null) {
-                        return "REQUEST_CONFIRMED";
-                    }
-                    return row.get("expired_at") != null || !now.isBefore((Instant) row.get("expires_at")) ? "REQUEST_EXPIRED" : null;
-                });
+        return state.judge(refs, sql.rows(state.sql(), ConsentBasis.ids(refs)));
+    }
+
+    @Override
+    public Optional<StateQuery> stateQuery() {
+        return Optional.of(state);
+    }
+
+    private String reasonOf(Map<String, Object> row) {
+        if (row.get("confirmed_at") != null) {
+            return "REQUEST_CONFIRMED";
+        }
+        return row.get("expired_at") != null || !clock.instant().isBefore((Instant) row.get("expires_at")) ? "REQUEST_EXPIRED" : null;
     }
 }

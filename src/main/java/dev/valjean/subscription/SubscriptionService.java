@@ -140,9 +140,10 @@ public class SubscriptionService {
         ContactService.Locked contact = contacts.lockOrCreate(address);
 
         Instant now = clock.instant();
-        // what the person is confirmed for already, and their confirmation emails of the last day, in one round
-        // trip; a statement of its own after the lock, so that it sees what a request that held the lock committed
-        var known = sql.rows("""
+        // What the person is confirmed for already, and their confirmation emails of the last day, in one round
+        // trip; a statement of its own after the lock, so that it sees what a request that held the lock committed.
+        // A contact this transaction created has neither: nothing refers to it until this transaction commits.
+        var known = contact.created() ? java.util.Map.<String, Object> of("confirmed", "", "today", 0L) : sql.rows("""
                 SELECT (SELECT coalesce(string_agg(newsletter_id::text, ','), '') FROM subscription
                          WHERE contact_id = ? AND status = 'CONFIRMED') AS confirmed,
                        (SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?) AS today""",

@@ -2,6 +2,7 @@ package dev.valjean.contact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -66,12 +67,15 @@ class ContactServiceTest {
                     }));
                 }
                 Set<Long> ids = new HashSet<>();
+                int created = 0;
                 for (Future<ContactService.Locked> answer : answers) {
                     ContactService.Locked locked = answer.get(30, TimeUnit.SECONDS);
                     assertFalse(locked.gone(), "a new address is not gone");
                     ids.add(locked.id());
+                    created += locked.created() ? 1 : 0;
                 }
                 assertEquals(1, ids.size(), "round " + round + ": every request ends on the same contact");
+                assertEquals(1, created, "round " + round + ": one request created it, the others found it");
             }
         } finally {
             pool.shutdownNow();
@@ -83,15 +87,19 @@ class ContactServiceTest {
     @Test
     void an_existing_contact_is_found_and_an_erased_one_is_gone() throws Exception {
         EmailAddress address = EmailAddress.parse("kept@example.com");
-        long first = QuarkusTransaction.requiringNew().call(() -> contacts.lockOrCreate(address)).id();
+        ContactService.Locked made = QuarkusTransaction.requiringNew().call(() -> contacts.lockOrCreate(address));
+        assertTrue(made.created());
+        long first = made.id();
         ContactService.Locked again = QuarkusTransaction.requiringNew().call(() -> contacts.lockOrCreate(address));
         assertEquals(first, again.id());
         assertFalse(again.gone());
+        assertFalse(again.created());
 
         data.execute("UPDATE contact SET email = NULL, email_normalized = NULL, name = NULL, erased_at = now() WHERE id = " + first);
         ContactService.Locked erased = QuarkusTransaction.requiringNew().call(() -> contacts.lockOrCreate(address));
         assertEquals(first, erased.id(), "the hash outlives the address");
-        assertEquals(true, erased.gone());
+        assertTrue(erased.gone());
+        assertFalse(erased.created());
         assertEquals(1L, data.count("SELECT count(*) FROM contact"));
     }
 }
