@@ -5,8 +5,12 @@
 # same size over the same number of connections. Prints fan-out seconds, both rates, their ratio,
 # peak RSS and peak heap.
 #
-#   bench/issue.sh [subscribers=100000] [connections=16]
+#   [WARM=20000] bench/issue.sh [subscribers=100000] [connections=16]
 #   FANOUT_ONLY=1 bench/issue.sh 1000000     stops after the fan-out
+#
+# WARM: an issue of another newsletter to the first WARM subscribers is sent and delivered first,
+# not counted, as bench/delivery.sh does: in a cold drain of 100,000 the JIT compiler threads took
+# a third of Valjean's CPU (per-thread CPU from /proc, 2026-12-04). WARM=0 measures a cold start.
 #
 # Needs the local PostgreSQL (127.0.0.1:5432, user postgres) and Debian's postfix package
 # (installed if missing). Uses the schema valjean_bench_issue of the database postgres, dropped
@@ -31,14 +35,23 @@ curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug
   "description":"Three short things a week.","cadence":"WEEKLY","senderName":"Bench News","senderAddress":"news@valjean.test",
   "consentText":"Yes, send me the Bench Weekly once a week."}'
 
+WARM=${WARM:-20000}
+if [ "$WARM" -gt 0 ]; then
+    curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug":"warm","name":"The Bench Warm-up",
+      "description":"Sent first, not counted.","cadence":"WEEKLY","senderName":"Bench News","senderAddress":"news@valjean.test",
+      "consentText":"Yes, send me the warm-up."}'
+fi
+
 echo "== $N confirmed subscribers (bulk SQL, as an existing list would be)"
 $PSQL <<SQL
 BEGIN;
 INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, name, created_at)
 SELECT 'reader' || i || '@bench.example', 'reader' || i || '@bench.example', md5('reader' || i), 'Reader ' || i, now()
-FROM generate_series(1, $N) i;
+FROM generate_series(1, GREATEST($N, $WARM)) i;
 INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, source, requested_at, confirmed_at, updated_at)
-SELECT c.id, n.id, 'CONFIRMED', 'IMPORT', now(), now(), now() FROM $SCHEMA.contact c, $SCHEMA.newsletter n;
+SELECT c.id, n.id, 'CONFIRMED', 'IMPORT', now(), now(), now() FROM $SCHEMA.contact c, $SCHEMA.newsletter n
+WHERE n.slug = 'weekly' AND c.id <= (SELECT min(id) - 1 + $N FROM $SCHEMA.contact)
+   OR n.slug = 'warm' AND c.id <= (SELECT min(id) - 1 + $WARM FROM $SCHEMA.contact);
 COMMIT;
 -- as autovacuum would have done long since for a list this old (hint bits set, visibility map)
 VACUUM ANALYZE $SCHEMA.contact; VACUUM ANALYZE $SCHEMA.subscription;
@@ -46,6 +59,15 @@ SQL
 
 item='{"title":"TITLE","body":"A short paragraph that says one useful thing, with **one** emphasis and [a link](https://example.com/more). Two or three sentences, as the rules want.","url":"https://example.com/TITLE"}'
 items="[${item//TITLE/first},${item//TITLE/second},${item//TITLE/third}]"
+if [ "$WARM" -gt 0 ]; then
+    echo "== warming up: an issue to $WARM subscribers of another newsletter, delivered first and not counted"
+    warm_id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/warm/issues \
+        -d "{\"subject\":\"Warming up\",\"preheader\":\"Not counted\",\"layout\":\"default\",\"items\":$items}" \
+        | sed -E 's/.*"id":([0-9]+).*/\1/')
+    curl "${API[@]}" -o /dev/null -X POST localhost:$HTTP_PORT/api/v1/issues/$warm_id/send -d '{}'
+    drain $SCHEMA
+    : > "$WORK/drain.tsv"
+fi
 id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/weekly/issues \
     -d "{\"subject\":\"Three short things\",\"preheader\":\"This week, briefly\",\"layout\":\"default\",\"items\":$items}" \
     | sed -E 's/.*"id":([0-9]+).*/\1/')
@@ -58,7 +80,7 @@ curl "${API[@]}" -o /dev/null -X POST localhost:$HTTP_PORT/api/v1/issues/$id/sen
 t0=$(date +%s.%N)
 fanout_secs=$(echo "$t0 - $f0" | bc -l)
 queued=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE content_ref = 'issue:$id'")
-fanout_log=$(grep -o "messages queued in [0-9]* ms" "$WORK/app.log" | head -1)
+fanout_log=$(grep -o "Issue $id: .*messages queued in [0-9]* ms" "$WORK/app.log" | grep -o "messages queued in [0-9]* ms" | tail -1)
 if [ -n "${FANOUT_ONLY:-}" ]; then
     printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout_secs" "$queued" "$fanout_log"
     exit 0
@@ -68,11 +90,12 @@ echo "== draining"
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 drain $SCHEMA
 cpu_line=$(cpu_per_message "$N")
-last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox")
-counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox GROUP BY status) s")
-sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT'")
+ours="content_ref = 'issue:$id'"
+last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox WHERE $ours")
+counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox WHERE $ours GROUP BY status) s")
+sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT' AND $ours")
 # Sending starts with the fan-out's first part: the delivery rate counts what was sent after POST /send answered.
-sent_after=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT' AND sent_at > to_timestamp($t0)")
+sent_after=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT' AND $ours AND sent_at > to_timestamp($t0)")
 rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$APP/status)
 valjean_secs=$(echo "$last_sent - $t0" | bc -l)
 valjean_rate=$(echo "$sent_after / $valjean_secs" | bc -l)
@@ -81,7 +104,7 @@ kill $APP; wait $APP 2>/dev/null || true
 
 source_rate "$N" "$msg_bytes" "$CONN"
 
-printf '\n%-34s %s\n' "subscribers" "$N (outbox: $counts)"
+printf '\n%-34s %s\n' "subscribers" "$N (outbox: $counts), after $WARM of a warm-up issue delivered first and not counted"
 printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout_secs" "$queued" "$fanout_log"
 printf '%-34s %.1f s, %.0f msg/s (%d sent during the fan-out)\n' "Valjean delivery (-Xmx$HEAP)" "$valjean_secs" "$valjean_rate" "$((sent - sent_after))"
 printf '%-34s %.1f s, %.0f msg/s\n' "whole issue (send to last message)" "$whole_secs" "$(echo "$sent / $whole_secs" | bc -l)"
