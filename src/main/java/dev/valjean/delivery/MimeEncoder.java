@@ -53,70 +53,56 @@ public final class MimeEncoder {
         return address.strip();
     }
 
+    /**
+     * One part from the text's UTF-8 bytes as they are: every line break (CR, LF or CRLF) is
+     * written as CRLF by the same pass that copies or encodes the line, so the text is read twice
+     * at most (the 7-bit test, which stops at the first byte outside it, then the copy or the
+     * encoding), not four times.
+     */
     private static void part(ByteArrayOutputStream out, String boundary, String type, String content) {
-        byte[] body = crlf(content.getBytes(StandardCharsets.UTF_8));
-        boolean plain = isSevenBit(body);
+        byte[] text = content.getBytes(StandardCharsets.UTF_8);
+        boolean plain = isSevenBit(text);
         write(out, "--" + boundary + "\r\nContent-Type: " + type + "; charset=utf-8\r\nContent-Transfer-Encoding: "
                 + (plain ? "7bit" : "quoted-printable") + "\r\n\r\n");
         if (plain) {
-            out.write(body, 0, body.length);
+            crlf(out, text);
         } else {
-            quotedPrintable(out, body);
+            quotedPrintable(out, text);
         }
-        int n = body.length;
-        if (n < 2 || body[n - 2] != '\r' || body[n - 1] != '\n') {
+        int n = text.length;
+        if (n == 0 || text[n - 1] != '\r' && text[n - 1] != '\n') {
             write(out, "\r\n");
         }
     }
 
     /**
-     * Every line break (CR, LF or CRLF) becomes CRLF. Works on the UTF-8 bytes, where CR and LF
-     * never occur inside a character; returns the same array when every break is CRLF already.
+     * Copies the text with every line break (CR, LF or CRLF) written as CRLF. Works on the UTF-8
+     * bytes, where CR and LF never occur inside a character.
      */
-    static byte[] crlf(byte[] s) {
-        int extra = 0;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == '\r') {
-                if (i + 1 < s.length && s[i + 1] == '\n') {
-                    i++;
-                } else {
-                    extra++;
-                }
-            } else if (s[i] == '\n') {
-                extra++;
-            }
-        }
-        if (extra == 0) {
-            return s;
-        }
-        byte[] out = new byte[s.length + extra];
-        int o = 0;
+    static void crlf(ByteArrayOutputStream out, byte[] s) {
+        int start = 0;
         for (int i = 0; i < s.length; i++) {
             byte b = s[i];
-            if (b == '\r') {
-                if (i + 1 < s.length && s[i + 1] == '\n') {
+            if (b == '\r' || b == '\n') {
+                out.write(s, start, i - start);
+                out.write('\r');
+                out.write('\n');
+                if (b == '\r' && i + 1 < s.length && s[i + 1] == '\n') {
                     i++;
                 }
-                out[o++] = '\r';
-                out[o++] = '\n';
-            } else if (b == '\n') {
-                out[o++] = '\r';
-                out[o++] = '\n';
-            } else {
-                out[o++] = b;
+                start = i + 1;
             }
         }
-        return out;
+        out.write(s, start, s.length - start);
     }
 
-    /** ASCII without control characters other than tab and CRLF, and no line over 998 characters. */
-    static boolean isSevenBit(byte[] crlfText) {
+    /** ASCII without control characters other than tab and line breaks (CR, LF or CRLF), and no line over 998 characters. */
+    static boolean isSevenBit(byte[] text) {
         int column = 0;
-        for (int i = 0; i < crlfText.length; i++) {
-            int c = crlfText[i];
-            if (c == '\r') {
+        for (int i = 0; i < text.length; i++) {
+            int c = text[i];
+            if (c == '\r' || c == '\n') {
                 column = 0;
-                i++; // the LF that crlf() put after it
                 continue;
             }
             // A byte of a multi-byte UTF-8 character is negative here.
@@ -127,22 +113,28 @@ public final class MimeEncoder {
         return true;
     }
 
-    /** RFC 2045 quoted-printable of UTF-8 text with CRLF line ends; encoded lines stay within 76 characters. */
+    /**
+     * RFC 2045 quoted-printable of UTF-8 text; every line break (CR, LF or CRLF) becomes a CRLF
+     * hard break, and encoded lines stay within 76 characters.
+     */
     static void quotedPrintable(ByteArrayOutputStream out, byte[] bytes) {
         // At most three characters per byte, and a three-character soft break per 72 characters written.
         byte[] qp = new byte[bytes.length * 3 + (bytes.length * 3 / 72 + 2) * 3];
         int o = 0;
         int column = 0;
-        for (int i = 0; i < bytes.length; i++) {
+        int n = bytes.length;
+        for (int i = 0; i < n; i++) {
             int b = bytes[i] & 0xff;
-            if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
+            if (b == '\r' || b == '\n') {
+                if (b == '\r' && i + 1 < n && bytes[i + 1] == '\n') {
+                    i++;
+                }
                 qp[o++] = '\r';
                 qp[o++] = '\n';
                 column = 0;
-                i++;
                 continue;
             }
-            boolean endOfLine = i + 1 == bytes.length || bytes[i + 1] == '\r';
+            boolean endOfLine = i + 1 == n || bytes[i + 1] == '\r' || bytes[i + 1] == '\n';
             boolean literal = b >= 33 && b <= 126 && b != '=' || (b == ' ' || b == '\t') && !endOfLine;
             int width = literal ? 1 : 3;
             // Room for a soft break "=" at 76, unless this is the last character of the line.

@@ -28,8 +28,8 @@ import javax.net.ssl.SSLSocketFactory;
  * (MAIL, RCPT, DATA) goes in one write and the content in the next, so a message costs two reads
  * however many lines it has. The final dot, which is what makes the relay take the message, can
  * wait for the caller ({@link EndOfData}): the envelope and the content travel while the caller
- * waits for something else. Blocking I/O: callers run submissions on their own threads, one
- * session each.
+ * waits for something else, and when there is nothing to wait for the content and the dot go in
+ * one write. Blocking I/O: callers run submissions on their own threads, one session each.
  */
 public final class SmtpRelay implements AutoCloseable {
 
@@ -55,6 +55,14 @@ public final class SmtpRelay implements AutoCloseable {
     @FunctionalInterface
     public interface EndOfData {
         void await() throws IOException, InterruptedException;
+
+        /**
+         * What {@link #await} waits for, if it can be had without waiting; true when it was. The
+         * content and the dot then go to the relay in one write instead of two.
+         */
+        default boolean tryNow() {
+            return false;
+        }
 
         EndOfData NOW = () -> {
         };
@@ -387,7 +395,7 @@ public final class SmtpRelay implements AutoCloseable {
             }
             contentSent = true;
             writeDotStuffed(message);
-            if (beforeEnd != EndOfData.NOW) {
+            if (beforeEnd != EndOfData.NOW && !beforeEnd.tryNow()) {
                 out.flush();
                 try {
                     beforeEnd.await();

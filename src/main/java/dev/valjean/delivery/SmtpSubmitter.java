@@ -139,14 +139,25 @@ public class SmtpSubmitter {
             if (signer.isPresent()) {
                 message = signer.get().sign(message, clock.instant());
             }
-            SmtpRelay.EndOfData reserve = () -> {
-                if (reserved[0]) {
-                    return;
+            SmtpRelay.EndOfData reserve = new SmtpRelay.EndOfData() {
+                @Override
+                public boolean tryNow() {
+                    if (!reserved[0] && unrecorded.tryAcquire()) {
+                        reserved[0] = true;
+                    }
+                    return reserved[0];
                 }
-                if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
+
+                @Override
+                public void await() throws java.io.IOException, InterruptedException {
+                    if (reserved[0]) {
+                        return;
+                    }
+                    if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
+                    }
+                    reserved[0] = true;
                 }
-                reserved[0] = true;
             };
             if (logOnly) {
                 reserve.await();

@@ -135,6 +135,41 @@ class MimeEncoderTest {
         }
     }
 
+    @Test
+    void random_texts_of_line_breaks_escapes_and_long_lines_decode_back_in_the_encoding_their_bytes_call_for() throws Exception {
+        // Pieces that meet every branch of the one pass per part: each kind of line break, characters of one to four
+        // bytes, "=" and trailing white space (escaped in quoted-printable), and lines near the 76 and 998 limits.
+        String[] pieces = { "a", "word ", " ", "\t", "\r", "\n", "\r\n", "\n\n", "=", ".", "é", "€", "😀", "x".repeat(75),
+            "y".repeat(997), "z".repeat(999), "Short, useful and expected. " };
+        java.util.Random random = new java.util.Random(20261204);
+        int sevenBit = 0;
+        for (int round = 0; round < 400; round++) {
+            StringBuilder text = new StringBuilder();
+            boolean ascii = random.nextBoolean();
+            for (int k = random.nextInt(40); k >= 0; k--) {
+                String piece = pieces[random.nextInt(pieces.length)];
+                if (!ascii || piece.chars().allMatch(c -> c < 127)) {
+                    text.append(piece);
+                }
+            }
+            text.append("end"); // a break at the very end belongs to the boundary that follows (RFC 2046 5.1.1)
+            String t = text.toString();
+            byte[] raw = MimeEncoder.encode(mail("Random " + round, "news@valjean.test", t, t));
+            MimeMultipart parts = (MimeMultipart) parse(raw).getContent();
+            String expected = t.replace("\r\n", "\n").replace("\r", "\n");
+            boolean plain = t.chars().allMatch(c -> c < 127 && (c >= 32 || c == '\t' || c == '\r' || c == '\n'))
+                    && java.util.Arrays.stream(expected.split("\n", -1)).allMatch(line -> line.length() <= MimeEncoder.MAX_LINE);
+            sevenBit += plain ? 1 : 0;
+            for (int i = 0; i < 2; i++) {
+                assertEquals(plain ? "7bit" : "quoted-printable", parts.getBodyPart(i).getHeader("Content-Transfer-Encoding")[0], t);
+                assertEquals(expected, lf((String) parts.getBodyPart(i).getContent()), "round " + round);
+            }
+            int header = new String(raw, StandardCharsets.UTF_8).indexOf("\r\n\r\n");
+            assertEveryLineEndsInCrlfAndFits(java.util.Arrays.copyOfRange(raw, header + 4, raw.length), plain ? MimeEncoder.MAX_LINE : 76);
+        }
+        assertTrue(sevenBit > 50 && sevenBit < 350, sevenBit + " of 400 went as 7bit: both encodings must be met often");
+    }
+
     static OutgoingMail mail(String subject, String from, String text, String html) {
         return new OutgoingMail(from, "reader@example.com", null, subject, text, html, List.of(
                 new OutgoingMail.Header("Message-ID", "<m1@valjean.test>"),

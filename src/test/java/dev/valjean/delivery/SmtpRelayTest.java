@@ -111,6 +111,33 @@ class SmtpRelayTest {
         }
     }
 
+    @Test
+    void what_the_dot_waits_for_is_taken_without_waiting_when_it_can_be_and_waited_for_when_not() throws Exception {
+        for (int port : new int[] { scripted.port(), greenMail.getSmtp().getPort() }) {
+            SmtpRelay relay = relay(port, 1);
+            for (boolean free : new boolean[] { true, false }) {
+                List<String> calls = new ArrayList<>();
+                String reply = relay.submit("news@valjean.test", (free ? "first" : "third") + "@example.com", message(),
+                        new SmtpRelay.EndOfData() {
+                            @Override
+                            public boolean tryNow() {
+                                calls.add("tryNow");
+                                return free;
+                            }
+
+                            @Override
+                            public void await() {
+                                calls.add("await");
+                            }
+                        });
+                assertTrue(reply.startsWith("250"), reply);
+                assertEquals(free ? List.of("tryNow") : List.of("tryNow", "await"), calls);
+            }
+            Thread.sleep(100);
+            assertEquals(List.of("first@example.com", "third@example.com"), delivered(port));
+        }
+    }
+
     private List<String> delivered(int port) {
         if (port == scripted.port()) {
             return List.copyOf(scripted.accepted);
