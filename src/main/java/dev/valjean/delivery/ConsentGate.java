@@ -75,7 +75,7 @@ public class ConsentGate {
         // the rows that will need their basis judged if their contact may be written to
         Map<String, List<Candidate>> needBasis = new HashMap<>();
         for (Candidate c : candidates) {
-            if (bases.containsKey(c.basisType()) && allowedPurposes(c.basisType()).contains(c.purpose()) && c.basisId() != null) {
+            if (basisProblem(c) == null) {
                 needBasis.computeIfAbsent(c.basisType(), t -> new ArrayList<>()).add(c);
             }
         }
@@ -103,14 +103,11 @@ public class ConsentGate {
             } else {
                 SuppressionReason blocking = contact.suppressions().stream()
                         .filter(BLOCKING.get(c.purpose())::contains).findFirst().orElse(null);
+                String basisProblem = basisProblem(c);
                 if (blocking != null) {
                     decisions.put(c.id(), Decision.skip("SUPPRESSED_" + blocking.name()));
-                } else if (!bases.containsKey(c.basisType())) {
-                    decisions.put(c.id(), Decision.skip("UNKNOWN_BASIS"));
-                } else if (!allowedPurposes(c.basisType()).contains(c.purpose())) {
-                    decisions.put(c.id(), Decision.skip("BASIS_NOT_FOR_PURPOSE"));
-                } else if (c.basisId() == null) {
-                    decisions.put(c.id(), Decision.skip("BASIS_MISSING"));
+                } else if (basisProblem != null) {
+                    decisions.put(c.id(), Decision.skip(basisProblem));
                 } else {
                     byBasis.computeIfAbsent(c.basisType(), t -> new ArrayList<>()).add(c);
                 }
@@ -144,6 +141,17 @@ public class ConsentGate {
     /** The suppression reasons that stop mail of this purpose (the fan-out filters by the same rule). */
     static Set<SuppressionReason> blockingReasons(Purpose purpose) {
         return BLOCKING.get(purpose);
+    }
+
+    /** Why a row's stated basis cannot be judged at all (unknown, not for this purpose, missing); null when it can. */
+    private String basisProblem(Candidate c) {
+        if (!bases.containsKey(c.basisType())) {
+            return "UNKNOWN_BASIS";
+        }
+        if (!allowedPurposes(c.basisType()).contains(c.purpose())) {
+            return "BASIS_NOT_FOR_PURPOSE";
+        }
+        return c.basisId() == null ? "BASIS_MISSING" : null;
     }
 
     /** Whether a basis type is known and may justify this purpose. */

@@ -293,6 +293,20 @@ class DispatcherTest {
     }
 
     @Test
+    void the_gate_refuses_a_basis_it_cannot_judge_unknown_not_for_the_purpose_or_missing_whoever_the_contact() {
+        long contact = data.contact("judged@example.com").id;
+        var decisions = gate.decide(List.of(
+                new ConsentGate.Candidate(1, Purpose.TRANSACTIONAL, "NO_SUCH_BASIS", 1L, contact),
+                new ConsentGate.Candidate(2, Purpose.NEWSLETTER, OperatorBasis.TYPE, 1L, contact),
+                new ConsentGate.Candidate(3, Purpose.TRANSACTIONAL, OperatorBasis.TYPE, null, contact),
+                new ConsentGate.Candidate(4, Purpose.TRANSACTIONAL, OperatorBasis.TYPE, 1L, contact)));
+        assertEquals(ConsentGate.Decision.skip("UNKNOWN_BASIS"), decisions.get(1L));
+        assertEquals(ConsentGate.Decision.skip("BASIS_NOT_FOR_PURPOSE"), decisions.get(2L));
+        assertEquals(ConsentGate.Decision.skip("BASIS_MISSING"), decisions.get(3L));
+        assertEquals(ConsentGate.Decision.SEND, decisions.get(4L));
+    }
+
+    @Test
     void claims_and_results_find_their_rows_by_key_whatever_the_statistics_say_and_a_lease_exists_only_while_sending() throws Exception {
         // The rule the recording statement relies on is the database's, not only the code's.
         OutboxMessage queued = data.enqueue("rule@example.com", 1, "rule:1");
