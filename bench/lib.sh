@@ -116,7 +116,7 @@ start_app() {
 # a tenth of a core of the database being measured (pg_stat_statements, 2026-12-04). The outbox is
 # counted when the counters say nothing is left, every tenth sample, and at the start.
 drain() {
-    local schema=$1 heap left left0 done done0 metrics sample=0 deadline
+    local schema=$1 heap left left0 finished finished0 metrics sample=0 deadline
     PEAK_HEAP=0
     deadline=$(( $(date +%s) + TIME_LIMIT ))
     exact_left() {
@@ -126,14 +126,14 @@ drain() {
     while :; do
         metrics=$(curl -fs -H "Authorization: Bearer bench-admin-token" "localhost:$HTTP_PORT/q/metrics" || true)
         heap=$(awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
-        done=$(awk '/^valjean_outbox_(sent|failed|skipped)_total\{/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
+        finished=$(awk '/^valjean_outbox_(sent|failed|skipped)_total\{/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
         [ "${heap:-0}" -gt "$PEAK_HEAP" ] && PEAK_HEAP=$heap
         if [ -z "$left0" ]; then
-            left0=$(exact_left); done0=$done; left=$left0
+            left0=$(exact_left); finished0=$finished; left=$left0
         else
-            left=$(( left0 - (done - done0) ))
+            left=$(( left0 - (finished - finished0) ))
             if [ "$left" -le 0 ] || [ $(( sample % 10 )) -eq 0 ]; then
-                left0=$(exact_left); done0=$done; left=$left0
+                left0=$(exact_left); finished0=$finished; left=$left0
             fi
         fi
         sample=$(( sample + 1 ))
