@@ -25,7 +25,9 @@ import io.quarkus.runtime.Startup;
  * on, and submits it over the relay's pooled, kept-alive connections, then classifies the
  * relay's answer. The {@link Dispatcher} is its only caller, after the consent gate said SEND.
  * Submissions run on threads of their own, one per connection, so composing, encoding and
- * signing use every core while the dispatch loops claim and record.
+ * signing use every core while the dispatch loops claim and record. A thread that finds more
+ * submissions queued sends them one after the other on its session, each next envelope with the
+ * previous dot ({@link SmtpRelay#submitChain}).
  */
 @Startup
 @ApplicationScoped
@@ -98,33 +100,105 @@ public class SmtpSubmitter {
      * submission ends by itself (the relay's socket timeouts), so {@code done} is always called.
      */
     public void submit(BooleanSupplier mayStart, Supplier<OutgoingMail> compose, Consumer<Result> done) {
-        threads.execute(() -> {
-            long start = System.nanoTime();
-            boolean[] reserved = { false };
-            Result result;
-            if (!mayStart.getAsBoolean()) {
-                result = new Result(Kind.NOT_STARTED, "not started: shutting down", Duration.ZERO);
-            } else {
+        jobs.add(new Job(mayStart, compose, done));
+        // One run per job queued, so no job waits without one; a run that finds the queue emptied by another's chain ends at once.
+        threads.execute(this::run);
+    }
+
+    /** A submission waiting for a thread, then the message it became. */
+    private static final class Job {
+        final BooleanSupplier mayStart;
+        final Supplier<OutgoingMail> compose;
+        final Consumer<Result> done;
+        final boolean[] reserved = { false };
+        long start;
+        OutgoingMail mail;
+
+        Job(BooleanSupplier mayStart, Supplier<OutgoingMail> compose, Consumer<Result> done) {
+            this.mayStart = mayStart;
+            this.compose = compose;
+            this.done = done;
+        }
+
+        void finish(Result result) {
+            done.accept(new Result(result.kind(), result.reply(), result.latency(), reserved[0]));
+        }
+    }
+
+    private final java.util.concurrent.LinkedBlockingQueue<Job> jobs = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    /**
+     * Takes queued jobs and sends them one after the other on one relay session while there are
+     * more (SmtpRelay#submitChain: each next message's envelope goes with the previous dot).
+     */
+    private void run() {
+        SmtpRelay.Outgoing first = nextMessage();
+        if (first == null) {
+            return;
+        }
+        if (logOnly) {
+            for (SmtpRelay.Outgoing m = first; m != null; m = nextMessage()) {
+                Job job = (Job) m.owner();
                 try {
-                    result = new Result(Kind.ACCEPTED, send(compose, reserved), since(start));
-                } catch (RuntimeException e) {
-                    result = classify(e, since(start));
+                    m.beforeEnd().await();
+                    Log.infof("Mail not relayed (valjean.smtp.log-only), %d bytes%nTo: %s%nSubject: %s%n%n%s", m.message().length,
+                            job.mail.to(), job.mail.subject(), job.mail.text());
+                    job.finish(new Result(Kind.ACCEPTED, "250 logged, not relayed", since(job.start)));
+                } catch (IOException | InterruptedException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    job.finish(classify(new Failure(e), since(job.start)));
                 }
             }
-            done.accept(new Result(result.kind(), result.reply(), result.latency(), reserved[0]));
+            return;
+        }
+        relay.submitChain(first, this::nextMessage, new SmtpRelay.Results() {
+            @Override
+            public void accepted(SmtpRelay.Outgoing message, String reply) {
+                Job job = (Job) message.owner();
+                job.finish(new Result(Kind.ACCEPTED, reply, since(job.start)));
+            }
+
+            @Override
+            public void failed(SmtpRelay.Outgoing message, Exception failure) {
+                Job job = (Job) message.owner();
+                job.finish(classify(failure instanceof RuntimeException r ? r : new Failure(failure), since(job.start)));
+            }
         });
     }
 
     /**
-     * Composes, encodes, signs and hands the envelope and content to the relay, then waits for a
-     * reservation (fewer than one message per connection taken by the relay but not yet recorded)
-     * before the final dot that makes the relay take it: all of that overlaps the recording of
-     * earlier results, and a crash repeats at most one message per connection.
+     * The next queued job composed, encoded and signed, ready for the relay; null when none is
+     * queued. A job that may not start or cannot be composed gets its result here and the next
+     * one is taken.
      */
-    private String send(Supplier<OutgoingMail> compose, boolean[] reserved) {
+    private SmtpRelay.Outgoing nextMessage() {
+        for (Job job = jobs.poll(); job != null; job = jobs.poll()) {
+            job.start = System.nanoTime();
+            if (!job.mayStart.getAsBoolean()) {
+                job.finish(new Result(Kind.NOT_STARTED, "not started: shutting down", Duration.ZERO));
+                continue;
+            }
+            try {
+                return prepare(job);
+            } catch (RuntimeException e) {
+                job.finish(classify(e, since(job.start)));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Composes, encodes and signs the job's message. Its dot will wait for a reservation (fewer
+     * than one message per connection taken by the relay but not yet recorded): composing and
+     * sending the content overlap the recording of earlier results, and a crash repeats at most
+     * one message per connection.
+     */
+    private SmtpRelay.Outgoing prepare(Job job) {
         OutgoingMail mail;
         try {
-            mail = compose.get();
+            mail = job.compose.get();
         } catch (InstanceNotReady e) {
             throw e;
         } catch (RuntimeException e) {
@@ -134,44 +208,33 @@ public class SmtpSubmitter {
             }
             throw new NotComposed(e);
         }
-        try {
-            byte[] message = MimeEncoder.encode(mail);
-            if (signer.isPresent()) {
-                message = signer.get().sign(message, clock.instant());
-            }
-            SmtpRelay.EndOfData reserve = new SmtpRelay.EndOfData() {
-                @Override
-                public boolean tryNow() {
-                    if (!reserved[0] && unrecorded.tryAcquire()) {
-                        reserved[0] = true;
-                    }
-                    return reserved[0];
-                }
-
-                @Override
-                public void await() throws java.io.IOException, InterruptedException {
-                    if (reserved[0]) {
-                        return;
-                    }
-                    if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                        throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
-                    }
+        byte[] message = MimeEncoder.encode(mail);
+        if (signer.isPresent()) {
+            message = signer.get().sign(message, clock.instant());
+        }
+        boolean[] reserved = job.reserved;
+        SmtpRelay.EndOfData reserve = new SmtpRelay.EndOfData() {
+            @Override
+            public boolean tryNow() {
+                if (!reserved[0] && unrecorded.tryAcquire()) {
                     reserved[0] = true;
                 }
-            };
-            if (logOnly) {
-                reserve.await();
-                Log.infof("Mail not relayed (valjean.smtp.log-only), %d bytes%nTo: %s%nSubject: %s%n%n%s", message.length,
-                        mail.to(), mail.subject(), mail.text());
-                return "250 logged, not relayed";
+                return reserved[0];
             }
-            return relay.submit(mail.envelopeFrom(), mail.to(), message, reserve);
-        } catch (SmtpRelay.Rejected | IOException e) {
-            throw new Failure(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure(e);
-        }
+
+            @Override
+            public void await() throws IOException, InterruptedException {
+                if (reserved[0]) {
+                    return;
+                }
+                if (!unrecorded.tryAcquire(RESERVE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    throw new java.net.SocketTimeoutException("earlier results were not recorded in time");
+                }
+                reserved[0] = true;
+            }
+        };
+        job.mail = mail;
+        return new SmtpRelay.Outgoing(mail.envelopeFrom(), mail.to(), message, reserve, job);
     }
 
     private static boolean causedByDatabase(Throwable e) {

@@ -77,6 +77,72 @@ class SmtpRelayTest {
     }
 
     @Test
+    void a_chain_sends_each_next_message_on_the_same_connection_and_a_refused_one_does_not_stop_the_rest() throws Exception {
+        for (int port : new int[] { scripted.port(), greenMail.getSmtp().getPort() }) {
+            boolean refuses = port == scripted.port(); // GreenMail takes every recipient
+            SmtpRelay relay = relay(port, 1);
+            java.util.Deque<String> queue = new java.util.ArrayDeque<>(List.of("second@example.com",
+                    "reject-third@example.com", "fourth@example.com", "fifth@example.com"));
+            List<String> results = new ArrayList<>();
+            List<String> dotsFor = new ArrayList<>();
+            java.util.function.Function<String, SmtpRelay.Outgoing> outgoing = to -> new SmtpRelay.Outgoing("news@valjean.test", to,
+                    message(), () -> dotsFor.add(to), to);
+            relay.submitChain(outgoing.apply("first@example.com"), () -> queue.isEmpty() ? null : outgoing.apply(queue.poll()),
+                    new SmtpRelay.Results() {
+                        @Override
+                        public void accepted(SmtpRelay.Outgoing m, String reply) {
+                            results.add(m.owner() + " " + reply.substring(0, 3));
+                        }
+
+                        @Override
+                        public void failed(SmtpRelay.Outgoing m, Exception failure) {
+                            results.add(m.owner() + " " + (failure instanceof SmtpRelay.Rejected r && r.permanent() ? "refused" : failure));
+                        }
+                    });
+            List<String> all = List.of("first@example.com", "second@example.com", "reject-third@example.com", "fourth@example.com",
+                    "fifth@example.com");
+            List<String> expected = all.stream().map(to -> to + (refuses && to.startsWith("reject") ? " refused" : " 250")).toList();
+            assertEquals(expected, results, "one result for each message, in order");
+            List<String> delivered = all.stream().filter(to -> !refuses || !to.startsWith("reject")).toList();
+            assertEquals(delivered, dotsFor, "each delivered message's dot waited for its own caller, the refused one had none");
+            if (refuses) {
+                assertEquals(delivered, scripted.accepted);
+                assertEquals(1, scripted.connections.get(), "the whole chain on one connection");
+            } else {
+                Thread.sleep(100);
+                assertEquals(5, greenMail.getReceivedMessages().length);
+            }
+        }
+    }
+
+    @Test
+    void a_chain_whose_kept_alive_connection_was_dropped_goes_on_a_new_one_without_losing_a_message() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        relay.submit("news@valjean.test", "first@example.com", message());
+        scripted.dropConnections();
+        Thread.sleep(50);
+        java.util.Deque<String> queue = new java.util.ArrayDeque<>(List.of("third@example.com"));
+        List<String> accepted = new ArrayList<>();
+        relay.submitChain(new SmtpRelay.Outgoing("news@valjean.test", "second@example.com", message(), SmtpRelay.EndOfData.NOW, "second"),
+                () -> queue.isEmpty() ? null
+                        : new SmtpRelay.Outgoing("news@valjean.test", queue.peek(), message(), SmtpRelay.EndOfData.NOW, queue.poll()),
+                new SmtpRelay.Results() {
+                    @Override
+                    public void accepted(SmtpRelay.Outgoing m, String reply) {
+                        accepted.add((String) m.owner());
+                    }
+
+                    @Override
+                    public void failed(SmtpRelay.Outgoing m, Exception failure) {
+                        throw new AssertionError(m.owner() + " failed: " + failure);
+                    }
+                });
+        assertEquals(List.of("second", "third@example.com"), accepted);
+        assertEquals(List.of("first@example.com", "second@example.com", "third@example.com"), scripted.accepted);
+        assertEquals(2, scripted.connections.get());
+    }
+
+    @Test
     void a_kept_alive_connection_the_relay_dropped_is_replaced_without_losing_the_message() throws Exception {
         SmtpRelay relay = relay(scripted.port(), 1);
         relay.submit("news@valjean.test", "first@example.com", message());
