@@ -88,17 +88,8 @@ class SmtpRelayTest {
             java.util.function.Function<String, SmtpRelay.Outgoing> outgoing = to -> new SmtpRelay.Outgoing("news@valjean.test", to,
                     message(), () -> dotsFor.add(to), to);
             relay.submitChain(outgoing.apply("first@example.com"), () -> queue.isEmpty() ? null : outgoing.apply(queue.poll()),
-                    new SmtpRelay.Results() {
-                        @Override
-                        public void accepted(SmtpRelay.Outgoing m, String reply) {
-                            results.add(m.owner() + " " + reply.substring(0, 3));
-                        }
-
-                        @Override
-                        public void failed(SmtpRelay.Outgoing m, Exception failure) {
-                            results.add(m.owner() + " " + (failure instanceof SmtpRelay.Rejected r && r.permanent() ? "refused" : failure));
-                        }
-                    });
+                    results((m, reply) -> results.add(m.owner() + " " + reply.substring(0, 3)), (m, failure) -> results
+                            .add(m.owner() + " " + (failure instanceof SmtpRelay.Rejected r && r.permanent() ? "refused" : failure))));
             List<String> all = List.of("first@example.com", "second@example.com", "reject-third@example.com", "fourth@example.com",
                     "fifth@example.com");
             List<String> expected = all.stream().map(to -> to + (refuses && to.startsWith("reject") ? " refused" : " 250")).toList();
@@ -117,26 +108,15 @@ class SmtpRelayTest {
 
     @Test
     void a_chain_whose_kept_alive_connection_was_dropped_goes_on_a_new_one_without_losing_a_message() throws Exception {
-        SmtpRelay relay = relay(scripted.port(), 1);
-        relay.submit("news@valjean.test", "first@example.com", message());
-        scripted.dropConnections();
-        Thread.sleep(50);
+        SmtpRelay relay = relayWhoseKeptConnectionWasDropped();
         java.util.Deque<String> queue = new java.util.ArrayDeque<>(List.of("third@example.com"));
         List<String> accepted = new ArrayList<>();
         relay.submitChain(new SmtpRelay.Outgoing("news@valjean.test", "second@example.com", message(), SmtpRelay.EndOfData.NOW, "second"),
                 () -> queue.isEmpty() ? null
                         : new SmtpRelay.Outgoing("news@valjean.test", queue.peek(), message(), SmtpRelay.EndOfData.NOW, queue.poll()),
-                new SmtpRelay.Results() {
-                    @Override
-                    public void accepted(SmtpRelay.Outgoing m, String reply) {
-                        accepted.add((String) m.owner());
-                    }
-
-                    @Override
-                    public void failed(SmtpRelay.Outgoing m, Exception failure) {
-                        throw new AssertionError(m.owner() + " failed: " + failure);
-                    }
-                });
+                results((m, reply) -> accepted.add((String) m.owner()), (m, failure) -> {
+                    throw new AssertionError(m.owner() + " failed: " + failure);
+                }));
         assertEquals(List.of("second", "third@example.com"), accepted);
         assertEquals(List.of("first@example.com", "second@example.com", "third@example.com"), scripted.accepted);
         assertEquals(2, scripted.connections.get());
@@ -144,10 +124,7 @@ class SmtpRelayTest {
 
     @Test
     void a_kept_alive_connection_the_relay_dropped_is_replaced_without_losing_the_message() throws Exception {
-        SmtpRelay relay = relay(scripted.port(), 1);
-        relay.submit("news@valjean.test", "first@example.com", message());
-        scripted.dropConnections();
-        Thread.sleep(50);
+        SmtpRelay relay = relayWhoseKeptConnectionWasDropped();
 
         relay.submit("news@valjean.test", "second@example.com", message());
 
@@ -322,6 +299,30 @@ class SmtpRelayTest {
 
         assertTrue(relay.submit("news@valjean.test", "reader@example.com", message()).startsWith("250"));
         assertTrue(scripted.commands.stream().anyMatch(c -> c.startsWith("AUTH PLAIN")), scripted.commands.toString());
+    }
+
+    private static SmtpRelay.Results results(java.util.function.BiConsumer<SmtpRelay.Outgoing, String> accepted,
+            java.util.function.BiConsumer<SmtpRelay.Outgoing, Exception> failed) {
+        return new SmtpRelay.Results() {
+            @Override
+            public void accepted(SmtpRelay.Outgoing message, String reply) {
+                accepted.accept(message, reply);
+            }
+
+            @Override
+            public void failed(SmtpRelay.Outgoing message, Exception failure) {
+                failed.accept(message, failure);
+            }
+        };
+    }
+
+    /** A relay of one connection that carried "first@example.com" and was then dropped by the scripted relay. */
+    private SmtpRelay relayWhoseKeptConnectionWasDropped() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 1);
+        relay.submit("news@valjean.test", "first@example.com", message());
+        scripted.dropConnections();
+        Thread.sleep(50);
+        return relay;
     }
 
     private static byte[] message() {
