@@ -165,27 +165,32 @@ public final class SmtpRelay implements AutoCloseable {
      */
     public String submit(String from, String to, byte[] message, EndOfData beforeEnd)
             throws Rejected, IOException, InterruptedException {
-        requireAddress(from);
-        requireAddress(to);
-        if (!permits.tryAcquire(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
-            throw new SocketTimeoutException("no SMTP connection free within " + replyTimeoutMillis + " ms");
-        }
-        try {
-            Session session = reusable();
-            if (session != null) {
-                try {
-                    return run(session, from, to, message, beforeEnd);
-                } catch (IOException | Rejected e) {
-                    if (session.contentSent || e instanceof Rejected r && r.code != 421) {
-                        throw e;
-                    }
-                    // A kept-alive session the relay had dropped, found before any content went out: once more on a new one.
-                }
+        // A chain of one: the same sessions, retry and failure handling as the dispatcher's chains.
+        String[] reply = { null };
+        Exception[] failure = { null };
+        submitChain(new Outgoing(from, to, message, beforeEnd, null), () -> null, new Results() {
+            @Override
+            public void accepted(Outgoing m, String r) {
+                reply[0] = r;
             }
-            return run(open(), from, to, message, beforeEnd);
-        } finally {
-            permits.release();
+
+            @Override
+            public void failed(Outgoing m, Exception e) {
+                failure[0] = e;
+            }
+        });
+        if (failure[0] instanceof Rejected r) {
+            throw r;
+        } else if (failure[0] instanceof IOException e) {
+            throw e;
+        } else if (failure[0] instanceof InterruptedException e) {
+            throw e;
+        } else if (failure[0] instanceof RuntimeException e) {
+            throw e;
+        } else if (failure[0] != null) {
+            throw new IllegalStateException(failure[0]);
         }
+        return reply[0];
     }
 
     /** A message of a chain ({@link #submitChain}); {@code owner} is the caller's, given back with its result. */
@@ -320,25 +325,6 @@ public final class SmtpRelay implements AutoCloseable {
         }
         keep(session);
         return null;
-    }
-
-    private String run(Session session, String from, String to, byte[] message, EndOfData beforeEnd)
-            throws Rejected, IOException, InterruptedException {
-        try {
-            String accepted = session.transaction(from, to, message, beforeEnd);
-            keep(session);
-            return accepted;
-        } catch (Rejected e) {
-            if (session.usable) {
-                keep(session);
-            } else {
-                session.close();
-            }
-            throw e;
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            session.close();
-            throw e;
-        }
     }
 
     @Override
@@ -495,11 +481,6 @@ public final class SmtpRelay implements AutoCloseable {
                 expect(command(b64.encodeToString(username.getBytes(StandardCharsets.UTF_8))), 334);
                 expect(command(b64.encodeToString(secret.getBytes(StandardCharsets.UTF_8))), 235);
             }
-        }
-
-        String transaction(String from, String to, byte[] message, EndOfData beforeEnd)
-                throws Rejected, IOException, InterruptedException {
-            return transaction(from, to, message, beforeEnd, false, null, null);
         }
 
         private String envelope(String from, String to, int length) {
