@@ -75,8 +75,8 @@ public class DispatchJob {
     @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refreshGauges() {
         var counts = outbox.activeCounts();
-        metrics.queued.set(counts.getOrDefault(OutboxStatus.QUEUED, 0L));
-        metrics.sending.set(counts.getOrDefault(OutboxStatus.SENDING, 0L));
+        metrics.queued.set(counts.queued());
+        metrics.sending.set(counts.sending());
     }
 
     /**

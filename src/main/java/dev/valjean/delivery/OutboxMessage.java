@@ -47,10 +47,6 @@ public class OutboxMessage extends BaseEntity {
     public int attempts;
     @Column(name = "next_attempt_at")
     public Instant nextAttemptAt;
-    @Column(name = "lease_owner")
-    public String leaseOwner;
-    @Column(name = "lease_until")
-    public Instant leaseUntil;
     @Column(name = "message_id")
     public String messageId;
     @Column(name = "last_reply")

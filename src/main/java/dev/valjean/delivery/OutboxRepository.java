@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,9 +129,11 @@ public class OutboxRepository {
     public int requeueExpiredLeases(Instant now) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
-                        UPDATE outbox SET status = 'QUEUED', status_reason = 'lease of ' || lease_owner || ' expired',
-                            lease_owner = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ?
-                        WHERE status = 'SENDING' AND lease_until < clock_timestamp()""")) {
+                        WITH expired AS (
+                            DELETE FROM outbox_lease WHERE until < clock_timestamp() RETURNING outbox_id, owner)
+                        UPDATE outbox o SET status_reason = 'lease of ' || e.owner || ' expired', attempts = o.attempts + 1,
+                            next_attempt_at = ?, updated_at = ?
+                        FROM expired e WHERE o.id = e.outbox_id""")) {
             OffsetDateTime at = utc(now);
             s.setObject(1, at);
             s.setObject(2, at);
@@ -142,25 +143,39 @@ public class OutboxRepository {
         }
     }
 
-    /** Due rows, oldest first, leased in one statement; parameters: now, limit, owner, lease in ms, now. */
+    /**
+     * Put in front of the claim and of the recording, in the same round trip (as Sql.GENERIC_PLANS): every
+     * table by its key. The lease table holds only the messages in flight and churns, so its statistics are
+     * rarely right: on a small estimate the planner scanned all of it, dead rows included, for each batch.
+     */
+    static final String BY_KEY = "SELECT set_config('enable_seqscan', 'off', true)";
+
+    /** Due rows, oldest first, leased in one statement; parameters: now, limit, owner, lease in ms. */
     static final String CLAIM = """
             WITH due AS (
-                SELECT id FROM outbox
+                SELECT id FROM outbox o
                 WHERE status = 'QUEUED' AND next_attempt_at <= ?
+                  -- each row's lease by its key (OFFSET 0 keeps the probe from becoming a join over every lease)
+                  AND NOT EXISTS (SELECT 1 FROM outbox_lease l WHERE l.outbox_id = o.id OFFSET 0)
                 ORDER BY next_attempt_at, id
                 LIMIT ?
-                FOR UPDATE SKIP LOCKED)
-            UPDATE outbox o
-            SET status = 'SENDING', lease_owner = ?, lease_until = clock_timestamp() + ? * interval '1 millisecond',
-                attempts = o.attempts + 1, updated_at = ?
+                FOR UPDATE SKIP LOCKED),
+            -- A claimer whose snapshot predates another's committed claim may find that claim's rows unleased
+            -- and, their locks released, lock them too: the lease's key settles it, the second claimer skips them.
+            leased AS (
+                INSERT INTO outbox_lease (outbox_id, owner, until)
+                SELECT id, ?, clock_timestamp() + ? * interval '1 millisecond' FROM due
+                ON CONFLICT (outbox_id) DO NOTHING
+                RETURNING outbox_id)
             -- Each row and each contact by its key, whatever the statistics say: joined to the batch, the plan a
             -- prepared statement settles on (which guesses a tenth of the queue for the limit) merge-joined every
             -- contact up to the queue's position, or hashed the whole outbox, so each claim took longer than the
             -- one before. No contact (no foreign key, DECISIONS 23): the gate refuses the message.
-            WHERE o.id = ANY(ARRAY(SELECT id FROM due))
-            RETURNING o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id,
+            -- The attempt is counted with its result (RECORD) or when its lease runs out.
+            SELECT o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id,
                 (SELECT c.email FROM contact c WHERE c.id = o.contact_id), (SELECT c.name FROM contact c WHERE c.id = o.contact_id),
-                o.sender, o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts, o.message_id, o.content_ref""";
+                o.sender, o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts + 1, o.message_id, o.content_ref
+            FROM outbox o WHERE o.id = ANY(ARRAY(SELECT outbox_id FROM leased))""";
 
     /**
      * Claims up to {@code limit} due rows for {@code owner} for {@code lease} (from the database's
@@ -169,13 +184,14 @@ public class OutboxRepository {
     public List<Claimed> claim(String owner, Instant now, Duration lease, int limit) {
         List<Claimed> claimed = new ArrayList<>(limit);
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(CLAIM)) {
+                PreparedStatement s = c.prepareStatement(BY_KEY + ";\n" + CLAIM)) {
             s.setObject(1, utc(now));
             s.setInt(2, limit);
             s.setString(3, owner);
             s.setLong(4, lease.toMillis());
-            s.setObject(5, utc(now));
-            try (ResultSet rs = s.executeQuery()) {
+            s.execute(); // the setting's row, then the claimed rows
+            s.getMoreResults();
+            try (ResultSet rs = s.getResultSet()) {
                 while (rs.next()) {
                     long basisId = rs.getLong(4);
                     claimed.add(new Claimed(rs.getLong(1), Purpose.valueOf(rs.getString(2)), rs.getString(3),
@@ -216,8 +232,8 @@ public class OutboxRepository {
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("""
-                        UPDATE outbox SET lease_until = clock_timestamp() + ? * interval '1 millisecond'
-                        WHERE id = ANY(?) AND lease_owner = ?""")) { // by key, as in RECORD
+                        UPDATE outbox_lease SET until = clock_timestamp() + ? * interval '1 millisecond'
+                        WHERE outbox_id = ANY(?) AND owner = ?""")) {
             s.setLong(1, lease.toMillis());
             s.setArray(2, c.createArrayOf("bigint", ids.toArray()));
             s.setString(3, owner);
@@ -268,9 +284,9 @@ public class OutboxRepository {
         // statement that records it, so no crash can separate the two; the common batch stays one plain UPDATE.
         boolean hardBounces = outcomes.stream().anyMatch(o -> o.status() == OutboxStatus.FAILED && "REJECTED".equals(o.reason())
                 && isHardBounce(o.reply()));
-        // On its generic plan, in the same round trip (Sql.GENERIC_PLANS): planned for the values of each batch, a
+        // By key (BY_KEY) and on its generic plan, in the same round trip (Sql.GENERIC_PLANS): planned for the values of each batch, a
         // small batch looks cheaper than the kept plan, and the planning took as long as the update (issue 15).
-        String sql = Sql.GENERIC_PLANS + ";\n" + (hardBounces ? "WITH rec AS (" + RECORD + """
+        String sql = Sql.GENERIC_PLANS + ", set_config('enable_seqscan', 'off', true);\n" + RECORD_ENDED + (hardBounces ? ",\nrec AS (" + RECORD_UPDATE + """
                  RETURNING o.contact_id, o.status, o.status_reason, o.last_reply),
                 hard AS (
                     INSERT INTO suppression (email_hash, reason, detail, created_at)
@@ -278,17 +294,17 @@ public class OutboxRepository {
                     WHERE rec.status = 'FAILED' AND rec.status_reason = 'REJECTED' AND rec.last_reply ~ '^5[0-9][0-9][ -]5[.]1[.][0-9]'
                       AND c.email_hash IS NOT NULL
                     ON CONFLICT (email_hash, reason) DO NOTHING)
-                SELECT count(*) FROM rec""" : RECORD);
+                SELECT count(*) FROM rec""" : "\n" + RECORD_UPDATE);
         try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setObject(1, utc(now));
-            s.setArray(2, c.createArrayOf("bigint", ids));
-            s.setArray(3, c.createArrayOf("text", statuses));
-            s.setArray(4, c.createArrayOf("text", reasons));
-            s.setArray(5, c.createArrayOf("text", replies));
-            s.setArray(6, c.createArrayOf("text", nextAttempts));
-            s.setArray(7, c.createArrayOf("text", sentAts));
-            s.setArray(8, c.createArrayOf("integer", refunds));
-            s.setString(9, owner);
+            s.setArray(1, c.createArrayOf("bigint", ids));
+            s.setArray(2, c.createArrayOf("text", statuses));
+            s.setArray(3, c.createArrayOf("text", reasons));
+            s.setArray(4, c.createArrayOf("text", replies));
+            s.setArray(5, c.createArrayOf("text", nextAttempts));
+            s.setArray(6, c.createArrayOf("text", sentAts));
+            s.setArray(7, c.createArrayOf("integer", refunds));
+            s.setString(8, owner);
+            s.setObject(9, utc(now));
             if (hardBounces) {
                 s.setObject(10, utc(now));
             }
@@ -303,18 +319,24 @@ public class OutboxRepository {
         }
     }
 
-    // Rows by the lease's owner alone, not status = 'SENDING' too: a lease exists only while its row is
-    // being sent (V28's constraint), and a status test let the planner walk every row in flight through
-    // the partial index of leases, for each batch, instead of looking each result's row up by its key.
-    static final String RECORD = """
+    // The owner's leases on the batch's rows end, and those rows, each by its key, take their results. A row
+    // paused or erased while its message was in flight takes a final result (it was sent, or it was refused)
+    // but stays paused or skipped rather than return to the queue for a retry.
+    static final String RECORD_ENDED = """
+            WITH v AS (
+                SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
+                    AS v(id, status, reason, reply, next_at, sent_at, refund)),
+            ended AS (
+                DELETE FROM outbox_lease l USING v WHERE l.outbox_id = v.id AND l.owner = ? RETURNING l.outbox_id)""";
+
+    static final String RECORD_UPDATE = """
             UPDATE outbox o
-            SET status = v.status, status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
+            SET status = CASE WHEN v.status = 'QUEUED' AND o.status <> 'QUEUED' THEN o.status ELSE v.status END,
+                status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
                 next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
-                sent_at = v.sent_at::timestamptz, lease_owner = NULL, lease_until = NULL,
-                attempts = o.attempts - v.refund, updated_at = ?
-            FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
-                AS v(id, status, reason, reply, next_at, sent_at, refund)
-            WHERE o.id = v.id AND o.lease_owner = ?""";
+                sent_at = v.sent_at::timestamptz, attempts = o.attempts + 1 - v.refund, updated_at = ?
+            FROM ended JOIN v ON v.id = ended.outbox_id
+            WHERE o.id = ended.outbox_id""";
 
     /** A reply that says the mailbox or its domain does not exist: enhanced status 5.1.x (RFC 3463), e.g. "550 5.1.1". */
     static boolean isHardBounce(String reply) {
@@ -340,9 +362,11 @@ public class OutboxRepository {
      */
     public Now now(Instant now) {
         Map<String, Object> counts = sql.rows("""
-                SELECT (SELECT count(*) FROM outbox WHERE status = 'QUEUED') AS queued,
-                       (SELECT count(*) FROM outbox WHERE status = 'QUEUED' AND attempts > 0) AS retrying,
-                       (SELECT count(*) FROM outbox WHERE status = 'SENDING') AS sending,
+                SELECT (SELECT count(*) FROM outbox WHERE status = 'QUEUED') - (""" + LEASED_QUEUED + """
+                       ) AS queued,
+                       (SELECT count(*) FROM outbox o WHERE status = 'QUEUED' AND attempts > 0 AND NOT EXISTS (""" + LEASE_OF_O + """
+                       )) AS retrying,
+                       (SELECT count(*) FROM outbox_lease) AS sending,
                        (SELECT count(*) FROM outbox WHERE status = 'SENT' AND sent_at > ?::timestamptz - interval '5 minutes') AS five,
                        (SELECT count(*) FROM outbox WHERE status = 'SENT' AND sent_at > ?::timestamptz - interval '1 hour') AS hour""",
                 now, now).get(0);
@@ -356,8 +380,9 @@ public class OutboxRepository {
                 WHERE status = 'FAILED' AND created_at > ?::timestamptz - interval '3 days'
                 ORDER BY updated_at DESC LIMIT 20""", now));
         List<Failure> retries = failures(sql.rows("""
-                SELECT id, purpose, status_reason, last_reply, attempts, next_attempt_at AS updated_at FROM outbox
-                WHERE status = 'QUEUED' AND attempts > 0 ORDER BY next_attempt_at, id LIMIT 20"""));
+                SELECT id, purpose, status_reason, last_reply, attempts, next_attempt_at AS updated_at FROM outbox o
+                WHERE status = 'QUEUED' AND attempts > 0 AND NOT EXISTS (""" + LEASE_OF_O + """
+                ) ORDER BY next_attempt_at, id LIMIT 20"""));
         return new Now(n(counts, "queued"), n(counts, "retrying"), n(counts, "sending"), n(counts, "five"), n(counts, "hour"), failed,
                 recent, retries);
     }
@@ -372,21 +397,37 @@ public class OutboxRepository {
         return ((Number) row.get(column)).longValue();
     }
 
-    /** Rows per status, for the gauges (QUEUED and SENDING use partial indexes). */
-    public Map<OutboxStatus, Long> activeCounts() {
-        Map<OutboxStatus, Long> counts = new EnumMap<>(OutboxStatus.class);
+    /**
+     * Waits, in the caller's transaction, for the claims under way on the outbox rows matching
+     * {@code where}, and keeps new claims off them until it ends. A claim locks its rows FOR UPDATE
+     * while it inserts their leases and leaves them unchanged, so a later statement that skips leased
+     * rows would otherwise judge them by a snapshot taken before the claim committed. KEY SHARE does
+     * not hold up a result being recorded (NO KEY UPDATE).
+     */
+    public static void untilClaimed(Sql sql, String where, Object... params) {
+        sql.rows("SELECT id FROM outbox WHERE " + where + " FOR KEY SHARE", params);
+    }
+
+    /** Leased rows (being sent) that are QUEUED: the queue's count less these is what waits. */
+    static final String LEASED_QUEUED = "SELECT count(*) FROM outbox_lease l JOIN outbox q ON q.id = l.outbox_id WHERE q.status = 'QUEUED'";
+
+    /** The lease of the outbox row {@code o}, if it is being sent. */
+    public static final String LEASE_OF_O = "SELECT 1 FROM outbox_lease l WHERE l.outbox_id = o.id";
+
+    /** Messages waiting and messages being sent (leased), for the gauges. */
+    public record Active(long queued, long sending) {
+    }
+
+    public Active activeCounts() {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("""
-                        SELECT 'QUEUED', count(*) FROM outbox WHERE status = 'QUEUED'
-                        UNION ALL SELECT 'SENDING', count(*) FROM outbox WHERE status = 'SENDING'""");
+                PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM outbox WHERE status = 'QUEUED') - (" + LEASED_QUEUED
+                        + "), (SELECT count(*) FROM outbox_lease)");
                 ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                counts.put(OutboxStatus.valueOf(rs.getString(1)), rs.getLong(2));
-            }
+            rs.next();
+            return new Active(rs.getLong(1), rs.getLong(2));
         } catch (SQLException e) {
             throw new IllegalStateException("Could not count the outbox", e);
         }
-        return counts;
     }
 
     static OffsetDateTime utc(Instant instant) {

@@ -21,6 +21,7 @@ import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.ContactService;
 import dev.valjean.delivery.BounceConfig;
+import dev.valjean.delivery.OutboxRepository;
 import dev.valjean.delivery.OutboxRequest;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
@@ -175,8 +176,10 @@ public class IssueBreaker {
                 now, reason, now, issueId) == 0) {
             return false;
         }
-        int held = sql.update("UPDATE outbox SET status = 'PAUSED', updated_at = ? WHERE content_ref = ? AND status = 'QUEUED'", now,
-                "issue:" + issueId);
+        // Messages being sent (leased) get their result; one whose claim commits during this statement may be
+        // held as well, and then its result leaves it held unless it was sent or refused for good (RECORD_UPDATE).
+        int held = sql.update("UPDATE outbox o SET status = 'PAUSED', updated_at = ? WHERE content_ref = ? AND status = 'QUEUED' AND NOT EXISTS ("
+                + OutboxRepository.LEASE_OF_O + ")", now, "issue:" + issueId);
         // Readers in parts of the fan-out not queued yet wait too (the parts are queued after a resume).
         long notYetQueued = sql.firstLong("""
                 SELECT count(*) FROM issue_fanout f JOIN issue i ON i.id = f.issue_id

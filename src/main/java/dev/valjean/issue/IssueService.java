@@ -153,9 +153,17 @@ public class IssueService {
         // out); every fanned-out row is in one of six states, so the sent ones are the recipients less the others.
         Map<String, Long> counts = new LinkedHashMap<>();
         for (var row : sql.rows("""
-                SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('QUEUED', 'SENDING', 'PAUSED', 'SKIPPED', 'FAILED')
+                SELECT status, count(*) AS n FROM outbox WHERE content_ref = ? AND status IN ('QUEUED', 'PAUSED', 'SKIPPED', 'FAILED')
                 GROUP BY status""", issue.contentRef())) {
             counts.put((String) row.get("status"), ((Number) row.get("n")).longValue());
+        }
+        // Being sent: queued with a lease (V29); only these few rows are looked up.
+        long sending = sql.firstLong("""
+                SELECT count(*) FROM outbox_lease l JOIN outbox o ON o.id = l.outbox_id WHERE o.content_ref = ? AND o.status = 'QUEUED'""",
+                issue.contentRef()).orElse(0L);
+        if (sending > 0) {
+            counts.put("SENDING", sending);
+            counts.put("QUEUED", counts.getOrDefault("QUEUED", 0L) - sending);
         }
         if (issue.recipients != null) {
             counts.put("SENT", Math.max(0, issue.recipients - counts.values().stream().mapToLong(Long::longValue).sum()));
@@ -476,7 +484,7 @@ public class IssueService {
                         SELECT status || '|' || COALESCE(status_reason, 'UNKNOWN'), count(*) FROM outbox o
                         WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('SKIPPED', 'FAILED') GROUP BY status, status_reason) f)
                 WHERE i.status = 'SENDING' AND NOT EXISTS (
-                    SELECT 1 FROM outbox o WHERE o.content_ref = 'issue:' || i.id AND o.status IN ('QUEUED', 'SENDING'))
+                    SELECT 1 FROM outbox o WHERE o.content_ref = 'issue:' || i.id AND o.status = 'QUEUED')
                   AND NOT EXISTS (SELECT 1 FROM issue_fanout f WHERE f.issue_id = i.id AND f.done_at IS NULL)""",
                 clock.instant(), clock.instant());
     }

@@ -381,7 +381,7 @@ public class NurtureService {
                 FROM (SELECT id, status AS was FROM enrollment WHERE id = ANY (?)) before
                 WHERE e.id = before.id AND (e.status = 'ACTIVE' OR (e.ended_reason = ? AND EXISTS (
                     SELECT 1 FROM enrollment_step es JOIN outbox ob ON ob.id = es.outbox_id
-                    WHERE es.enrollment_id = e.id AND ob.status IN ('QUEUED', 'SENDING'))))
+                    WHERE es.enrollment_id = e.id AND ob.status = 'QUEUED')))
                 RETURNING e.id, e.contact_id, e.sequence_id, before.was""",
                 reason, clock.instant(), enrollmentIds, EnrollmentBasis.COMPLETED);
         for (var r : ended) {
@@ -439,7 +439,7 @@ public class NurtureService {
         Map<Long, List<Instant>> recent = new HashMap<>();
         for (Map<String, Object> r : sql.rows("""
                 SELECT contact_id, created_at FROM outbox WHERE contact_id = ANY (?) AND purpose = 'NURTURE'
-                AND status IN ('QUEUED', 'SENDING', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
+                AND status IN ('QUEUED', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
                 list.stream().map(e -> ((Number) e.get("contact_id")).longValue()).distinct().toList(), now.minus(SendWindow.WEEK))) {
             recent.computeIfAbsent(((Number) r.get("contact_id")).longValue(), k -> new ArrayList<>()).add((Instant) r.get("created_at"));
         }

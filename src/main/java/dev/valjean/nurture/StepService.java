@@ -141,7 +141,7 @@ public class StepService {
         ZoneId zone = nurture.zone((String) contact.get("time_zone"));
         List<Instant> recent = sql.rows("""
                 SELECT created_at FROM outbox WHERE contact_id = ? AND purpose = 'NURTURE'
-                AND status IN ('QUEUED', 'SENDING', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
+                AND status IN ('QUEUED', 'SENT') AND created_at > ? ORDER BY created_at DESC""",
                 contactId, now.minus(SendWindow.WEEK)).stream().map(r -> (Instant) r.get("created_at")).toList();
         Instant earliest = nurture.window().earliest(now, recent, zone);
         if (earliest.isAfter(now)) {

@@ -20,6 +20,7 @@ import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
+import dev.valjean.delivery.OutboxRepository;
 import dev.valjean.nurture.NurtureService;
 import io.quarkus.qute.TemplateData;
 
@@ -299,12 +300,15 @@ public class ContactDataService {
                 UPDATE subscription_request SET ip = NULL, user_agent = NULL, name = NULL, page = NULL,
                     purged_at = ?, expired_at = COALESCE(expired_at, CASE WHEN confirmed_at IS NULL THEN ? END)
                 WHERE contact_id = ?""", now, now, contact.id);
+        // Messages being sent (leased) are left to their result. The claims under way are waited for first
+        // (OutboxRepository.untilClaimed), so that the next statement sees their leases.
+        OutboxRepository.untilClaimed(sql, "contact_id = ?", contact.id);
         sql.update("""
-                UPDATE outbox SET status = CASE WHEN status = 'QUEUED' THEN 'SKIPPED' ELSE status END,
+                UPDATE outbox o SET status = CASE WHEN status = 'QUEUED' THEN 'SKIPPED' ELSE status END,
                     status_reason = CASE WHEN status = 'QUEUED' THEN 'ERASED' ELSE status_reason END,
                     subject = NULL, body_text = NULL, body_html = NULL, last_reply = NULL, content_ref = 'erased',
                     updated_at = ?
-                WHERE contact_id = ? AND status <> 'SENDING'""", now, contact.id);
+                WHERE contact_id = ? AND NOT EXISTS (""" + OutboxRepository.LEASE_OF_O + ")", now, contact.id);
         // Sequences end, and the person leaves the CRM's buying committees here (the CRM keeps its own records).
         nurture.endAllOf(contact.id, "ERASED");
         sql.update("DELETE FROM opportunity_contact WHERE contact_id = ?", contact.id);

@@ -13,6 +13,7 @@ import dev.valjean.abuse.RequestLimiter;
 import dev.valjean.common.Sql;
 import dev.valjean.consent.ConsentLedger;
 import dev.valjean.consent.LedgerEvent;
+import dev.valjean.delivery.OutboxRepository;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 
@@ -101,9 +102,12 @@ public class RequestExpiry {
         sql.update("UPDATE subscription_request SET ip = NULL, user_agent = NULL, name = NULL, purged_at = ? WHERE id = ANY(?)",
                 now, ids);
         sql.update("DELETE FROM consent_evidence WHERE event_id IN (SELECT id FROM consent_event WHERE request_id = ANY(?))", ids);
+        // Messages being sent (leased) keep their content until sent; claims under way are waited for first.
+        OutboxRepository.untilClaimed(sql, "basis_type = ? AND basis_id = ANY(?)", SubscriptionRequestBasis.TYPE, ids);
         sql.update("""
-                UPDATE outbox SET subject = NULL, body_text = NULL, body_html = NULL, content_ref = 'purged', updated_at = ?
-                WHERE basis_type = ? AND basis_id = ANY(?) AND status <> 'SENDING'""", now, SubscriptionRequestBasis.TYPE, ids);
+                UPDATE outbox o SET subject = NULL, body_text = NULL, body_html = NULL, content_ref = 'purged', updated_at = ?
+                WHERE basis_type = ? AND basis_id = ANY(?) AND NOT EXISTS (""" + OutboxRepository.LEASE_OF_O + ")",
+                now, SubscriptionRequestBasis.TYPE, ids);
         // The address itself goes when the person has no subscription and no open request left.
         sql.update("""
                 UPDATE contact c SET email = NULL, email_normalized = NULL, name = NULL

@@ -47,7 +47,7 @@ public class TestData {
         try (Connection c = owner(); Statement s = c.createStatement()) {
             // The ledger refuses TRUNCATE too; only the test reset lifts that, for the moment of the reset.
             s.execute("ALTER TABLE consent_event DISABLE TRIGGER consent_event_no_truncate");
-            s.execute("TRUNCATE event_delivery, outbound_event, event_subscriber, provider_event_seen, bounce_event, bounce_report, embed_origin, embed_refusal, layout_version, audit_event, sign_in_throttle, console_session, person_link, person, crm_webhook_event, enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue_fanout, issue, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
+            s.execute("TRUNCATE event_delivery, outbound_event, event_subscriber, provider_event_seen, bounce_event, bounce_report, embed_origin, embed_refusal, layout_version, audit_event, sign_in_throttle, console_session, person_link, person, crm_webhook_event, enrollment_step, nurture_opt_out, enrollment, sequence, sales_request, form_submission, form, opportunity_contact, opportunity, account, issue_fanout, issue, outbox_lease, outbox, suppression, consent_evidence, consent_event, subscription, subscription_request_item,"
                     + " subscription_request, used_challenge, request_window, contact, consent_text, newsletter RESTART IDENTITY CASCADE");
             s.execute("ALTER TABLE consent_event ENABLE TRIGGER consent_event_no_truncate");
             s.execute("DELETE FROM api_token WHERE name <> 'bootstrap admin'");
