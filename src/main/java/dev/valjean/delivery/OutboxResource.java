@@ -39,8 +39,10 @@ public class OutboxResource {
     public record OutboxView(long id, Purpose purpose, String basisType, Long basisId, long contactId, String subject,
             OutboxStatus status, String statusReason, int attempts, String messageId, String lastReply,
             Instant createdAt, Instant nextAttemptAt, Instant sentAt) {
-        static OutboxView of(OutboxMessage m, MessageIds ids) {
-            return new OutboxView(m.id, m.purpose, m.basisType, m.basisId, m.contactId, m.subject, m.status, m.statusReason,
+        /** {@code inFlight}: the message has a lease, so it is reported as SENDING rather than QUEUED. */
+        static OutboxView of(OutboxMessage m, MessageIds ids, boolean inFlight) {
+            OutboxStatus status = inFlight && m.status == OutboxStatus.QUEUED ? OutboxStatus.SENDING : m.status;
+            return new OutboxView(m.id, m.purpose, m.basisType, m.basisId, m.contactId, m.subject, status, m.statusReason,
                     m.attempts, ids.of(m.id, m.messageId), m.lastReply, m.createdAt, m.nextAttemptAt, m.sentAt);
         }
     }
@@ -72,8 +74,9 @@ public class OutboxResource {
             @QueryParam("email") @Size(max = 254) String email, @QueryParam("contact") Long contactId,
             @QueryParam("since") Instant since, @QueryParam("before") Long beforeId,
             @QueryParam("limit") @DefaultValue("50") @Min(1) @Max(500) int limit) {
-        return outbox.list(new OutboxService.Filter(status, purpose, email, contactId, since, beforeId, limit)).stream()
-                .map(m -> OutboxView.of(m, messageIds)).toList();
+        List<OutboxMessage> page = outbox.list(new OutboxService.Filter(status, purpose, email, contactId, since, beforeId, limit));
+        java.util.Set<Long> inFlight = outbox.inFlight(page.stream().map(m -> m.id).toList());
+        return page.stream().map(m -> OutboxView.of(m, messageIds, inFlight.contains(m.id))).toList();
     }
 
     /** One message with its content, as it will be or was sent. */
@@ -83,7 +86,7 @@ public class OutboxResource {
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
         OutboxMessage m = outbox.find(id).orElseThrow(() -> ValjeanException.notFound("Outbox message " + id));
-        return new OutboxDetail(OutboxView.of(m, messageIds), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
+        return new OutboxDetail(OutboxView.of(m, messageIds, !outbox.inFlight(List.of(m.id)).isEmpty()), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
                 redacted(m.bodyHtml));
     }
 
@@ -105,6 +108,6 @@ public class OutboxResource {
     public RestResponse<OutboxView> test(@Valid @NotNull TestRequest request) {
         OutboxMessage m = outbox.sendTest(EmailAddress.parse(request.to()), caller.tokenId(), caller.name());
         return RestResponse.ResponseBuilder.<OutboxView> accepted().location(URI.create("/api/v1/outbox/" + m.id))
-                .entity(OutboxView.of(m, messageIds)).build();
+                .entity(OutboxView.of(m, messageIds, false)).build();
     }
 }

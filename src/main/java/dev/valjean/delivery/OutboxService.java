@@ -164,11 +164,27 @@ public class OutboxService {
         return OutboxMessage.findByIdOptional(id);
     }
 
+    /** Which of these messages are being sent (have a lease): they are QUEUED in the outbox and reported as SENDING. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public java.util.Set<Long> inFlight(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return OutboxLease.<OutboxLease> list("outboxId in ?1", ids).stream().map(l -> l.outboxId)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<OutboxMessage> list(Filter filter) {
         StringBuilder query = new StringBuilder("1 = 1");
         Parameters parameters = new Parameters();
-        if (filter.status() != null) {
+        if (filter.status() == OutboxStatus.SENDING) {
+            query.append(" and status = :status and id in (select l.outboxId from OutboxLease l)");
+            parameters.and("status", OutboxStatus.QUEUED);
+        } else if (filter.status() == OutboxStatus.QUEUED) {
+            query.append(" and status = :status and id not in (select l.outboxId from OutboxLease l)");
+            parameters.and("status", OutboxStatus.QUEUED);
+        } else if (filter.status() != null) {
             query.append(" and status = :status");
             parameters.and("status", filter.status());
         }

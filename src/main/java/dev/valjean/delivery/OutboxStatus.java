@@ -1,6 +1,9 @@
 package dev.valjean.delivery;
 
-/** A message being sent is QUEUED and has a lease (table outbox_lease, V29). */
+/**
+ * Where a message stands. SENDING is reported, never stored: a message being sent is QUEUED in
+ * the outbox and has a lease (table outbox_lease, V29).
+ */
 public enum OutboxStatus {
-    QUEUED, SENT, FAILED, SKIPPED, PAUSED
+    QUEUED, SENDING, SENT, FAILED, SKIPPED, PAUSED
 }

@@ -66,6 +66,26 @@ class OutboxApiTest {
     }
 
     @Test
+    void a_message_being_sent_is_reported_as_sending_and_found_by_that_status() throws Exception {
+        long waiting = data.enqueue("waits@example.com", 1, "flight:1").id;
+        long inFlight = data.enqueue("flies@example.com", 2, "flight:2").id;
+        // an instance has claimed the second one and not recorded its result yet
+        data.execute("INSERT INTO outbox_lease (outbox_id, owner, until) VALUES (" + inFlight + ", 'elsewhere', now() + interval '1 minute')");
+
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/outbox/" + inFlight).then().statusCode(200)
+                .body("message.status", equalTo("SENDING"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/outbox/" + waiting).then().statusCode(200)
+                .body("message.status", equalTo("QUEUED"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/outbox?status=SENDING").then().statusCode(200)
+                .body("$", hasSize(1)).body("[0].id", equalTo((int) inFlight)).body("[0].status", equalTo("SENDING"));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/outbox?status=QUEUED").then().statusCode(200)
+                .body("$", hasSize(1)).body("[0].id", equalTo((int) waiting));
+        given().auth().oauth2(TestData.ADMIN).get("/api/v1/outbox").then().statusCode(200)
+                .body("find { it.id == " + inFlight + " }.status", equalTo("SENDING"))
+                .body("find { it.id == " + waiting + " }.status", equalTo("QUEUED"));
+    }
+
+    @Test
     void the_listing_filters_by_status_and_purpose_and_pages_newest_first() {
         for (int i = 0; i < 5; i++) {
             data.enqueue("page" + i + "@example.com", i, "page:" + i);
