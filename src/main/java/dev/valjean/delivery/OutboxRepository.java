@@ -409,7 +409,8 @@ public class OutboxRepository {
     }
 
     /** Leased rows (being sent) that are QUEUED: the queue's count less these is what waits. */
-    static final String LEASED_QUEUED = "SELECT count(*) FROM outbox_lease l JOIN outbox q ON q.id = l.outbox_id WHERE q.status = 'QUEUED'";
+    static final String LEASED_QUEUED = "SELECT count(*) FROM outbox_lease l WHERE EXISTS ("
+            + "SELECT 1 FROM outbox q WHERE q.id = l.outbox_id AND q.status = 'QUEUED' OFFSET 0)";
 
     /** The lease of the outbox row {@code o}, if it is being sent. */
     public static final String LEASE_OF_O = "SELECT 1 FROM outbox_lease l WHERE l.outbox_id = o.id";

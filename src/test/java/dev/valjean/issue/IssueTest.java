@@ -159,6 +159,12 @@ class IssueTest {
         given().auth().oauth2(editor).contentType(ContentType.JSON).body("{}").post("/api/v1/issues/" + id + "/send")
                 .then().statusCode(200).body("status", equalTo("SENDING")).body("recipients", equalTo(3))
                 .body("progress.queued", equalTo(3));
+        // One of them in flight (another instance's lease): counted as sending, not as waiting.
+        data.execute("INSERT INTO outbox_lease (outbox_id, owner, until) SELECT min(id), 'elsewhere', now() + interval '1 minute' FROM outbox"
+                + " WHERE content_ref = 'issue:" + id + "'");
+        given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200)
+                .body("progress.queued", equalTo(2)).body("progress.sending", equalTo(1)).body("progress.sent", equalTo(0));
+        data.execute("DELETE FROM outbox_lease");
         // cid leaves after the fan-out, before the send: the gate looks again and nothing reaches cid.
         unsubscribe("cid@example.com");
         dispatcher.drain("t");
