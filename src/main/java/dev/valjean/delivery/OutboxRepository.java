@@ -405,7 +405,8 @@ public class OutboxRepository {
      * not hold up a result being recorded (NO KEY UPDATE).
      */
     public static void untilClaimed(Sql sql, String where, Object... params) {
-        sql.rows("SELECT id FROM outbox WHERE " + where + " FOR KEY SHARE", params);
+        // Only a queued row can be under a claim: the due index then bounds the look-up however large the outbox.
+        sql.rows("SELECT id FROM outbox WHERE status = 'QUEUED' AND (" + where + ") FOR KEY SHARE", params);
     }
 
     /** Leased rows (being sent) that are QUEUED: the queue's count less these is what waits. */
