@@ -148,7 +148,9 @@ public class OutboxRepository {
      * table by its key. The lease table holds only the messages in flight and churns, so its statistics are
      * rarely right: on a small estimate the planner scanned all of it, dead rows included, for each batch.
      */
-    static final String BY_KEY = "SELECT set_config('enable_seqscan', 'off', true)";
+    static final String BY_KEY_SETTING = "set_config('enable_seqscan', 'off', true)";
+
+    static final String BY_KEY = "SELECT " + BY_KEY_SETTING;
 
     /** Due rows, oldest first, leased in one statement; parameters: now, limit, owner, lease in ms. */
     static final String CLAIM = """
@@ -286,7 +288,7 @@ public class OutboxRepository {
                 && isHardBounce(o.reply()));
         // By key (BY_KEY) and on its generic plan, in the same round trip (Sql.GENERIC_PLANS): planned for the values of each batch, a
         // small batch looks cheaper than the kept plan, and the planning took as long as the update (issue 15).
-        String sql = Sql.GENERIC_PLANS + ", set_config('enable_seqscan', 'off', true);\n" + RECORD_ENDED + (hardBounces ? ",\nrec AS (" + RECORD_UPDATE + """
+        String sql = Sql.GENERIC_PLANS + ", " + BY_KEY_SETTING + ";\n" + RECORD_ENDED + (hardBounces ? ",\nrec AS (" + RECORD_UPDATE + """
                  RETURNING o.contact_id, o.status, o.status_reason, o.last_reply),
                 hard AS (
                     INSERT INTO suppression (email_hash, reason, detail, created_at)
