@@ -79,7 +79,7 @@ app_start() {
         VALJEAN_DELIVERY_RATE_LIMIT=0 VALJEAN_DELIVERY_LEASE=$LEASE VALJEAN_DELIVERY_RETRY_BASE=1s \
         VALJEAN_DELIVERY_RETRY_MAX=5s VALJEAN_DELIVERY_MAX_ATTEMPTS=30 \
         VALJEAN_MAIL_POSTAL_ADDRESS="Valjean Chaos, 1 Example Street, 75001 Paris" VALJEAN_ISSUES_START_EVERY=1s \
-        "$@" java -Xmx256m -jar target/quarkus-app/quarkus-run.jar >> "$WORK/app-$name.log" 2>&1 &
+        "$@" java -Xmx256m -XX:+UseParallelGC -jar target/quarkus-app/quarkus-run.jar >> "$WORK/app-$name.log" 2>&1 &
     local pid=$!
     pids+=($pid)
     eval "PID_$name=$pid"

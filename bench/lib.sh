@@ -4,6 +4,9 @@
 SINK=${SINK:-127.0.0.1:2525}
 HTTP_PORT=${HTTP_PORT:-8089}
 HEAP=${HEAP:-256m}
+# The JVM options a deployment runs with (deploy/Dockerfile, deploy/kubernetes; DECISIONS 27): the
+# parallel collector. JVM_GC=-XX:+UseG1GC measures the JVM's own choice on this machine.
+JVM_GC=${JVM_GC:--XX:+UseParallelGC}
 TIME_LIMIT=${TIME_LIMIT:-900}
 WORK=$(mktemp -d)
 # The polls during a run call PostgreSQL's psql itself: Debian's psql is a Perl wrapper, and at two
@@ -97,7 +100,7 @@ start_app() {
         VALJEAN_ADMIN_TOKEN=bench-admin-token VALJEAN_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789 \
         VALJEAN_DELIVERY_RATE_LIMIT=0 \
         "$@" \
-        java -Xmx$HEAP ${JAVA_EXTRA:-} -jar ${APP_DIR:-target/quarkus-app}/quarkus-run.jar > "$WORK/app.log" 2>&1 &
+        java -Xmx$HEAP $JVM_GC ${JAVA_EXTRA:-} -jar ${APP_DIR:-target/quarkus-app}/quarkus-run.jar > "$WORK/app.log" 2>&1 &
     APP=$!
     pids+=($APP)
     for _ in $(seq 1 120); do
