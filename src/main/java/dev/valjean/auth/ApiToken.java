@@ -29,10 +29,6 @@ public class ApiToken extends BaseEntity {
     @Column(name = "revoked_at")
     public Instant revokedAt;
 
-    public static Optional<ApiToken> findActiveByHash(String tokenHash) {
-        return find("tokenHash = ?1 and revokedAt is null", tokenHash).firstResultOptional();
-    }
-
     public static Optional<ApiToken> findByHash(String tokenHash) {
         return find("tokenHash", tokenHash).firstResultOptional();
     }

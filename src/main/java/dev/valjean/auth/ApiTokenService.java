@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.common.Signing;
+import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import io.quarkus.logging.Log;
 
@@ -21,15 +22,26 @@ public class ApiTokenService {
     public record Issued(ApiToken token, String secret) {
     }
 
-    private final Clock clock;
-
-    public ApiTokenService(Clock clock) {
-        this.clock = clock;
+    /** A token that is not revoked, as a request's caller: what the filters and the audit trail need of it. */
+    public record Verified(long id, String name, Role role, String email) {
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public Optional<ApiToken> authenticate(String secret) {
-        return ApiToken.findActiveByHash(Signing.sha256(secret));
+    private final Clock clock;
+    private final Sql sql;
+
+    public ApiTokenService(Clock clock, Sql sql) {
+        this.clock = clock;
+        this.sql = sql;
+    }
+
+    /**
+     * The active token with this secret: looked up on every API request, in SQL rather than through
+     * Hibernate (docs/BENCHMARKS.md); never cached, so a revocation holds from the next request.
+     */
+    public Optional<Verified> authenticate(String secret) {
+        return sql.rows("SELECT id, name, role, email FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
+                Signing.sha256(secret)).stream().findFirst().map(r -> new Verified(((Number) r.get("id")).longValue(),
+                        (String) r.get("name"), Role.valueOf((String) r.get("role")), (String) r.get("email")));
     }
 
     @Transactional

@@ -70,10 +70,10 @@ public class AuthFilter {
             Log.errorf("%s.%s declares neither @Authorized nor @PublicEndpoint: denied", type.getSimpleName(), method.getName());
             throw ValjeanException.forbidden("This endpoint is not open to anyone.");
         }
-        ApiToken token = verify(header);
-        if (Arrays.stream(allowed).noneMatch(r -> r == token.role)) {
+        ApiTokenService.Verified token = verify(header);
+        if (Arrays.stream(allowed).noneMatch(r -> r == token.role())) {
             throw ValjeanException.forbidden("This endpoint needs the role " + Arrays.toString(allowed)
-                    + "; the token has " + token.role + ".");
+                    + "; the token has " + token.role() + ".");
         }
         caller.authenticated(token);
     }
@@ -155,7 +155,7 @@ public class AuthFilter {
         return "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
     }
 
-    private ApiToken verify(String header) {
+    private ApiTokenService.Verified verify(String header) {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
             throw ValjeanException.unauthorized("Send an API token as 'Authorization: Bearer <token>'.");
         }

@@ -6,12 +6,12 @@ import jakarta.enterprise.context.RequestScoped;
 @RequestScoped
 public class Caller {
 
-    private ApiToken token;
+    private ApiTokenService.Verified token;
     private Person person;
     private Long sessionId;
 
     /** Called by {@link AuthFilter} once the token is verified (a method, so it reaches the request's instance through the proxy). */
-    void authenticated(ApiToken verified) {
+    void authenticated(ApiTokenService.Verified verified) {
         this.token = verified;
     }
 
@@ -27,7 +27,7 @@ public class Caller {
 
     /** The API token's id, or null when a person (or nobody) is calling. */
     public Long tokenId() {
-        return token == null ? null : token.id;
+        return token == null ? null : token.id();
     }
 
     /** The signed-in person's id, or null. */
@@ -40,15 +40,15 @@ public class Caller {
     }
 
     public Role role() {
-        return person != null ? person.role : token == null ? null : token.role;
+        return person != null ? person.role : token == null ? null : token.role();
     }
 
     public String email() {
-        return person != null ? person.email : token == null ? null : token.email;
+        return person != null ? person.email : token == null ? null : token.email();
     }
 
     public String name() {
-        return person != null ? person.name : token == null ? null : token.name;
+        return person != null ? person.name : token == null ? null : token.name();
     }
 
     /** Who to record in the audit trail. */
@@ -57,7 +57,7 @@ public class Caller {
             return new Actor(Actor.Kind.PERSON, person.id, person.name + " <" + person.email + ">");
         }
         if (token != null) {
-            return new Actor(Actor.Kind.TOKEN, token.id, "API token '" + token.name + "'");
+            return new Actor(Actor.Kind.TOKEN, token.id(), "API token '" + token.name() + "'");
         }
         return Actor.VISITOR;
     }

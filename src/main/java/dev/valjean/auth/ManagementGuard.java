@@ -3,7 +3,6 @@ package dev.valjean.auth;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -39,12 +38,12 @@ public class ManagementGuard {
         }
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         var token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && header.length() > 7
-                ? QuarkusTransaction.requiringNew().call(() -> tokens.authenticate(header.substring(7).strip()))
-                : java.util.Optional.<ApiToken> empty();
+                ? tokens.authenticate(header.substring(7).strip())
+                : java.util.Optional.<ApiTokenService.Verified> empty();
         if (token.isEmpty()) {
             deny(ctx, 401, "UNAUTHORIZED", "Authentication required", "Send an admin API token as 'Authorization: Bearer <token>'.");
-        } else if (token.get().role != Role.ADMIN) {
-            deny(ctx, 403, "FORBIDDEN", "Not allowed", "This endpoint needs the role [ADMIN]; the token has " + token.get().role + ".");
+        } else if (token.get().role() != Role.ADMIN) {
+            deny(ctx, 403, "FORBIDDEN", "Not allowed", "This endpoint needs the role [ADMIN]; the token has " + token.get().role() + ".");
         } else {
             ctx.next();
         }

@@ -52,13 +52,17 @@ public class Newsletter extends BaseEntity {
 
     /** The From header of this newsletter's mail: its sender name and address. */
     public String fromHeader() {
+        return fromHeader(senderName, senderAddress);
+    }
+
+    /** The From header for a sender name and address: the name quoted, without quotes or backslashes of its own. */
+    public static String fromHeader(String senderName, String senderAddress) {
         return "\"" + senderName.replace("\"", "").replace("\\", "") + "\" <" + senderAddress + ">";
     }
 
     /** What the public pages show of this newsletter. */
     public Brand brand() {
-        return new Brand(brandName != null ? brandName : name, accentColour != null ? accentColour : Brand.DEFAULT_ACCENT,
-                logoHash == null ? null : "/brand/" + slug + "/logo-" + logoHash);
+        return Brand.of(slug, name, brandName, accentColour, logoHash);
     }
 
     public static Optional<Newsletter> findBySlug(String slug) {

@@ -39,16 +39,16 @@ public class ConfirmationMail {
         this.text = text;
     }
 
-    void enqueue(long requestId, SubscriptionService.PendingRequest request, String token, List<Newsletter> newsletters) {
-        Newsletter first = newsletters.get(0);
-        String names = newsletters.size() == 1 ? first.name : newsletters.size() + " newsletters";
+    void enqueue(long requestId, SubscriptionService.PendingRequest request, String token, List<SubscriptionService.Chosen> newsletters) {
+        SubscriptionService.Chosen first = newsletters.get(0);
+        String names = newsletters.size() == 1 ? first.name() : newsletters.size() + " newsletters";
         var data = java.util.Map.<String, Object> of(
                 "name", request.name() == null ? "" : request.name(),
-                "newsletters", newsletters.stream().map(n -> new Item(n.name, cadenceOf(n))).toList(),
+                "newsletters", newsletters.stream().map(n -> new Item(n.name(), n.cadence().phrase)).toList(),
                 "when", WHEN.format(request.createdAt()),
                 "confirmUrl", links.confirm(token),
                 "validDays", java.time.Duration.between(request.createdAt(), request.expiresAt()).toDays(),
-                "sender", first.senderName);
+                "sender", first.senderName());
         // The subject names the newsletter; the sender is the newsletter's own.
         String subject = "Please confirm your subscription to " + names;
         outbox.enqueueId(OutboxRequest.of("confirm:" + requestId, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,

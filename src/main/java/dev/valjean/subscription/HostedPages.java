@@ -29,6 +29,7 @@ import dev.valjean.common.RequestHygiene;
 import dev.valjean.common.ValjeanException;
 import dev.valjean.contact.Contact;
 import dev.valjean.mail.Links;
+import dev.valjean.newsletter.Brand;
 import dev.valjean.newsletter.ConsentText;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.logging.Log;
@@ -197,12 +198,13 @@ public class HostedPages {
     @Consumes(MediaType.WILDCARD)
     public Response unsubscribe(@PathParam("token") String token, @Context HttpHeaders headers, @Context HttpServerRequest http) {
         String agent = headers.getHeaderString(HttpHeaders.USER_AGENT);
-        Optional<Newsletter> left = preferences.unsubscribe(token, "ONE_CLICK", ClientAddress.of(http), agent);
+        Optional<PreferenceService.Left> left = preferences.unsubscribe(token, "ONE_CLICK", ClientAddress.of(http), agent);
         if (left.isEmpty()) {
             return notFound();
         }
-        return page(200, message("You have left " + left.get().name, List.of(
-                "You will not receive " + left.get().name + " any more. Other subscriptions, if any, are unchanged."), null, null, left.get()));
+        return page(200, message("You have left " + left.get().name(), List.of(
+                "You will not receive " + left.get().name() + " any more. Other subscriptions, if any, are unchanged."), null, null,
+                left.get().brand()));
     }
 
     @Operation(operationId = "showPreferences", summary = "Show a person's preference centre",
@@ -318,14 +320,18 @@ public class HostedPages {
     }
 
     private String message(String title, List<String> paragraphs, String linkUrl, String linkText) {
-        return message(title, paragraphs, linkUrl, linkText, null);
+        return message(title, paragraphs, linkUrl, linkText, (Brand) null);
     }
 
     /** A message page in the newsletter's colours, when it concerns one. */
     private String message(String title, List<String> paragraphs, String linkUrl, String linkText, Newsletter about) {
+        return message(title, paragraphs, linkUrl, linkText, about == null ? null : about.brand());
+    }
+
+    private String message(String title, List<String> paragraphs, String linkUrl, String linkText, Brand brand) {
         var page = message.data("title", title).data("paragraphs", paragraphs).data("linkUrl", linkUrl).data("linkText", linkText);
-        if (about != null) {
-            page = page.data("brand", about.brand());
+        if (brand != null) {
+            page = page.data("brand", brand);
         }
         return page.render();
     }

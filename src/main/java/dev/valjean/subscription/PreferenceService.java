@@ -17,6 +17,7 @@ import dev.valjean.consent.SuppressionReason;
 import dev.valjean.consent.SuppressionService;
 import dev.valjean.contact.Contact;
 import dev.valjean.mail.Links;
+import dev.valjean.newsletter.Brand;
 import dev.valjean.newsletter.Newsletter;
 
 /** Leaving: one-click unsubscribe from one newsletter, and the preference centre for all of them. */
@@ -54,12 +55,16 @@ public class PreferenceService {
         return Subscription.<Subscription> findByIdOptional(id).map(s -> Newsletter.findById(s.newsletterId));
     }
 
+    /** The newsletter an unsubscribe left, as its page shows it. */
+    public record Left(String name, Brand brand) {
+    }
+
     /**
      * Unsubscribes the token's subscription from its newsletter only. Idempotent: repeating it
      * changes nothing and still succeeds. Empty when the token is not genuine.
      */
     @Transactional
-    public Optional<Newsletter> unsubscribe(String unsubscribeToken, String source, String ip, String userAgent) {
+    public Optional<Left> unsubscribe(String unsubscribeToken, String source, String ip, String userAgent) {
         Long id = links.subscriptionOf(unsubscribeToken);
         if (id == null) {
             return Optional.empty();
@@ -67,12 +72,15 @@ public class PreferenceService {
         sql.genericPlansForThisTransaction(); // every statement of an unsubscribe goes by key
         Instant now = clock.instant();
         // one round trip: ends the subscription if it is pending or confirmed, and says whose it is either way (a
-        // repeat, or a concurrent unsubscribe that won the row, finds nothing to end and records nothing)
+        // repeat, or a concurrent unsubscribe that won the row, finds nothing to end and records nothing), with what
+        // the page shows of its newsletter (in SQL rather than through Hibernate: docs/BENCHMARKS.md)
         var rows = sql.rows("""
                 WITH ended AS (
                     UPDATE subscription SET status = 'UNSUBSCRIBED', unsubscribed_at = ?, updated_at = ?
                     WHERE id = ? AND status IN ('CONFIRMED', 'PENDING') RETURNING id)
-                SELECT s.contact_id, s.newsletter_id, EXISTS (SELECT 1 FROM ended) AS ended FROM subscription s WHERE s.id = ?""",
+                SELECT s.contact_id, s.newsletter_id, EXISTS (SELECT 1 FROM ended) AS ended,
+                       n.slug, n.name, n.brand_name, n.accent_colour, n.logo_hash
+                FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id WHERE s.id = ?""",
                 now, now, id, id);
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -83,7 +91,9 @@ public class PreferenceService {
             ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, ((Number) row.get("contact_id")).longValue(), newsletterId,
                     source).client(null, Text.clip(ip, 64), Text.clip(userAgent, 500)));
         }
-        return Optional.of(Newsletter.findById(newsletterId));
+        String name = (String) row.get("name");
+        return Optional.of(new Left(name, Brand.of((String) row.get("slug"), name, (String) row.get("brand_name"),
+                (String) row.get("accent_colour"), (String) row.get("logo_hash"))));
     }
 
     /** The contact a preference token stands for, or empty. */

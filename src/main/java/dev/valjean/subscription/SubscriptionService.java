@@ -21,7 +21,7 @@ import dev.valjean.consent.LedgerEvent;
 import dev.valjean.consent.SuppressionReason;
 import dev.valjean.contact.Contact;
 import dev.valjean.contact.ContactService;
-import dev.valjean.newsletter.ConsentText;
+import dev.valjean.newsletter.Cadence;
 import dev.valjean.newsletter.Newsletter;
 import io.quarkus.logging.Log;
 
@@ -38,7 +38,13 @@ public class SubscriptionService {
     }
 
     /** A newsletter a person chose, with the consent text version they were shown. */
-    public record Chosen(Newsletter newsletter, ConsentText consent) {
+    public record Chosen(long newsletterId, String name, Cadence cadence, String senderName, String senderAddress,
+            long consentTextId) {
+
+        /** The From header of the newsletter's mail, as {@link Newsletter#fromHeader()} writes it. */
+        public String fromHeader() {
+            return Newsletter.fromHeader(senderName, senderAddress);
+        }
     }
 
     /** How a confirmation attempt ended. */
@@ -100,28 +106,29 @@ public class SubscriptionService {
         return chosen;
     }
 
-    /** A newsletter by its slug with the consent text version named (its current one when none is): one query. */
-    private static Chosen chosen(String slug, Integer version) {
+    /**
+     * A newsletter by its slug with the consent text version named (its current one when none is):
+     * one query, in SQL rather than through Hibernate, as every sign-up asks it (docs/BENCHMARKS.md).
+     */
+    private Chosen chosen(String slug, Integer version) {
         if (slug == null) {
             throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter 'null'.");
         }
-        var query = Newsletter.getEntityManager().createQuery("select n, t from Newsletter n, ConsentText t where n.slug = :slug"
-                + " and t.newsletterId = n.id and t.version = " + (version == null
-                        ? "(select max(c.version) from ConsentText c where c.newsletterId = n.id)"
-                        : ":version"), Object[].class)
-                .setParameter("slug", slug);
-        if (version != null) {
-            query.setParameter("version", version);
-        }
-        List<Object[]> found = query.getResultList();
-        if (!found.isEmpty()) {
-            return new Chosen((Newsletter) found.get(0)[0], (ConsentText) found.get(0)[1]);
-        }
-        if (Newsletter.findBySlug(slug).isEmpty() || version == null) {
-            // a newsletter always has a consent text: none found means no newsletter
+        List<java.util.Map<String, Object>> found = sql.rows("""
+                SELECT n.id, n.name, n.cadence, n.sender_name, n.sender_address, t.id AS consent_text_id
+                FROM newsletter n LEFT JOIN consent_text t ON t.newsletter_id = n.id
+                    AND t.version = coalesce(?::int, (SELECT max(c.version) FROM consent_text c WHERE c.newsletter_id = n.id))
+                WHERE n.slug = ?""", version, slug);
+        // a newsletter always has a consent text: none found without a version named means no newsletter
+        if (found.isEmpty() || found.get(0).get("consent_text_id") == null && version == null) {
             throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
         }
-        throw ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug + "' has no consent text version " + version + ".");
+        var row = found.get(0);
+        if (row.get("consent_text_id") == null) {
+            throw ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug + "' has no consent text version " + version + ".");
+        }
+        return new Chosen(((Number) row.get("id")).longValue(), (String) row.get("name"), Cadence.valueOf((String) row.get("cadence")),
+                (String) row.get("sender_name"), (String) row.get("sender_address"), ((Number) row.get("consent_text_id")).longValue());
     }
 
     /**
@@ -149,7 +156,7 @@ public class SubscriptionService {
                        (SELECT count(*) FROM outbox WHERE contact_id = ? AND purpose = 'CONFIRMATION' AND created_at > ?) AS today""",
                 contact.id(), contact.id(), now.minus(Duration.ofDays(1))).get(0);
         java.util.Set<String> confirmed = java.util.Set.of(known.get("confirmed").toString().split(","));
-        List<Chosen> wanted = chosen.stream().filter(c -> !confirmed.contains(String.valueOf(c.newsletter().id))).toList();
+        List<Chosen> wanted = chosen.stream().filter(c -> !confirmed.contains(String.valueOf(c.newsletterId()))).toList();
         if (wanted.isEmpty()) {
             Log.debug("Sign-up for newsletters already confirmed: nothing to do");
             return;
@@ -168,8 +175,8 @@ public class SubscriptionService {
         String token = Signing.randomToken(32);
         PendingRequest request = new PendingRequest(contact.id(), name, pageOf(s.page()), Text.clip(s.ip(), 64),
                 Text.clip(s.userAgent(), 500), now, now.plus(config.confirmTtl()));
-        List<Long> newsletterIds = wanted.stream().map(c -> c.newsletter().id).toList();
-        List<Long> consentTextIds = wanted.stream().map(c -> c.consent().id).toList();
+        List<Long> newsletterIds = wanted.stream().map(Chosen::newsletterId).toList();
+        List<Long> consentTextIds = wanted.stream().map(Chosen::consentTextId).toList();
         // the request, its items and the pending subscriptions in one round trip
         long requestId = sql.firstLong("""
                 WITH request AS (
@@ -190,10 +197,10 @@ public class SubscriptionService {
                 contact.id(), Signing.sha256(token), s.source(), request.page(), request.ip(), request.userAgent(), name, now,
                 request.expiresAt(), newsletterIds, consentTextIds, contact.id(), s.source(), now, now).orElseThrow();
         for (Chosen c : wanted) {
-            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletter().id, s.source().name())
-                    .request(requestId, c.consent().id).client(request.page(), request.ip(), request.userAgent()));
+            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletterId(), s.source().name())
+                    .request(requestId, c.consentTextId()).client(request.page(), request.ip(), request.userAgent()));
         }
-        mail.enqueue(requestId, request, token, wanted.stream().map(Chosen::newsletter).toList());
+        mail.enqueue(requestId, request, token, wanted);
     }
 
     /** A sign-up's request as it is stored, for its confirmation email. */

@@ -79,9 +79,13 @@ class LeavingTest {
     }
 
     @Test
-    void one_click_multipart_leaves_its_newsletter() throws Exception {
+    void one_click_multipart_leaves_its_newsletter_and_answers_in_its_brand() throws Exception {
+        data.execute("UPDATE newsletter SET brand_name = 'Monthly Press', accent_colour = '#0f766e', logo = '\\x89'::bytea,"
+                + " logo_type = 'image/png', logo_hash = '0123456789abcdef' WHERE slug = 'monthly'");
         RestAssured.given().multiPart("List-Unsubscribe", "One-Click").post("/unsubscribe/" + links.unsubscribeToken(monthly))
-                .then().statusCode(200).body(containsString("You have left The monthly letter"));
+                .then().statusCode(200).body(containsString("You have left The monthly letter"))
+                .body(containsString("<span>Monthly Press</span>")).body(containsString("background: #0f766e"))
+                .body(containsString("<img src=\"/brand/monthly/logo-0123456789abcdef\""));
         assertEquals("UNSUBSCRIBED", status(monthly));
         assertEquals("CONFIRMED", status(weekly));
     }
