@@ -183,7 +183,7 @@ public class HostedPages {
         }
         Long subscription = links.subscriptionOf(token);
         long contactId = Subscription.<Subscription> findByIdOptional(subscription).map(s -> s.contactId).orElse(0L);
-        return page(200, unsubscribePage.data("token", token).data("newsletter", newsletter.get())
+        return page(200, unsubscribePage.data("token", token).data("newsletter", newsletter.get()).data("brand", newsletter.get().brand())
                 .data("preferencesUrl", "/preferences/" + links.preferencesToken(contactId)).render());
     }
 

@@ -58,6 +58,8 @@ class ConsoleBrowserTest {
     dev.valjean.nurture.StepService steps;
     @Inject
     dev.valjean.support.MutableClock clock;
+    @Inject
+    dev.valjean.mail.Links links;
 
     Browser browser;
 
@@ -80,6 +82,22 @@ class ConsoleBrowserTest {
         if (browser != null) {
             browser.close();
         }
+    }
+
+    @Test
+    void a_reader_leaves_from_the_unsubscribe_link_and_the_answer_is_in_the_newsletters_brand() throws Exception {
+        data.execute("UPDATE newsletter SET brand_name = 'Weekly Press', accent_colour = '#0f766e' WHERE slug = 'weekly'");
+        long subscription = data.count("SELECT s.id FROM subscription s JOIN contact c ON c.id = s.contact_id WHERE c.email = 'ann@example.com'");
+        browser.open("/unsubscribe/" + links.unsubscribeToken(subscription));
+        assertEquals("Unsubscribe from The weekly letter?", browser.heading());
+        assertTrue(browser.text().contains("Weekly Press"), "the question carries the newsletter's brand too: " + browser.text());
+        browser.check("unsubscribe");
+        assertEquals("CONFIRMED", data.text("SELECT status FROM subscription WHERE id = " + subscription), "the page alone changes nothing");
+        browser.press("Unsubscribe");
+        assertEquals("You have left The weekly letter", browser.heading());
+        assertTrue(browser.text().contains("Weekly Press"), "the answer carries the newsletter's brand: " + browser.text());
+        browser.check("unsubscribed");
+        assertEquals("UNSUBSCRIBED", data.text("SELECT status FROM subscription WHERE id = " + subscription));
     }
 
     @Test
