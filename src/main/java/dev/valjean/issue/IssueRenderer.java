@@ -2,6 +2,7 @@ package dev.valjean.issue;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,12 +18,14 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 /**
  * Renders one issue message for one reader at send time: the issue's layout with the reader's
  * name and their own unsubscribe and preference links. No tracking pixel, no rewritten links.
- * The issue, its newsletter and its parsed layout are prepared once per issue and reused.
+ * The issue, its newsletter and its parsed layout are prepared once per issue and reused; where
+ * the layout allows it ({@link ReaderSlots}), so is its render, and each reader's values are put
+ * into it.
  */
 @ApplicationScoped
 public class IssueRenderer implements ContentRenderer {
 
-    private record Prepared(String subject, Map<String, Object> base, LayoutStore.Layout layout) {
+    private record Prepared(String subject, Map<String, Object> base, LayoutStore.Layout layout, Optional<ReaderSlots> slots) {
     }
 
     private static final int CACHED_ISSUES = 16;
@@ -70,7 +73,12 @@ public class IssueRenderer implements ContentRenderer {
             prepared.put(issueId, p);
         }
         String unsubscribe = links.unsubscribe(row.basisId());
-        Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, links.preferences(row.contactId()));
+        String preferences = links.preferences(row.contactId());
+        Optional<String[]> filled = p.slots().flatMap(s -> s.render(row.name(), unsubscribe, preferences));
+        if (filled.isPresent()) {
+            return new Rendered(p.subject(), filled.get()[1], filled.get()[0], unsubscribe);
+        }
+        Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, preferences);
         return new Rendered(p.subject(), layouts.render(p.layout(), "txt", data), layouts.render(p.layout(), "html", data),
                 unsubscribe);
     }
@@ -78,7 +86,8 @@ public class IssueRenderer implements ContentRenderer {
     private Prepared prepare(long issueId) {
         Issue issue = issues.find(issueId);
         Newsletter n = Newsletter.findById(issue.newsletterId);
-        return new Prepared(issue.subject, issues.baseData(issue, n),
-                issue.layoutVersionId != null ? layouts.version(issue.layoutVersionId) : layouts.load(issue.layout));
+        Map<String, Object> base = issues.baseData(issue, n);
+        LayoutStore.Layout layout = issue.layoutVersionId != null ? layouts.version(issue.layoutVersionId) : layouts.load(issue.layout);
+        return new Prepared(issue.subject, base, layout, ReaderSlots.of(layouts, layout, base));
     }
 }
