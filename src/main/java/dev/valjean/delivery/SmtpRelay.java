@@ -76,10 +76,11 @@ public final class SmtpRelay implements AutoCloseable {
     }
 
     /**
-     * Where the relay is and how to talk to it. Timeouts live on the socket: {@code connect} for
-     * the TCP (and TLS) set-up, {@code reply} for the greeting and every command's reply,
-     * {@code finalReply} for the reply after the content's final dot (RFC 5321 4.5.3.2.6 suggests
-     * 10 minutes). A submission therefore ends by itself; nothing outside it needs a timer.
+     * Where the relay is and how to talk to it. Each read from and write to the relay has a time
+     * limit ({@link Limits}): {@code connect} for the TCP (and TLS) set-up, the greeting and the
+     * login, {@code reply} for every command's reply and every write, {@code finalReply} for the
+     * reply after the content's final dot (RFC 5321 4.5.3.2.6 suggests 10 minutes). A submission
+     * therefore ends by itself, whatever the relay does.
      */
     public record Settings(String host, int port, SmtpConfig.Tls tls, String username, String password, String heloName,
             int connections, Duration connect, Duration reply, Duration finalReply, boolean allowPlainAuth) {
@@ -136,6 +137,165 @@ public final class SmtpRelay implements AutoCloseable {
         this.replyTimeoutMillis = millis(settings.reply());
         this.finalReplyTimeoutMillis = millis(settings.finalReply());
         this.permits = new Semaphore(Math.max(1, settings.connections()));
+    }
+
+    /**
+     * The time limits of socket calls, kept by one timer thread rather than by the sockets. A socket
+     * with a read timeout (SO_TIMEOUT) reads in non-blocking mode and polls before each read that has
+     * to wait: three system calls per reply instead of one, which took about a twelfth of delivery's
+     * CPU (issue 15); and Java keeps no time limit on a socket's writes at all, so a relay that stops
+     * reading held a submission thread for good. Here sockets stay blocking, each call arms its
+     * connection's deadline, and the timer closes the raw socket of a call that has passed it, which
+     * ends the call (a blocked read or write, TLS inside it too); the call then fails as timed out.
+     */
+    static final class Limits {
+        /** How often the timer looks; a call may run this much past its limit before it is ended. */
+        static final long TICK_MILLIS = 50;
+        private static final java.util.Set<Limit> ARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final java.util.concurrent.ScheduledExecutorService TIMER = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "valjean-smtp-limits");
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        static {
+            TIMER.scheduleWithFixedDelay(Limits::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        private static void tick() {
+            long now = System.nanoTime();
+            for (Limit limit : ARMED) {
+                long deadline = limit.deadline;
+                if (deadline != 0 && now - deadline > 0) {
+                    limit.expire();
+                }
+            }
+        }
+
+        private Limits() {
+        }
+    }
+
+    /** One connection's time limit: the socket it ends, and the deadline of the call under way (0: none). */
+    static final class Limit {
+        private final Socket raw;
+        /** The limit each call gets, in milliseconds; set by the connection's own thread. */
+        int millis;
+        private volatile long deadline;
+        private volatile boolean expired;
+
+        Limit(Socket raw, int millis) {
+            this.raw = raw;
+            this.millis = millis;
+            Limits.ARMED.add(this);
+        }
+
+        void arm() {
+            long at = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            deadline = at == 0 ? 1 : at;
+        }
+
+        void disarm() {
+            deadline = 0;
+        }
+
+        /** The failure of a call that ended with {@code e}: a timeout when this limit ended it. */
+        IOException failure(IOException e) {
+            if (!expired) {
+                return e;
+            }
+            SocketTimeoutException timeout = new SocketTimeoutException("timed out after " + millis + " ms");
+            timeout.initCause(e);
+            return timeout;
+        }
+
+        void expire() {
+            expired = true;
+            deadline = 0;
+            close();
+        }
+
+        /** Closes the raw socket (not a TLS layer over it, whose close could wait on the blocked call) and stops watching. */
+        void close() {
+            Limits.ARMED.remove(this);
+            try {
+                raw.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+
+        /** A blocking call under this limit. */
+        <T> T within(Call<T> call) throws IOException {
+            arm();
+            try {
+                return call.run();
+            } catch (IOException e) {
+                throw failure(e);
+            } finally {
+                disarm();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    interface Call<T> {
+        T run() throws IOException;
+    }
+
+    /** A stream whose every read is a call under the connection's limit. */
+    private static final class LimitedInput extends java.io.FilterInputStream {
+        private final Limit limit;
+
+        LimitedInput(InputStream in, Limit limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return limit.within(() -> in.read());
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return limit.within(() -> in.read(b, off, len));
+        }
+    }
+
+    /** A stream whose every write and flush is a call under the connection's limit. */
+    private static final class LimitedOutput extends java.io.FilterOutputStream {
+        private final Limit limit;
+
+        LimitedOutput(OutputStream out, Limit limit) {
+            super(out);
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            limit.within(() -> {
+                out.write(b);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            limit.within(() -> {
+                out.write(b, off, len);
+                return null;
+            });
+        }
+
+        @Override
+        public void flush() throws IOException {
+            limit.within(() -> {
+                out.flush();
+                return null;
+            });
+        }
     }
 
     private static int millis(Duration d) {
@@ -369,26 +529,37 @@ public final class SmtpRelay implements AutoCloseable {
     }
 
     private Session open() throws IOException {
-        Socket socket = tls == SmtpConfig.Tls.IMPLICIT ? tlsSockets.createSocket() : new Socket();
+        // No timeout on the socket itself, so it stays in blocking mode (Limits); implicit TLS is layered over it.
+        Socket raw = new Socket();
+        Limit limit = new Limit(raw, connectTimeoutMillis);
         try {
-            socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
-            // The TLS handshake and the greeting must come within the connect timeout too.
-            socket.setSoTimeout(connectTimeoutMillis);
-            socket.setTcpNoDelay(true);
-            if (socket instanceof SSLSocket ssl) {
+            // The connection, the TLS handshake, the greeting and the login must each come within the connect timeout.
+            limit.within(() -> {
+                raw.connect(new InetSocketAddress(host, port));
+                return null;
+            });
+            raw.setTcpNoDelay(true);
+            Socket socket = raw;
+            if (tls == SmtpConfig.Tls.IMPLICIT) {
+                SSLSocket ssl = (SSLSocket) tlsSockets.createSocket(raw, host, port, true);
+                ssl.setUseClientMode(true);
                 verifyHostName(ssl);
-                ssl.startHandshake();
+                limit.within(() -> {
+                    ssl.startHandshake();
+                    return null;
+                });
+                socket = ssl;
             }
-            Session session = new Session(socket);
+            Session session = new Session(socket, limit);
             session.start();
-            socket.setSoTimeout(replyTimeoutMillis);
+            limit.millis = replyTimeoutMillis;
             return session;
         } catch (Rejected e) {
             // A refused greeting, TLS or login is the relay's set-up, not this message: retry later.
-            socket.close();
+            limit.close();
             throw new IOException("the relay refused the session: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            limit.close();
             throw e;
         }
     }
@@ -403,6 +574,7 @@ public final class SmtpRelay implements AutoCloseable {
     /** One connection to the relay; used by one thread at a time. */
     private final class Session {
         private Socket socket;
+        private final Limit limit;
         private InputStream in;
         private OutputStream out;
         private boolean pipelining;
@@ -412,14 +584,15 @@ public final class SmtpRelay implements AutoCloseable {
         boolean contentSent;
         long lastUsed = System.nanoTime();
 
-        Session(Socket socket) throws IOException {
+        Session(Socket socket, Limit limit) throws IOException {
+            this.limit = limit;
             attach(socket);
         }
 
         private void attach(Socket s) throws IOException {
             socket = s;
-            in = new BufferedInputStream(s.getInputStream(), 4096);
-            out = new BufferedOutputStream(s.getOutputStream(), 32 * 1024);
+            in = new BufferedInputStream(new LimitedInput(s.getInputStream(), limit), 4096);
+            out = new BufferedOutputStream(new LimitedOutput(s.getOutputStream(), limit), 32 * 1024);
         }
 
         void start() throws Rejected, IOException {
@@ -433,7 +606,10 @@ public final class SmtpRelay implements AutoCloseable {
                 SSLSocket ssl = (SSLSocket) tlsSockets.createSocket(socket, host, port, true);
                 ssl.setUseClientMode(true);
                 verifyHostName(ssl);
-                ssl.startHandshake();
+                limit.within(() -> {
+                    ssl.startHandshake();
+                    return null;
+                });
                 attach(ssl);
                 hello();
             }
@@ -549,11 +725,11 @@ public final class SmtpRelay implements AutoCloseable {
             }
             out.flush();
             Reply end;
-            socket.setSoTimeout(finalReplyTimeoutMillis);
+            limit.millis = finalReplyTimeoutMillis;
             try {
                 end = read();
             } finally {
-                socket.setSoTimeout(replyTimeoutMillis);
+                limit.millis = replyTimeoutMillis;
             }
             if (end.code != 250) {
                 usable = end.code != 421;
@@ -658,11 +834,7 @@ public final class SmtpRelay implements AutoCloseable {
 
         void close() {
             usable = false;
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // nothing to do
-            }
+            limit.close();
         }
     }
 }

@@ -325,6 +325,96 @@ class SmtpRelayTest {
         return relay;
     }
 
+    @Test
+    void a_relay_that_stops_reading_in_the_middle_of_the_content_ends_the_submission_as_timed_out() throws Exception {
+        // Java keeps no time limit on a socket's writes: before the relay's limits were kept by a timer, this submission never ended.
+        try (StalledRelay stalled = new StalledRelay(true)) {
+            SmtpRelay relay = new SmtpRelay(SmtpRelay.Settings.plain("127.0.0.1", stalled.port(), SmtpConfig.Tls.DISABLED, 1,
+                    Duration.ofSeconds(1)));
+            relays.add(relay);
+            byte[] large = ("x".repeat(998) + "\r\n").repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII); // 32 MB, more than the sockets buffer
+            var submission = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return relay.submit("news@valjean.test", "reader@example.com", large);
+                } catch (Exception e) {
+                    return e;
+                }
+            });
+            Object result = submission.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(result instanceof java.net.SocketTimeoutException, "a timeout, not " + result);
+            assertTrue(stalled.sawData.get(), "the relay opened DATA and then stopped reading");
+        }
+    }
+
+    @Test
+    void a_relay_that_accepts_the_connection_and_never_greets_is_a_timeout_within_the_connect_limit() throws Exception {
+        try (StalledRelay silent = new StalledRelay(false)) {
+            SmtpRelay relay = new SmtpRelay(new SmtpRelay.Settings("127.0.0.1", silent.port(), SmtpConfig.Tls.DISABLED, null, null, "valjean.test",
+                    1, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(60), false));
+            relays.add(relay);
+            var submission = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return relay.submit("news@valjean.test", "reader@example.com", message());
+                } catch (Exception e) {
+                    return e;
+                }
+            });
+            Object result = submission.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(result instanceof java.net.SocketTimeoutException, "a timeout, not " + result);
+        }
+    }
+
+    /** A relay that greets, opens DATA and then reads no more; or, not greeting, says nothing at all. */
+    private static final class StalledRelay implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        final java.util.concurrent.atomic.AtomicBoolean sawData = new java.util.concurrent.atomic.AtomicBoolean();
+        final List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        final Thread thread;
+
+        StalledRelay(boolean greet) throws IOException {
+            thread = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket s = server.accept();
+                        accepted.add(s);
+                        if (!greet) {
+                            continue;
+                        }
+                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                        var out = s.getOutputStream();
+                        out.write("220 stalled.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                        for (String line = in.readLine(); line != null; line = in.readLine()) {
+                            if (line.equals("DATA")) {
+                                out.write("354 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+                                sawData.set(true);
+                                break; // and read no more
+                            }
+                            out.write("250 ok\r\n".getBytes(StandardCharsets.US_ASCII));
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "stalled-relay");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            synchronized (accepted) {
+                for (java.net.Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     private static byte[] message() {
         return MimeEncoder.encode(MimeEncoderTest.mail("Hello", "news@valjean.test", "hello", "<p>hello</p>"));
     }
