@@ -125,6 +125,12 @@ public final class MimeEncoder {
         int n = bytes.length;
         for (int i = 0; i < n; i++) {
             int b = bytes[i] & 0xff;
+            // Most bytes: printable, not '=', and short of the column where a soft break may be due (below).
+            if (b >= 33 && b <= 126 && b != '=' && column < 75) {
+                qp[o++] = (byte) b;
+                column++;
+                continue;
+            }
             if (b == '\r' || b == '\n') {
                 if (b == '\r' && i + 1 < n && bytes[i + 1] == '\n') {
                     i++;
