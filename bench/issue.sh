@@ -5,12 +5,17 @@
 # sends N messages of the same size over the same number of connections. Prints fan-out seconds,
 # Valjean's rate, smtp-source's two and their mean, the ratio to the mean, peak RSS and peak heap.
 #
-#   [WARM=20000] bench/issue.sh [subscribers=100000] [connections=16]
+#   [WARM=20000] [WARM_ISSUES=2] bench/issue.sh [subscribers=100000] [connections=16]
 #   FANOUT_ONLY=1 bench/issue.sh 1000000     stops after the fan-out
 #
-# WARM: an issue of another newsletter to the first WARM subscribers is sent and delivered first,
+# WARM: issues of other newsletters to the first WARM subscribers are sent and delivered first,
 # not counted, as bench/delivery.sh does: in a cold drain of 100,000 the JIT compiler threads took
 # a third of Valjean's CPU (per-thread CPU from /proc, 2026-12-04). WARM=0 measures a cold start.
+# WARM_ISSUES: the warm-up is that many issues, one after the other, to WARM / WARM_ISSUES
+# subscribers each. With one, the issue measured was the first new issue the compiled code met:
+# the branches taken once per issue (preparing it, its Feedback-ID) had never run in compiled code,
+# their traps threw away the compiled sending path, and the C2 compiler took a quarter of Valjean's
+# samples in the drain (2026-12-04, twelfth session). A server that has sent two issues is past it.
 #
 # Needs the local PostgreSQL (127.0.0.1:5432, user postgres) and Debian's postfix package
 # (installed if missing). Uses the schema valjean_bench_issue of the database postgres, dropped
@@ -36,11 +41,13 @@ curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug
   "consentText":"Yes, send me the Bench Weekly once a week."}'
 
 WARM=${WARM:-20000}
-if [ "$WARM" -gt 0 ]; then
-    curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug":"warm","name":"The Bench Warm-up",
+WARM_ISSUES=${WARM_ISSUES:-2}
+WARM_EACH=$(( WARM > 0 ? WARM / WARM_ISSUES : 0 ))
+for k in $(seq 1 $(( WARM > 0 ? WARM_ISSUES : 0 ))); do
+    curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/newsletters -d '{"slug":"warm'$k'","name":"The Bench Warm-up '$k'",
       "description":"Sent first, not counted.","cadence":"WEEKLY","senderName":"Bench News","senderAddress":"news@valjean.test",
       "consentText":"Yes, send me the warm-up."}'
-fi
+done
 
 echo "== $N confirmed subscribers (bulk SQL, as an existing list would be)"
 $PSQL <<SQL
@@ -51,7 +58,7 @@ FROM generate_series(1, GREATEST($N, $WARM)) i;
 INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, source, requested_at, confirmed_at, updated_at)
 SELECT c.id, n.id, 'CONFIRMED', 'IMPORT', now(), now(), now() FROM $SCHEMA.contact c, $SCHEMA.newsletter n
 WHERE n.slug = 'weekly' AND c.id <= (SELECT min(id) - 1 + $N FROM $SCHEMA.contact)
-   OR n.slug = 'warm' AND c.id <= (SELECT min(id) - 1 + $WARM FROM $SCHEMA.contact);
+   OR n.slug LIKE 'warm%' AND c.id <= (SELECT min(id) - 1 + $WARM_EACH FROM $SCHEMA.contact);
 COMMIT;
 -- as autovacuum would have done long since for a list this old (hint bits set, visibility map)
 VACUUM ANALYZE $SCHEMA.contact; VACUUM ANALYZE $SCHEMA.subscription;
@@ -59,15 +66,15 @@ SQL
 
 item='{"title":"TITLE","body":"A short paragraph that says one useful thing, with **one** emphasis and [a link](https://example.com/more). Two or three sentences, as the rules want.","url":"https://example.com/TITLE"}'
 items="[${item//TITLE/first},${item//TITLE/second},${item//TITLE/third}]"
-if [ "$WARM" -gt 0 ]; then
-    echo "== warming up: an issue to $WARM subscribers of another newsletter, delivered first and not counted"
-    warm_id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/warm/issues \
+for k in $(seq 1 $(( WARM > 0 ? WARM_ISSUES : 0 ))); do
+    echo "== warming up: issue $k of $WARM_ISSUES, to $WARM_EACH subscribers of another newsletter, delivered first and not counted"
+    warm_id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/warm$k/issues \
         -d "{\"subject\":\"Warming up\",\"preheader\":\"Not counted\",\"layout\":\"default\",\"items\":$items}" \
         | sed -E 's/.*"id":([0-9]+).*/\1/')
     curl "${API[@]}" -o /dev/null -X POST localhost:$HTTP_PORT/api/v1/issues/$warm_id/send -d '{}'
     drain $SCHEMA
     : > "$WORK/drain.tsv"
-fi
+done
 id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/weekly/issues \
     -d "{\"subject\":\"Three short things\",\"preheader\":\"This week, briefly\",\"layout\":\"default\",\"items\":$items}" \
     | sed -E 's/.*"id":([0-9]+).*/\1/')
@@ -111,7 +118,7 @@ source_rate "$N" "$msg_bytes" "$CONN"
 source_after=$SOURCE_RATE
 source_rate=$(echo "($source_before + $source_after) / 2" | bc -l)
 
-printf '\n%-34s %s\n' "subscribers" "$N (outbox: $counts), after $WARM of a warm-up issue delivered first and not counted"
+printf '\n%-34s %s\n' "subscribers" "$N (outbox: $counts), after $WARM warm-up messages ($WARM_ISSUES issues) delivered first and not counted"
 printf '%-34s %.2f s for %d rows (server: %s)\n' "fan-out (POST /send)" "$fanout_secs" "$queued" "$fanout_log"
 printf '%-34s %.1f s, %.0f msg/s (%d sent during the fan-out)\n' "Valjean delivery (-Xmx$HEAP)" "$valjean_secs" "$valjean_rate" "$((sent - sent_after))"
 printf '%-34s %.1f s, %.0f msg/s\n' "whole issue (send to last message)" "$whole_secs" "$(echo "$sent / $whole_secs" | bc -l)"
