@@ -47,11 +47,11 @@ public interface SmtpConfig {
     @WithDefault("false")
     boolean allowPlainAuth();
 
-    /** Time to connect, finish TLS and receive the greeting. */
+    /** Time to connect, finish TLS and receive the greeting, and for each step of logging in. */
     @WithDefault("30s")
     Duration connectTimeout();
 
-    /** Time to wait for the reply to each command (RFC 5321 suggests 5 minutes). */
+    /** Time to wait for the reply to each command, and for each write to go out (RFC 5321 suggests 5 minutes). */
     @WithDefault("5m")
     Duration replyTimeout();
 
