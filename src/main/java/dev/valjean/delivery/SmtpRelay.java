@@ -143,10 +143,11 @@ public final class SmtpRelay implements AutoCloseable {
      * The time limits of socket calls, kept by one timer thread rather than by the sockets. A socket
      * with a read timeout (SO_TIMEOUT) reads in non-blocking mode and polls before each read that has
      * to wait: three system calls per reply instead of one (the polls were 8.6 % of delivery's CPU
-     * samples in issue 15's bench, 2.5 % without); and Java keeps no time limit on a socket's writes at all, so a relay that stops
-     * reading held a submission thread for good. Here sockets stay blocking, each call arms its
-     * connection's deadline, and the timer closes the raw socket of a call that has passed it, which
-     * ends the call (a blocked read or write, TLS inside it too); the call then fails as timed out.
+     * samples in issue 15's bench, 2.5 % without). And Java keeps no time limit on a socket's writes
+     * at all, so a relay that stopped reading held a submission thread for good. Here sockets stay
+     * blocking, each call arms its connection's deadline, and the timer closes the raw socket of a
+     * call that has passed it, which ends the call (a blocked read or write, TLS inside it too); the
+     * call then fails as timed out (DECISIONS 29).
      */
     static final class Limits {
         /** How often the timer looks; a call may run this much past its limit before it is ended. */
