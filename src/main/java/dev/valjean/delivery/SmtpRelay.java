@@ -238,11 +238,24 @@ public final class SmtpRelay implements AutoCloseable {
                 disarm();
             }
         }
+
+        /** {@link #within} for a call without a result. */
+        void run(Action action) throws IOException {
+            within(() -> {
+                action.run();
+                return null;
+            });
+        }
     }
 
     @FunctionalInterface
     interface Call<T> {
         T run() throws IOException;
+    }
+
+    @FunctionalInterface
+    interface Action {
+        void run() throws IOException;
     }
 
     /** A stream whose every read is a call under the connection's limit. */
@@ -276,26 +289,17 @@ public final class SmtpRelay implements AutoCloseable {
 
         @Override
         public void write(int b) throws IOException {
-            limit.within(() -> {
-                out.write(b);
-                return null;
-            });
+            limit.run(() -> out.write(b));
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            limit.within(() -> {
-                out.write(b, off, len);
-                return null;
-            });
+            limit.run(() -> out.write(b, off, len));
         }
 
         @Override
         public void flush() throws IOException {
-            limit.within(() -> {
-                out.flush();
-                return null;
-            });
+            limit.run(() -> out.flush());
         }
     }
 
@@ -535,20 +539,14 @@ public final class SmtpRelay implements AutoCloseable {
         Limit limit = new Limit(raw, connectTimeoutMillis);
         try {
             // The connection, the TLS handshake, the greeting and the login must each come within the connect timeout.
-            limit.within(() -> {
-                raw.connect(new InetSocketAddress(host, port));
-                return null;
-            });
+            limit.run(() -> raw.connect(new InetSocketAddress(host, port)));
             raw.setTcpNoDelay(true);
             Socket socket = raw;
             if (tls == SmtpConfig.Tls.IMPLICIT) {
                 SSLSocket ssl = (SSLSocket) tlsSockets.createSocket(raw, host, port, true);
                 ssl.setUseClientMode(true);
                 verifyHostName(ssl);
-                limit.within(() -> {
-                    ssl.startHandshake();
-                    return null;
-                });
+                limit.run(ssl::startHandshake);
                 socket = ssl;
             }
             Session session = new Session(socket, limit);
@@ -607,10 +605,7 @@ public final class SmtpRelay implements AutoCloseable {
                 SSLSocket ssl = (SSLSocket) tlsSockets.createSocket(socket, host, port, true);
                 ssl.setUseClientMode(true);
                 verifyHostName(ssl);
-                limit.within(() -> {
-                    ssl.startHandshake();
-                    return null;
-                });
+                limit.run(ssl::startHandshake);
                 attach(ssl);
                 hello();
             }
