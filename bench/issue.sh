@@ -14,8 +14,9 @@
 # WARM_ISSUES: the warm-up is that many issues, one after the other, to WARM / WARM_ISSUES
 # subscribers each. With one, the issue measured was the first new issue the compiled code met:
 # the branches taken once per issue (preparing it, its Feedback-ID) had never run in compiled code,
-# their traps threw away the compiled sending path, and the C2 compiler took a quarter of Valjean's
-# samples in the drain (2026-12-04, twelfth session). A server that has sent two issues is past it.
+# and their traps threw away compiled sending code as its first messages were composed. A server
+# that has sent two issues is past that (the JIT log shows no such trap in the drain then), though
+# the compiler still works hard in the drain's first seconds (docs/BENCHMARKS.md, twelfth session).
 #
 # Needs the local PostgreSQL (127.0.0.1:5432, user postgres) and Debian's postfix package
 # (installed if missing). Uses the schema valjean_bench_issue of the database postgres, dropped
