@@ -74,9 +74,9 @@ public class IssueRenderer implements ContentRenderer {
         }
         String unsubscribe = links.unsubscribe(row.basisId());
         String preferences = links.preferences(row.contactId());
-        Optional<String[]> filled = p.slots().flatMap(s -> s.render(row.name(), unsubscribe, preferences));
+        Optional<ReaderSlots.Filled> filled = p.slots().flatMap(s -> s.render(row.name(), unsubscribe, preferences));
         if (filled.isPresent()) {
-            return new Rendered(p.subject(), filled.get()[1], filled.get()[0], unsubscribe);
+            return new Rendered(p.subject(), filled.get().text(), filled.get().html(), unsubscribe);
         }
         Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, preferences);
         return new Rendered(p.subject(), layouts.render(p.layout(), "txt", data), layouts.render(p.layout(), "html", data),

@@ -55,6 +55,10 @@ final class ReaderSlots {
 
     private static final Shape UNUSABLE = new Shape(null, null);
 
+    /** One reader's message: both variants of the layout. */
+    record Filled(String html, String text) {
+    }
+
     private final LayoutStore layouts;
     private final LayoutStore.Layout layout;
     private final Map<String, Object> base;
@@ -75,18 +79,23 @@ final class ReaderSlots {
      * The layout for this reader, both variants; empty when the render for this combination did
      * not pass its check (the caller renders the whole layout then).
      */
-    Optional<String[]> render(String name, String unsubscribeUrl, String preferencesUrl) {
+    Optional<Filled> render(String name, String unsubscribeUrl, String preferencesUrl) {
         String[] values = { name == null ? "" : name, unsubscribeUrl == null ? "" : unsubscribeUrl, preferencesUrl == null ? "" : preferencesUrl };
         int key = key(values);
         Shape shape = shapes.computeIfAbsent(key, k -> prepare(values));
         if (shape == UNUSABLE) {
             return Optional.empty();
         }
+        return Optional.of(fill(shape, values));
+    }
+
+    /** The shape filled with {@code values}: HTML-escaped in the HTML variant, as they are in the text. */
+    private static Filled fill(Shape shape, String[] values) {
         String[] escaped = new String[values.length];
         for (int i = 0; i < values.length; i++) {
             escaped[i] = HTML.map(values[i], null);
         }
-        return Optional.of(new String[] { shape.html().fill(escaped), shape.text().fill(values) });
+        return new Filled(shape.html().fill(escaped), shape.text().fill(values));
     }
 
     private static int key(String[] values) {
@@ -121,11 +130,8 @@ final class ReaderSlots {
             }
         }
         Map<String, Object> whole = IssueService.personal(base, probe[0], probe[1], probe[2]);
-        String[] escaped = new String[probe.length];
-        for (int i = 0; i < probe.length; i++) {
-            escaped[i] = HTML.map(probe[i], null);
-        }
-        if (!html.fill(escaped).equals(layouts.render(layout, "html", whole)) || !text.fill(probe).equals(layouts.render(layout, "txt", whole))) {
+        Filled filled = fill(shape, probe);
+        if (!filled.html().equals(layouts.render(layout, "html", whole)) || !filled.text().equals(layouts.render(layout, "txt", whole))) {
             return unusable("it rendered differently from the whole layout");
         }
         return shape;

@@ -71,11 +71,11 @@ class ReaderSlotsTest {
         ReaderSlots slots = ReaderSlots.of(layouts, layout, base).orElseThrow(() -> new AssertionError("the shipped layout must fit the slots"));
         int checked = 0;
         for (String[] reader : readers()) {
-            Optional<String[]> fast = slots.render(reader[0], reader[1], reader[2]);
+            Optional<ReaderSlots.Filled> fast = slots.render(reader[0], reader[1], reader[2]);
             assertTrue(fast.isPresent(), "the slots were refused for " + String.join(" | ", reader));
             Map<String, Object> whole = IssueService.personal(base, reader[0], reader[1], reader[2]);
-            assertEquals(layouts.render(layout, "html", whole), fast.get()[0], "HTML for " + reader[0]);
-            assertEquals(layouts.render(layout, "txt", whole), fast.get()[1], "text for " + reader[0]);
+            assertEquals(layouts.render(layout, "html", whole), fast.get().html(), "HTML for " + reader[0]);
+            assertEquals(layouts.render(layout, "txt", whole), fast.get().text(), "text for " + reader[0]);
             checked++;
         }
         assertTrue(checked > 300);
@@ -91,12 +91,12 @@ class ReaderSlotsTest {
                 {unsubscribeUrl} {preferencesUrl} {postalAddress}""");
         ReaderSlots slots = ReaderSlots.of(layouts, layout, base).orElseThrow();
         for (String name : new String[] { "Ann", "", null, "<i>Bo</i>", "Ann" }) {
-            String[] fast = slots.render(name, "https://x.test/u/1", "https://x.test/p/1").orElseThrow();
+            ReaderSlots.Filled fast = slots.render(name, "https://x.test/u/1", "https://x.test/p/1").orElseThrow();
             Map<String, Object> whole = IssueService.personal(base, name, "https://x.test/u/1", "https://x.test/p/1");
-            assertEquals(layouts.render(layout, "html", whole), fast[0]);
-            assertEquals(layouts.render(layout, "txt", whole), fast[1]);
+            assertEquals(layouts.render(layout, "html", whole), fast.html());
+            assertEquals(layouts.render(layout, "txt", whole), fast.text());
         }
-        assertTrue(slots.render("", "https://x.test/u/1", "https://x.test/p/1").orElseThrow()[0].contains("Dear reader,"));
+        assertTrue(slots.render("", "https://x.test/u/1", "https://x.test/p/1").orElseThrow().html().contains("Dear reader,"));
     }
 
     @Test
