@@ -99,7 +99,7 @@ class GeneratedClientTest {
         var received = SmtpServers.receivedBy("reader@client.example");
         assertEquals(2, received.size(), "the confirmation and the issue");
         assertEquals("Three things this week", received.get(1).getSubject());
-        assertEquals(1, data.count("select count(*) from outbox where idempotency_key like 'issue:" + issue + ":%' and status = 'SENT'"));
+        assertEquals(1, data.count("select count(*) from outbox where content_ref = 'issue:" + issue + "' and status = 'SENT'"));
         assertEquals("WON", data.text("select status from opportunity where external_id = 'client-deal'"));
         assertEquals(2, data.count("select count(*) from opportunity_contact oc join opportunity o on o.id = oc.opportunity_id"
                 + " where o.external_id = 'client-deal'"));

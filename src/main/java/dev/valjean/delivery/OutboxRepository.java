@@ -68,7 +68,7 @@ public class OutboxRepository {
                             body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
                             created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (idempotency_key) DO NOTHING
+                        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                         RETURNING id""")) {
             OffsetDateTime at = utc(now);
             s.setString(1, r.idempotencyKey());
@@ -102,18 +102,19 @@ public class OutboxRepository {
     /**
      * One INSERT … SELECT for a fan-out: a row per {@code (basis_id, contact_id)} of the source
      * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
-     * Keys are new (OutboxService#enqueueAll): one already used fails the statement.
+     * The rows have no key; a subscription already queued for the content fails the statement
+     * (OutboxService#enqueueAll).
      */
     int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String source, Object... params) {
-        Object[] all = new Object[params.length + 10];
-        Object[] head = { f.keyPrefix(), f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now, now, now };
+        Object[] all = new Object[params.length + 9];
+        Object[] head = { f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now, now, now };
         System.arraycopy(head, 0, all, 0, head.length);
         System.arraycopy(params, 0, all, head.length, params.length);
         all[head.length + params.length] = blocking;
         return sql.update("""
-                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
+                INSERT INTO outbox (purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
                                     status, next_attempt_at, created_at, updated_at)
-                SELECT ? || r.basis_id, ?, ?, r.basis_id, r.contact_id, ?, ?, ?, 'QUEUED', ?, ?, ?
+                SELECT ?, ?, r.basis_id, r.contact_id, ?, ?, ?, 'QUEUED', ?, ?, ?
                 FROM (SELECT src.basis_id, src.contact_id FROM (""" + source + """
                       ) src CROSS JOIN LATERAL (
                           -- each contact by its key: left to itself, the planner scanned every contact to hash them, for each part of a fan-out

@@ -87,20 +87,23 @@ public class OutboxService {
     }
 
     /**
-     * Many list messages at once, rendered at send time from {@code contentRef}: one row per
-     * {@code (basis_id, contact_id)} the source query selects, keyed {@code keyPrefix + basis_id}.
+     * Many list messages at once, rendered at send time from {@code contentRef} (an issue's,
+     * {@code issue:<id>}): one row per {@code (basis_id, contact_id)} the source query selects. The
+     * rows have no idempotency key: an issue's rows are unique by {@code (content_ref, basis_id)}
+     * (V30).
      */
-    public record Fanout(String keyPrefix, Purpose purpose, String basisType, String sender, String contentRef, String listId,
+    public record Fanout(Purpose purpose, String basisType, String sender, String contentRef, String listId,
             String listName) {
     }
 
     /**
      * Enqueues a fan-out with one set-based statement. The consent gate's rules for enqueueing apply
      * as a filter: erased contacts and addresses suppressed for the purpose get no row. The gate
-     * decides again, per row, right before sending. Every key must be new: the caller makes a repeat
+     * decides again, per row, right before sending. Every row must be new: the caller makes a repeat
      * impossible (an issue queues each part once, in the transaction that marks the part done). A
-     * key used before fails the whole statement on the unique index, so nothing is queued twice
-     * (a plain insert: checking each key for a conflict first cost a fifth of a fan-out's time).
+     * subscription already queued for the issue fails the whole statement on the unique index of
+     * (content_ref, basis_id), so nothing is queued twice (a plain insert: checking each row for a
+     * conflict first cost a fifth of a fan-out's time).
      *
      * @param source SQL selecting the columns {@code basis_id} and {@code contact_id}
      * @return the rows added
@@ -112,6 +115,10 @@ public class OutboxService {
         requireHeaderSafe("listName", f.listName());
         if (!gate.justifies(f.basisType(), f.purpose())) {
             throw new IllegalArgumentException("basis " + f.basisType() + " cannot justify " + f.purpose());
+        }
+        if (f.contentRef() == null || !f.contentRef().startsWith("issue:")) {
+            // the unique index that stands for the missing keys covers issues' rows only
+            throw new IllegalArgumentException("a fan-out is an issue's, its content reference issue:<id>");
         }
         if (f.purpose().isListMail() && (f.contentRef() == null || f.listId() == null)) {
             throw new IllegalArgumentException("a list fan-out needs a content reference (it renders the unsubscribe link) and a List-Id");

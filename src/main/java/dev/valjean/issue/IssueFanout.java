@@ -169,6 +169,9 @@ public class IssueFanout {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     Optional<Integer> queueNextPart(long issueId) {
+        // A part's insert is estimated far above jit_above_cost, and PostgreSQL's JIT compiled its expressions for each
+        // part anew: 22 % of a part's time (docs/BENCHMARKS.md, issue 15). The setting ends with the transaction.
+        sql.rows("SELECT set_config('jit', 'off', true)");
         List<Map<String, Object>> issue = sql.rows("SELECT newsletter_id, started_at FROM issue WHERE id = ? AND status = 'SENDING' FOR SHARE",
                 issueId);
         if (issue.isEmpty()) {
@@ -187,7 +190,7 @@ public class IssueFanout {
         Instant startedAt = (Instant) issue.get(0).get("started_at");
         int number = ((Number) part.get(0).get("part")).intValue();
         Newsletter n = Newsletter.findById(newsletterId);
-        int added = outbox.enqueueAll(new OutboxService.Fanout("issue:" + issueId + ":", Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
+        int added = outbox.enqueueAll(new OutboxService.Fanout(Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
                 n.fromHeader(), "issue:" + issueId, IssueService.listId(links, n), n.name), """
                 SELECT id AS basis_id, contact_id FROM subscription
                 WHERE newsletter_id = ? AND status = 'CONFIRMED' AND confirmed_at <= ? AND id > ? AND id <= ?""",

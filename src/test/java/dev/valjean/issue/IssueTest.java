@@ -208,6 +208,39 @@ class IssueTest {
     }
 
     @Test
+    void a_large_issues_progress_adds_up_early_midway_and_late() throws Exception {
+        importConfirmed("ann@example.com");
+        dispatcher.drain("t");
+        int id = post(issue("Many readers", List.of(item("One")))).then().statusCode(201).extract().path("id");
+        given().auth().oauth2(editor).contentType(ContentType.JSON).body("{}").post("/api/v1/issues/" + id + "/send")
+                .then().statusCode(200).body("recipients", equalTo(1)).body("progress.queued", equalTo(1));
+        // 5,000 rows (the reader's one, copied), so that both shares pass the counting's first bounds.
+        String ref = "'issue:" + id + "'";
+        data.execute("INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id, status,"
+                + " next_attempt_at, created_at, updated_at) SELECT 'copy:' || i, purpose, basis_type, basis_id, contact_id, sender, content_ref,"
+                + " list_id, 'QUEUED', next_attempt_at + interval '1 day', created_at, updated_at FROM outbox, generate_series(1, 4999) i"
+                + " WHERE content_ref = " + ref);
+        data.execute("UPDATE issue SET recipients = 5000 WHERE id = " + id);
+        data.execute("UPDATE outbox SET status = 'SKIPPED', status_reason = 'SUBSCRIPTION_UNSUBSCRIBED' WHERE idempotency_key IN ('copy:1', 'copy:2')");
+        data.execute("UPDATE outbox SET status = 'FAILED', status_reason = 'REJECTED' WHERE idempotency_key = 'copy:3'");
+        data.execute("INSERT INTO outbox_lease (outbox_id, owner, until) SELECT id, 'elsewhere', now() + interval '1 minute' FROM outbox"
+                + " WHERE idempotency_key = 'copy:4'");
+        // sent: a few, half, nearly all
+        for (int sent : new int[] { 10, 2500, 4990, 4996 }) {
+            data.execute("UPDATE outbox SET status = 'QUEUED' WHERE content_ref = " + ref + " AND status = 'SENT'");
+            data.execute("UPDATE outbox SET status = 'SENT', sent_at = now() WHERE id IN (SELECT id FROM outbox WHERE content_ref = " + ref
+                    + " AND status = 'QUEUED' AND idempotency_key IS DISTINCT FROM 'copy:4' ORDER BY id LIMIT " + sent + ")");
+            given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200)
+                    .body("progress.sent", equalTo(sent))
+                    .body("progress.sending", equalTo(1))
+                    .body("progress.queued", equalTo(5000 - 3 - 1 - sent))
+                    .body("progress.skipped", equalTo(2))
+                    .body("progress.failed", equalTo(1))
+                    .body("progress.skippedBy.SUBSCRIPTION_UNSUBSCRIBED", equalTo(2));
+        }
+    }
+
+    @Test
     void author_markdown_with_scripts_or_event_handlers_is_neutralised_in_the_email_and_the_archive() throws Exception {
         importConfirmed("ann@example.com");
         Map<String, Object> nasty = new HashMap<>();
@@ -302,6 +335,20 @@ class IssueTest {
         assertEquals(0L, data.count("SELECT count(*) FROM issue_fanout WHERE issue_id = " + id + " AND done_at IS NULL"));
         assertEquals(4L, data.count("SELECT sum(added) FROM issue_fanout WHERE issue_id = " + id));
         given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200).body("recipients", equalTo(4));
+
+        // Were a part ever queued twice (its mark lost), the outbox would refuse the copy: an issue's rows have no
+        // idempotency key, and the issue and the subscription are unique instead (V30).
+        data.execute("UPDATE issue_fanout SET done_at = NULL, added = NULL WHERE issue_id = " + id + " AND part = 0");
+        RuntimeException twice = assertThrows(RuntimeException.class,
+                () -> QuarkusTransaction.requiringNew().run(() -> fanout.queueNextPart(id)));
+        Throwable root = twice;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        assertTrue(String.valueOf(root.getMessage()).contains("outbox_issue_reader"), root.getMessage());
+        data.execute("UPDATE issue_fanout SET done_at = now(), added = 2 WHERE issue_id = " + id + " AND part = 0");
+        assertEquals(4L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "'"));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "' AND idempotency_key IS NOT NULL"));
 
         dispatcher.drain("t");
         assertEquals(1, issues.finishDone());
