@@ -223,15 +223,17 @@ scenario_relay() {
 }
 
 scenario_fanout() {
-    echo "== fanout: kill -9 in the middle of the issue's fan-out (40 parts, queued one at a time)"
+    echo "== fanout: kill -9 in the middle of the issue's fan-out (400 parts, queued one at a time)"
     reset_schema; sink_start
-    local parts="VALJEAN_ISSUES_FANOUT_PART_SIZE=$(( (N + 39) / 40 ))"
+    # Small parts, so that the kill falls inside the fan-out: with 40 parts of 500 (since V30) all were queued before
+    # the poll below saw ten of them done, and the kill came after the fan-out.
+    local parts="VALJEAN_ISSUES_FANOUT_PART_SIZE=$(( (N + 399) / 400 ))"
     app_start A $PORT_A "$parts" VALJEAN_ISSUES_FANOUT_WORKERS=1
     local id done_parts
     id=$(prepare_issue $PORT_A)
     send_issue $PORT_A "$id" 2>/dev/null &
     local sender=$!
-    wait_for "10 parts" parts_done_at_least 10
+    wait_for "40 parts" parts_done_at_least 40
     local inflight
     inflight=$(mark)
     done_parts=$(parts_done)
