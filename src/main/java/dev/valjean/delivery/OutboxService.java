@@ -120,8 +120,8 @@ public class OutboxService {
             // the unique index that stands for the missing keys covers issues' rows only
             throw new IllegalArgumentException("a fan-out is an issue's, its content reference issue:<id>");
         }
-        if (f.purpose().isListMail() && (f.contentRef() == null || f.listId() == null)) {
-            throw new IllegalArgumentException("a list fan-out needs a content reference (it renders the unsubscribe link) and a List-Id");
+        if (f.purpose().isListMail() && f.listId() == null) {
+            throw new IllegalArgumentException("a list fan-out needs a List-Id");
         }
         String[] blocking = ConsentGate.blockingReasons(f.purpose()).stream().map(Enum::name).toArray(String[]::new);
         int added = repository.insertAll(f, listIdHeader(f.listId(), f.listName()), blocking, clock.instant(), source, params);
