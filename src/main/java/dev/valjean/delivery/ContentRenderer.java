@@ -13,6 +13,15 @@ public interface ContentRenderer {
     /** The message for one claimed row; throws when the content cannot be rendered (the row then fails). */
     Rendered render(String contentRef, OutboxRepository.Claimed row);
 
+    /**
+     * The From and List-Id headers of every message of the content (its rows carry none); either
+     * may be null, for the server's default From and no List-Id.
+     */
+    Headers headers(String contentRef);
+
+    record Headers(String sender, String listId) {
+    }
+
     /** A rendered message; {@code unsubscribeUrl} is required for list mail. */
     record Rendered(String subject, String text, String html, String unsubscribeUrl) {
     }

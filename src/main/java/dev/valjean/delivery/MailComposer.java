@@ -46,9 +46,9 @@ public class MailComposer {
      * Gmail's Feedback-ID, campaign:list:type:sender: the issue (or the kind of basis), the
      * newsletter's list, the purpose, and this sender, so complaint rates come back per issue.
      */
-    String feedbackId(OutboxRepository.Claimed row) {
+    String feedbackId(OutboxRepository.Claimed row, String listId) {
         // The same few values for every message of an issue: worked out once each, not per message on the hot path.
-        String key = row.contentRef() + "\u0000" + row.basisType() + "\u0000" + row.listId() + "\u0000" + row.purpose();
+        String key = row.contentRef() + "\u0000" + row.basisType() + "\u0000" + listId + "\u0000" + row.purpose();
         String known = feedbackIds.get(key);
         if (known != null) {
             return known;
@@ -56,17 +56,17 @@ public class MailComposer {
         if (feedbackIds.size() > 1000) {
             feedbackIds.clear();
         }
-        String id = newFeedbackId(row);
+        String id = newFeedbackId(row, listId);
         feedbackIds.put(key, id);
         return id;
     }
 
     private final java.util.Map<String, String> feedbackIds = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private String newFeedbackId(OutboxRepository.Claimed row) {
+    private String newFeedbackId(OutboxRepository.Claimed row, String listId) {
         String campaign = row.contentRef() != null ? token(row.contentRef()) : token(row.basisType());
         // List-Id is "name <id.domain>" (RFC 2919): the id's first label names the list
-        String list = row.listId() == null ? "none" : token(row.listId().replaceAll("^.*<([^>]*)>.*$", "$1").split("\\.")[0]);
+        String list = listId == null ? "none" : token(listId.replaceAll("^.*<([^>]*)>.*$", "$1").split("\\.")[0]);
         return campaign + ":" + list + ":" + row.purpose().name().toLowerCase(java.util.Locale.ROOT) + ":" + feedbackSender;
     }
 
@@ -85,6 +85,11 @@ public class MailComposer {
         if (row.purpose().isListMail() && unsubscribeUrl == null) {
             throw new IllegalStateException("list mail without an unsubscribe link");
         }
+        ContentRenderer.Headers own = headers(row.sender(), row.listId(), row.contentRef());
+        String listId = own.listId();
+        if (row.purpose().isListMail() && listId == null) {
+            throw new IllegalStateException("list mail without a List-Id");
+        }
         List<OutgoingMail.Header> headers = new ArrayList<>(6);
         headers.add(new OutgoingMail.Header("Message-ID", headerSafe(messageIds.of(row.id(), row.messageId()))));
         headers.add(new OutgoingMail.Header("Date",
@@ -92,15 +97,15 @@ public class MailComposer {
         if (row.purpose().isListMail()) {
             headers.add(new OutgoingMail.Header("List-Unsubscribe", "<" + headerSafe(unsubscribeUrl) + ">"));
             headers.add(new OutgoingMail.Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"));
-            headers.add(new OutgoingMail.Header("List-Id", headerSafe(row.listId())));
+            headers.add(new OutgoingMail.Header("List-Id", headerSafe(listId)));
         }
         if (row.purpose() == Purpose.NURTURE) {
             headers.add(new OutgoingMail.Header("Auto-Submitted", "auto-generated"));
         }
-        headers.add(new OutgoingMail.Header("Feedback-ID", feedbackId(row)));
+        headers.add(new OutgoingMail.Header("Feedback-ID", feedbackId(row, listId)));
         // To the address as the person typed it (the domain in ASCII): the identity's lower case is not theirs.
         String to = deliverable(row.email());
-        return new OutgoingMail(headerSafe(row.sender() != null ? row.sender() : defaultFrom), headerSafe(to),
+        return new OutgoingMail(headerSafe(own.sender() != null ? own.sender() : defaultFrom), headerSafe(to),
                 replyTo.map(MailComposer::headerSafe).orElse(null), headerSafe(subject), text, html, headers,
                 verp.envelopeFor(row.id()).orElse(null));
     }
@@ -113,14 +118,28 @@ public class MailComposer {
         if (row.contentRef() == null) {
             return new ContentRenderer.Rendered(row.subject(), row.bodyText(), row.bodyHtml(), row.unsubscribeUrl());
         }
-        String prefix = row.contentRef().substring(0, Math.max(0, row.contentRef().indexOf(':')));
-        ContentRenderer renderer = renderers.get(prefix);
-        if (renderer == null) {
-            throw new IllegalStateException("no renderer for content " + row.contentRef());
-        }
-        ContentRenderer.Rendered rendered = renderer.render(row.contentRef(), row);
+        ContentRenderer.Rendered rendered = renderer(row.contentRef()).render(row.contentRef(), row);
         return new ContentRenderer.Rendered(rendered.subject(), rendered.text(), rendered.html(),
                 rendered.unsubscribeUrl() != null ? rendered.unsubscribeUrl() : row.unsubscribeUrl());
+    }
+
+    /**
+     * A message's From and List-Id: its row's, or for a row that carries neither and refers to
+     * content (an issue's, queued since V31), the content's. A null From is the server's default.
+     */
+    public ContentRenderer.Headers headers(String sender, String listId, String contentRef) {
+        if (contentRef == null || sender != null || listId != null || "erased".equals(contentRef)) {
+            return new ContentRenderer.Headers(sender, listId);
+        }
+        return renderer(contentRef).headers(contentRef);
+    }
+
+    private ContentRenderer renderer(String contentRef) {
+        ContentRenderer renderer = renderers.get(contentRef.substring(0, Math.max(0, contentRef.indexOf(':'))));
+        if (renderer == null) {
+            throw new IllegalStateException("no renderer for content " + contentRef);
+        }
+        return renderer;
     }
 
     private static String deliverable(String typed) {

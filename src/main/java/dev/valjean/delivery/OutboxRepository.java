@@ -102,19 +102,18 @@ public class OutboxRepository {
     /**
      * One INSERT … SELECT for a fan-out: a row per {@code (basis_id, contact_id)} of the source
      * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
-     * The rows have no key; a subscription already queued for the content fails the statement
-     * (OutboxService#enqueueAll).
+     * The rows have no key, and no sender or List-Id (the content's, at send time); a subscription
+     * already queued for the content fails the statement (OutboxService#enqueueAll).
      */
-    int insertAll(OutboxService.Fanout f, String listIdHeader, String[] blocking, Instant now, String source, Object... params) {
-        Object[] all = new Object[params.length + 9];
-        Object[] head = { f.purpose(), f.basisType(), f.sender(), f.contentRef(), listIdHeader, now, now, now };
+    int insertAll(OutboxService.Fanout f, String[] blocking, Instant now, String source, Object... params) {
+        Object[] all = new Object[params.length + 7];
+        Object[] head = { f.purpose(), f.basisType(), f.contentRef(), now, now, now };
         System.arraycopy(head, 0, all, 0, head.length);
         System.arraycopy(params, 0, all, head.length, params.length);
         all[head.length + params.length] = blocking;
         return sql.update("""
-                INSERT INTO outbox (purpose, basis_type, basis_id, contact_id, sender, content_ref, list_id,
-                                    status, next_attempt_at, created_at, updated_at)
-                SELECT ?, ?, r.basis_id, r.contact_id, ?, ?, ?, 'QUEUED', ?, ?, ?
+                INSERT INTO outbox (purpose, basis_type, basis_id, contact_id, content_ref, status, next_attempt_at, created_at, updated_at)
+                SELECT ?, ?, r.basis_id, r.contact_id, ?, 'QUEUED', ?, ?, ?
                 FROM (SELECT src.basis_id, src.contact_id FROM (""" + source + """
                       ) src CROSS JOIN LATERAL (
                           -- each contact by its key: left to itself, the planner scanned every contact to hash them, for each part of a fan-out

@@ -86,8 +86,9 @@ public class OutboxResource {
     @Path("/{id}")
     public OutboxDetail get(@PathParam("id") long id) {
         OutboxMessage m = outbox.find(id).orElseThrow(() -> ValjeanException.notFound("Outbox message " + id));
-        return new OutboxDetail(OutboxView.of(m, messageIds, !outbox.inFlight(List.of(m.id)).isEmpty()), m.sender, m.listId, m.unsubscribeUrl, redacted(m.bodyText),
-                redacted(m.bodyHtml));
+        ContentRenderer.Headers headers = outbox.headers(m);
+        return new OutboxDetail(OutboxView.of(m, messageIds, !outbox.inFlight(List.of(m.id)).isEmpty()), headers.sender(), headers.listId(),
+                m.unsubscribeUrl, redacted(m.bodyText), redacted(m.bodyHtml));
     }
 
     /** Single-use links (a confirmation token) act for the person: whoever reads the outbox must not be able to click them. */

@@ -90,10 +90,10 @@ public class OutboxService {
      * Many list messages at once, rendered at send time from {@code contentRef} (an issue's,
      * {@code issue:<id>}): one row per {@code (basis_id, contact_id)} the source query selects. The
      * rows have no idempotency key: an issue's rows are unique by {@code (content_ref, basis_id)}
-     * (V30).
+     * (V30). Nor do they carry the From and List-Id headers: those are the issue's, which its
+     * renderer gives at send time ({@link ContentRenderer#headers}, V31).
      */
-    public record Fanout(Purpose purpose, String basisType, String sender, String contentRef, String listId,
-            String listName) {
+    public record Fanout(Purpose purpose, String basisType, String contentRef) {
     }
 
     /**
@@ -110,9 +110,6 @@ public class OutboxService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public int enqueueAll(Fanout f, String source, Object... params) {
-        requireHeaderSafe("sender", f.sender());
-        requireHeaderSafe("listId", f.listId());
-        requireHeaderSafe("listName", f.listName());
         if (!gate.justifies(f.basisType(), f.purpose())) {
             throw new IllegalArgumentException("basis " + f.basisType() + " cannot justify " + f.purpose());
         }
@@ -120,11 +117,8 @@ public class OutboxService {
             // the unique index that stands for the missing keys covers issues' rows only
             throw new IllegalArgumentException("a fan-out is an issue's, its content reference issue:<id>");
         }
-        if (f.purpose().isListMail() && f.listId() == null) {
-            throw new IllegalArgumentException("a list fan-out needs a List-Id");
-        }
         String[] blocking = ConsentGate.blockingReasons(f.purpose()).stream().map(Enum::name).toArray(String[]::new);
-        int added = repository.insertAll(f, listIdHeader(f.listId(), f.listName()), blocking, clock.instant(), source, params);
+        int added = repository.insertAll(f, blocking, clock.instant(), source, params);
         metrics.enqueued(f.purpose(), added);
         return added;
     }
@@ -164,6 +158,15 @@ public class OutboxService {
                 return new AsReceived(id, row.subject(), null, null, "It cannot be rendered again: " + e.getMessage());
             }
         });
+    }
+
+    /** The From and List-Id a message goes out with: its own, or its content's (an issue's); the row's when that cannot be read. */
+    public ContentRenderer.Headers headers(OutboxMessage m) {
+        try {
+            return composer.headers(m.sender, m.listId, m.contentRef);
+        } catch (RuntimeException e) {
+            return new ContentRenderer.Headers(m.sender, m.listId);
+        }
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -250,7 +253,8 @@ public class OutboxService {
         return "https".equals(scheme) || ("http".equals(scheme) && LaunchMode.current() == LaunchMode.DEVELOPMENT);
     }
 
-    private static void requireHeaderSafe(String field, String value) {
+    /** A header value with a line break in it is refused: VALIDATION-style HEADER_INJECTION. */
+    public static void requireHeaderSafe(String field, String value) {
         if (value != null && value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
             throw ValjeanException.invalid("HEADER_INJECTION", "The " + field + " cannot contain line breaks.");
         }
@@ -260,7 +264,8 @@ public class OutboxService {
         return listIdHeader(r.listId(), r.listName());
     }
 
-    private static String listIdHeader(String listId, String listName) {
+    /** The List-Id header of a list (RFC 2919): {@code "name" <id>}. */
+    public static String listIdHeader(String listId, String listName) {
         if (listId == null) {
             return null;
         }

@@ -46,6 +46,10 @@ public class Issue extends BaseEntity {
     public String pausedReason;
     @Column(name = "resumed_at", insertable = false, updatable = false)
     public Instant resumedAt;
+    /** The From and List-Id headers of every message of the issue, as its newsletter gave them when it started. */
+    public String sender;
+    @Column(name = "list_id")
+    public String listId;
     @Column(name = "cadence_override")
     public String cadenceOverride;
     public Integer recipients;

@@ -19,8 +19,6 @@ import jakarta.transaction.Transactional;
 import dev.valjean.common.Sql;
 import dev.valjean.delivery.OutboxService;
 import dev.valjean.delivery.Purpose;
-import dev.valjean.mail.Links;
-import dev.valjean.newsletter.Newsletter;
 import dev.valjean.subscription.SubscriptionBasis;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -43,15 +41,13 @@ public class IssueFanout {
 
     private final Sql sql;
     private final OutboxService outbox;
-    private final Links links;
     private final IssueConfig config;
     private final Clock clock;
     private final ExecutorService workers;
 
-    public IssueFanout(Sql sql, OutboxService outbox, Links links, IssueConfig config, Clock clock) {
+    public IssueFanout(Sql sql, OutboxService outbox, IssueConfig config, Clock clock) {
         this.sql = sql;
         this.outbox = outbox;
-        this.links = links;
         this.config = config;
         this.clock = clock;
         this.workers = Executors.newFixedThreadPool(Math.max(1, config.fanoutWorkers()), r -> {
@@ -189,9 +185,7 @@ public class IssueFanout {
         long newsletterId = ((Number) issue.get(0).get("newsletter_id")).longValue();
         Instant startedAt = (Instant) issue.get(0).get("started_at");
         int number = ((Number) part.get(0).get("part")).intValue();
-        Newsletter n = Newsletter.findById(newsletterId);
-        int added = outbox.enqueueAll(new OutboxService.Fanout(Purpose.NEWSLETTER, SubscriptionBasis.TYPE,
-                n.fromHeader(), "issue:" + issueId, IssueService.listId(links, n), n.name), """
+        int added = outbox.enqueueAll(new OutboxService.Fanout(Purpose.NEWSLETTER, SubscriptionBasis.TYPE, "issue:" + issueId), """
                 SELECT id AS basis_id, contact_id FROM subscription
                 WHERE newsletter_id = ? AND status = 'CONFIRMED' AND confirmed_at <= ? AND id > ? AND id <= ?""",
                 newsletterId, startedAt, part.get(0).get("after_id"), part.get(0).get("through_id"));

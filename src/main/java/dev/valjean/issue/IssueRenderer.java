@@ -10,6 +10,7 @@ import dev.valjean.common.ValjeanException;
 import dev.valjean.delivery.ContentRenderer;
 import dev.valjean.delivery.InstanceNotReady;
 import dev.valjean.delivery.OutboxRepository;
+import dev.valjean.delivery.OutboxService;
 import dev.valjean.mail.LayoutStore;
 import dev.valjean.mail.Links;
 import dev.valjean.newsletter.Newsletter;
@@ -25,7 +26,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 @ApplicationScoped
 public class IssueRenderer implements ContentRenderer {
 
-    private record Prepared(String subject, Map<String, Object> base, LayoutStore.Layout layout, Optional<ReaderSlots> slots) {
+    private record Prepared(String subject, Headers headers, Map<String, Object> base, LayoutStore.Layout layout,
+            Optional<ReaderSlots> slots) {
     }
 
     private static final int CACHED_ISSUES = 16;
@@ -57,7 +59,25 @@ public class IssueRenderer implements ContentRenderer {
     }
 
     @Override
+    public Headers headers(String contentRef) {
+        return prepared(contentRef).headers();
+    }
+
+    @Override
     public Rendered render(String contentRef, OutboxRepository.Claimed row) {
+        Prepared p = prepared(contentRef);
+        String unsubscribe = links.unsubscribe(row.basisId());
+        String preferences = links.preferences(row.contactId());
+        Optional<ReaderSlots.Filled> filled = p.slots().flatMap(s -> s.render(row.name(), unsubscribe, preferences));
+        if (filled.isPresent()) {
+            return new Rendered(p.subject(), filled.get().text(), filled.get().html(), unsubscribe);
+        }
+        Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, preferences);
+        return new Rendered(p.subject(), layouts.render(p.layout(), "txt", data), layouts.render(p.layout(), "html", data),
+                unsubscribe);
+    }
+
+    private Prepared prepared(String contentRef) {
         long issueId = Long.parseLong(contentRef.substring(contentRef.indexOf(':') + 1));
         Prepared p = prepared.get(issueId);
         if (p == null) {
@@ -72,15 +92,7 @@ public class IssueRenderer implements ContentRenderer {
             }
             prepared.put(issueId, p);
         }
-        String unsubscribe = links.unsubscribe(row.basisId());
-        String preferences = links.preferences(row.contactId());
-        Optional<ReaderSlots.Filled> filled = p.slots().flatMap(s -> s.render(row.name(), unsubscribe, preferences));
-        if (filled.isPresent()) {
-            return new Rendered(p.subject(), filled.get().text(), filled.get().html(), unsubscribe);
-        }
-        Map<String, Object> data = IssueService.personal(p.base(), row.name(), unsubscribe, preferences);
-        return new Rendered(p.subject(), layouts.render(p.layout(), "txt", data), layouts.render(p.layout(), "html", data),
-                unsubscribe);
+        return p;
     }
 
     private Prepared prepare(long issueId) {
@@ -88,6 +100,9 @@ public class IssueRenderer implements ContentRenderer {
         Newsletter n = Newsletter.findById(issue.newsletterId);
         Map<String, Object> base = issues.baseData(issue, n);
         LayoutStore.Layout layout = issue.layoutVersionId != null ? layouts.version(issue.layoutVersionId) : layouts.load(issue.layout);
-        return new Prepared(issue.subject, base, layout, ReaderSlots.of(layouts, layout, base));
+        // An issue started before V31 has no headers of its own; its rows carry them, and they are preferred.
+        Headers headers = new Headers(issue.sender != null ? issue.sender : n.fromHeader(),
+                issue.listId != null ? issue.listId : OutboxService.listIdHeader(IssueService.listId(links, n), n.name));
+        return new Prepared(issue.subject, headers, base, layout, ReaderSlots.of(layouts, layout, base));
     }
 }

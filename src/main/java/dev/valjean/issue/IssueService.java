@@ -525,6 +525,12 @@ public class IssueService {
         issue.startedAt = now;
         // The layout as it is now goes with the issue: a later edit changes the next issues, not this one or its archive page.
         issue.layoutVersionId = layouts.snapshot("newsletter", issue.layout);
+        // So are the From and List-Id headers: every message of the issue carries these two, whatever the newsletter becomes.
+        Newsletter n = Newsletter.findById(issue.newsletterId);
+        issue.sender = n.fromHeader();
+        issue.listId = OutboxService.listIdHeader(listId(n), n.name);
+        OutboxService.requireHeaderSafe("sender", issue.sender);
+        OutboxService.requireHeaderSafe("listId", issue.listId);
         issue.updatedAt = now;
         Issue.getEntityManager().flush();
         int parts = fanout.plan(issue);

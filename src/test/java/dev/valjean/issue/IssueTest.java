@@ -165,6 +165,17 @@ class IssueTest {
         given().auth().oauth2(editor).get("/api/v1/issues/" + id).then().statusCode(200)
                 .body("progress.queued", equalTo(2)).body("progress.sending", equalTo(1)).body("progress.sent", equalTo(0));
         data.execute("DELETE FROM outbox_lease");
+        // From and List-Id are the issue's, as its newsletter had them when it started: the rows carry neither, and a
+        // newsletter renamed afterwards changes the next issue, not this one.
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "' AND (sender IS NOT NULL OR list_id IS NOT NULL)"));
+        assertEquals(1L, data.count("SELECT count(*) FROM issue WHERE id = " + id
+                + " AND sender = '\"Valjean News\" <news@valjean.test>' AND list_id = '\"The weekly letter\" <weekly.valjean.test>'"));
+        data.request().contentType(ContentType.JSON).body(Map.of("name", "The renamed letter", "senderName", "Renamed News"))
+                .patch("/api/v1/newsletters/weekly").then().statusCode(200);
+        long row = data.count("SELECT min(id) FROM outbox WHERE content_ref = 'issue:" + id + "'");
+        data.request().get("/api/v1/outbox/" + row).then().statusCode(200)
+                .body("sender", equalTo("\"Valjean News\" <news@valjean.test>"))
+                .body("listId", equalTo("\"The weekly letter\" <weekly.valjean.test>"));
         // cid leaves after the fan-out, before the send: the gate looks again and nothing reaches cid.
         unsubscribe("cid@example.com");
         dispatcher.drain("t");

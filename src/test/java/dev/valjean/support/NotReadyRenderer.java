@@ -16,6 +16,11 @@ public class NotReadyRenderer implements ContentRenderer {
     }
 
     @Override
+    public Headers headers(String contentRef) {
+        throw new InstanceNotReady("the layouts folder of this instance lacks the layout");
+    }
+
+    @Override
     public Rendered render(String contentRef, OutboxRepository.Claimed row) {
         throw new InstanceNotReady("the layouts folder of this instance lacks the layout");
     }
