@@ -21,8 +21,8 @@ public class Signing {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private final byte[] master;
-    private final java.util.Map<String, byte[]> subKeys = new java.util.concurrent.ConcurrentHashMap<>();
-    private final byte[] emailKey;
+    private final java.util.Map<String, Key> subKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Key emailKey;
 
     public Signing(SecretsConfig secrets) {
         // Missing in prod is refused by StartupChecks; the fallback only keeps build-time wiring working.
@@ -35,7 +35,7 @@ public class Signing {
      * unsubscribe and preference links unforgeable without storing them.
      */
     public String sign(String purpose, String data) {
-        byte[] mac = hmac(subKey(purpose), data.getBytes(StandardCharsets.UTF_8));
+        byte[] mac = subKey(purpose).hmac(data.getBytes(StandardCharsets.UTF_8));
         return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(mac, 16));
     }
 
@@ -47,17 +47,34 @@ public class Signing {
 
     /** Full HMAC-SHA256 of {@code data} in hex under the sub-key for {@code purpose} (ALTCHA signatures). */
     public String hmacHex(String purpose, String data) {
-        return HexFormat.of().formatHex(hmac(subKey(purpose), data.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(subKey(purpose).hmac(data.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private byte[] subKey(String purpose) {
+    private Key subKey(String purpose) {
         // Unsubscribe and preference links are signed for every message of a fan-out: derive once.
-        return subKeys.computeIfAbsent(purpose, p -> hmac(master, ("valjean:" + p).getBytes(StandardCharsets.UTF_8)));
+        return subKeys.computeIfAbsent(purpose, p -> new Key(hmac(master, ("valjean:" + p).getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /**
+     * A sub-key, with a Mac keyed with it for each thread that uses it: looking up a Mac and keying it
+     * cost more than the hash of a link's few bytes, twice for every message sent (doFinal leaves the
+     * Mac keyed for the next use).
+     */
+    private static final class Key {
+        private final ThreadLocal<Mac> macs;
+
+        Key(byte[] key) {
+            this.macs = ThreadLocal.withInitial(() -> keyed(key));
+        }
+
+        byte[] hmac(byte[] data) {
+            return macs.get().doFinal(data);
+        }
     }
 
     /** Keyed hash of a normalized address: the identity kept on the suppression list after erasure. */
     public String emailHash(String normalizedEmail) {
-        return HexFormat.of().formatHex(hmac(emailKey, normalizedEmail.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(emailKey.hmac(normalizedEmail.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** HMAC-SHA256 of {@code data} in hex under a shared secret (webhook signatures, both ways). */
@@ -100,10 +117,14 @@ public class Signing {
     }
 
     static byte[] hmac(byte[] key, byte[] data) {
+        return keyed(key).doFinal(data);
+    }
+
+    private static Mac keyed(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
         }
