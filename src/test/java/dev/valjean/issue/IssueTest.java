@@ -176,6 +176,9 @@ class IssueTest {
         data.request().get("/api/v1/outbox/" + row).then().statusCode(200)
                 .body("sender", equalTo("\"Valjean News\" <news@valjean.test>"))
                 .body("listId", equalTo("\"The weekly letter\" <weekly.valjean.test>"));
+        // A row queued before V31 carries its own From and List-Id, and those win.
+        data.execute("UPDATE outbox o SET sender = '\"Earlier News\" <news@valjean.test>', list_id = '\"The earlier letter\" <earlier.valjean.test>'"
+                + " FROM contact c WHERE c.id = o.contact_id AND c.email_normalized = 'bob@example.com' AND o.content_ref = 'issue:" + id + "'");
         // cid leaves after the fan-out, before the send: the gate looks again and nothing reaches cid.
         unsubscribe("cid@example.com");
         dispatcher.drain("t");
@@ -194,6 +197,9 @@ class IssueTest {
         assertTrue(unsubscribe.matches("<https://valjean\\.test/unsubscribe/[0-9]+\\.[A-Za-z0-9_-]+>"), unsubscribe);
         assertEquals("List-Unsubscribe=One-Click", mail.getHeader("List-Unsubscribe-Post", null));
         assertEquals("\"The weekly letter\" <weekly.valjean.test>", mail.getHeader("List-Id", null));
+        MimeMessage earlier = SmtpServers.receivedBy("bob@example.com").get(0);
+        assertEquals("\"Earlier News\" <news@valjean.test>", earlier.getHeader("From", null));
+        assertEquals("\"The earlier letter\" <earlier.valjean.test>", earlier.getHeader("List-Id", null));
         String text = Visitor.text(mail);
         String html = Visitor.html(mail);
         assertTrue(text.contains("Valjean Test Ltd, 1 Test Street"), text);
