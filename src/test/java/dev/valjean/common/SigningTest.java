@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,27 +21,14 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
+import dev.valjean.support.TestSigning;
+
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class SigningTest {
 
     static final String MASTER = "a test signing key";
 
-    final Signing signing = new Signing(new SecretsConfig() {
-        @Override
-        public String publicUrl() {
-            return "https://valjean.test";
-        }
-
-        @Override
-        public Optional<String> adminToken() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<String> signingKey() {
-            return Optional.of(MASTER);
-        }
-    });
+    final Signing signing = TestSigning.withKey(MASTER);
 
     /** HMAC-SHA256 from a Mac of its own, keyed afresh: what the reused Macs must agree with. */
     static byte[] reference(byte[] key, String data) throws Exception {

@@ -5,36 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
-import dev.valjean.common.SecretsConfig;
-import dev.valjean.common.Signing;
+import dev.valjean.support.TestSigning;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class MessageIdsTest {
 
     static MessageIds withKey(String key) {
-        return new MessageIds(new Signing(new SecretsConfig() {
-            @Override
-            public String publicUrl() {
-                return "https://news.example.com";
-            }
-
-            @Override
-            public Optional<String> adminToken() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<String> signingKey() {
-                return Optional.of(key);
-            }
-        }), "news.example.com");
+        return new MessageIds(TestSigning.withKey(key), "news.example.com");
     }
 
     final MessageIds ids = withKey("a-signing-key-of-this-installation-0123456789");
