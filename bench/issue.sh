@@ -69,6 +69,16 @@ SQL
 
 item='{"title":"TITLE","body":"A short paragraph that says one useful thing, with **one** emphasis and [a link](https://example.com/more). Two or three sentences, as the rules want.","url":"https://example.com/TITLE"}'
 items="[${item//TITLE/first},${item//TITLE/second},${item//TITLE/third}]"
+# The measured issue is written and previewed first, as an author does well before sending it. Its preview is
+# the run's first response large enough for the HTTP layer to send in parts, which loads a class (Netty's
+# RecyclableArrayList, a subclass of ArrayList) that makes the JIT throw away every compiled method that had
+# inlined ArrayList's own methods. Previewed between the warm-up and the measured drain, it made the drain
+# compile the sending path again (docs/BENCHMARKS.md, fifteenth session).
+id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/weekly/issues \
+    -d "{\"subject\":\"Three short things\",\"preheader\":\"This week, briefly\",\"layout\":\"default\",\"items\":$items}" \
+    | sed -E 's/.*"id":([0-9]+).*/\1/')
+preview=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/issues/$id/preview)
+msg_bytes=$(( $(printf '%s' "$preview" | wc -c) + 1200 ))
 for k in $(seq 1 $(( WARM > 0 ? WARM_ISSUES : 0 ))); do
     echo "== warming up: issue $k of $WARM_ISSUES, to $WARM_EACH subscribers of another newsletter, delivered first and not counted"
     warm_id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/warm$k/issues \
@@ -78,11 +88,6 @@ for k in $(seq 1 $(( WARM > 0 ? WARM_ISSUES : 0 ))); do
     drain $SCHEMA
     : > "$WORK/drain.tsv"
 done
-id=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/newsletters/weekly/issues \
-    -d "{\"subject\":\"Three short things\",\"preheader\":\"This week, briefly\",\"layout\":\"default\",\"items\":$items}" \
-    | sed -E 's/.*"id":([0-9]+).*/\1/')
-preview=$(curl "${API[@]}" localhost:$HTTP_PORT/api/v1/issues/$id/preview)
-msg_bytes=$(( $(printf '%s' "$preview" | wc -c) + 1200 ))
 
 if [ -z "${FANOUT_ONLY:-}" ]; then
     # not for a fan-out alone: a million messages of smtp-source took 40 minutes here
