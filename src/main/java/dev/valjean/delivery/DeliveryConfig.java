@@ -18,6 +18,14 @@ public interface DeliveryConfig {
     @WithDefault("1s")
     Duration pollInterval();
 
+    /**
+     * How soon this instance starts sending a message queued by one of its own transactions (a
+     * confirmation, a sequence step), after the commit; messages queued meanwhile go in the same
+     * batch. Other instances find it on their next poll.
+     */
+    @WithDefault("50ms")
+    Duration wakeDelay();
+
     /** Dispatch loops per instance; each claims, sends and records its own batches. */
     @WithDefault("2")
     int workers();

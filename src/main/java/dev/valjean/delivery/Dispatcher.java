@@ -88,7 +88,20 @@ public class Dispatcher {
     }
 
     int drain(String owner, BooleanSupplier keepGoing, Duration requeueEvery) {
-        long nextRequeue = System.nanoTime();
+        return drain(owner, keepGoing, requeueEvery, true);
+    }
+
+    /**
+     * {@link #drain(String, BooleanSupplier)} for a caller that looks for expired leases itself
+     * before it starts loops ({@link DispatchJob}, which may start them many times a second):
+     * a loop looks only once it has run for {@link #REQUEUE_EVERY}.
+     */
+    int drainWithoutRequeue(String owner, BooleanSupplier keepGoing) {
+        return drain(owner, keepGoing, REQUEUE_EVERY, false);
+    }
+
+    private int drain(String owner, BooleanSupplier keepGoing, Duration requeueEvery, boolean requeueFirst) {
+        long nextRequeue = System.nanoTime() + (requeueFirst ? 0 : requeueEvery.toNanos());
         int total = 0;
         while (keepGoing.getAsBoolean()) {
             if (System.nanoTime() - nextRequeue >= 0) {
@@ -112,6 +125,11 @@ public class Dispatcher {
     /** The same through another relay connection (tests use it to put a failing relay behind the same code). */
     public int dispatchBatch(String owner, SmtpSubmitter via) {
         return dispatchBatch(owner, via, true);
+    }
+
+    /** One batch for {@code owner} without looking for expired leases first ({@link DispatchJob} looks itself). */
+    int dispatchBatchWithoutRequeue(String owner) {
+        return dispatchBatch(owner, submitter, false);
     }
 
     /** Puts rows whose lease ran out back in the queue. */

@@ -17,6 +17,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import dev.valjean.common.Sql;
+import io.quarkus.logging.Log;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -203,6 +204,13 @@ public class OutboxRepository {
                 }
             }
         } catch (SQLException e) {
+            if ("40P01".equals(e.getSQLState())) {
+                // The race the claim's comment describes, with the other claimer's row sent and being recorded: its
+                // recording waits for this claim's lock on the row, this claim's lease for the other's lease to end.
+                // PostgreSQL ends this claim (it waited first): nothing was claimed, and the next pass tries again.
+                Log.infof("%s: a claim met a recording of the same rows and was rolled back; nothing claimed", owner);
+                return List.of();
+            }
             throw new IllegalStateException("Could not claim outbox rows", e);
         }
         return claimed;

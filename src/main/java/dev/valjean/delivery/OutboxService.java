@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
-
 
 import dev.valjean.common.EmailAddress;
 import dev.valjean.common.Signing;
@@ -40,16 +40,19 @@ public class OutboxService {
     private final ContactService contacts;
     private final DeliveryMetrics metrics;
     private final Clock clock;
+    private final Event<MessageQueued> queued;
 
     @jakarta.inject.Inject
     MailComposer composer;
 
-    public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock) {
+    public OutboxService(ConsentGate gate, OutboxRepository repository, ContactService contacts, DeliveryMetrics metrics, Clock clock,
+            Event<MessageQueued> queued) {
         this.gate = gate;
         this.repository = repository;
         this.contacts = contacts;
         this.metrics = metrics;
         this.clock = clock;
+        this.queued = queued;
     }
 
     /**
@@ -80,6 +83,7 @@ public class OutboxService {
         long id = inserted.get();
         if (decision.send()) {
             metrics.enqueued(request.purpose());
+            queued.fire(new MessageQueued(request.purpose()));
         } else {
             Log.infof("Outbox %d skipped at enqueue: %s", id, decision.reason());
         }
