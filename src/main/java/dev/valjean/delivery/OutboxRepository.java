@@ -181,18 +181,46 @@ public class OutboxRepository {
             FROM outbox o WHERE o.id = ANY(ARRAY(SELECT outbox_id FROM leased))""";
 
     /**
+     * In front of the claim, in the same round trip: every table by its key (BY_KEY), and a limit on how long
+     * the claim waits for a lock. Only the race CLAIM's comment describes makes it wait: its lease waits for
+     * another transaction that holds a lease on the same row, and when that transaction is the other
+     * claimer's recording of the row, the recording waits for this claim's row lock in turn. PostgreSQL would
+     * find that deadlock only after deadlock_timeout (a second) and hold the recording as long.
+     */
+    static final String CLAIM_SETTINGS = BY_KEY + ", set_config('lock_timeout', '100ms', true)";
+
+    /**
      * Claims up to {@code limit} due rows for {@code owner} for {@code lease} (from the database's
-     * clock). Concurrent claimers skip each other's locked rows, so no row is claimed twice.
+     * clock). Concurrent claimers skip each other's locked rows, so no row is claimed twice. A claim
+     * that meets the race in CLAIM's comment is tried once more, with a new snapshot that sees the
+     * other claim; a second loss claims nothing, and the next batch tries again.
      */
     public List<Claimed> claim(String owner, Instant now, Duration lease, int limit) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return claimOnce(owner, now, lease, limit);
+            } catch (SQLException e) {
+                boolean raced = "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+                if (!raced) {
+                    throw new IllegalStateException("Could not claim outbox rows", e);
+                }
+                if (attempt == 2) {
+                    Log.infof("%s: a claim met another transaction's lease on a row it had locked, twice; nothing claimed", owner);
+                    return List.of();
+                }
+            }
+        }
+    }
+
+    private List<Claimed> claimOnce(String owner, Instant now, Duration lease, int limit) throws SQLException {
         List<Claimed> claimed = new ArrayList<>(limit);
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(BY_KEY + ";\n" + CLAIM)) {
+                PreparedStatement s = c.prepareStatement(CLAIM_SETTINGS + ";\n" + CLAIM)) {
             s.setObject(1, utc(now));
             s.setInt(2, limit);
             s.setString(3, owner);
             s.setLong(4, lease.toMillis());
-            s.execute(); // the setting's row, then the claimed rows
+            s.execute(); // the settings' row, then the claimed rows
             s.getMoreResults();
             try (ResultSet rs = s.getResultSet()) {
                 while (rs.next()) {
@@ -203,15 +231,6 @@ public class OutboxRepository {
                             rs.getString(13), rs.getInt(14), rs.getString(15), rs.getString(16)));
                 }
             }
-        } catch (SQLException e) {
-            if ("40P01".equals(e.getSQLState())) {
-                // The race the claim's comment describes, with the other claimer's row sent and being recorded: its
-                // recording waits for this claim's lock on the row, this claim's lease for the other's lease to end.
-                // PostgreSQL ends this claim (it waited first): nothing was claimed, and the next pass tries again.
-                Log.infof("%s: a claim met a recording of the same rows and was rolled back; nothing claimed", owner);
-                return List.of();
-            }
-            throw new IllegalStateException("Could not claim outbox rows", e);
         }
         return claimed;
     }

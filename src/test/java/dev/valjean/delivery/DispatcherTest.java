@@ -148,6 +148,25 @@ class DispatcherTest {
     }
 
     @Test
+    void a_claim_that_would_wait_for_another_transactions_lease_on_a_row_it_locked_gives_up_and_claims_it_later() throws Exception {
+        long id = data.enqueue("raced@example.com", 1, "raced:1").id;
+        try (java.sql.Connection other = TestData.owner()) {
+            other.setAutoCommit(false);
+            // A lease this claim's snapshot cannot see, on a row nobody has locked: the claim locks the row, and its
+            // lease then waits for this transaction, which the test holds open (before the limit: for ever).
+            try (java.sql.Statement st = other.createStatement()) {
+                st.execute("INSERT INTO outbox_lease (outbox_id, owner, until) VALUES (" + id + ", 'other', clock_timestamp() + interval '1 minute')");
+            }
+            List<OutboxRepository.Claimed> raced = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> repository.claim("me", clock.instant(), config.lease(), 10));
+            assertEquals(List.of(), raced, "nothing claimed while the other transaction holds its lease");
+            other.rollback();
+        }
+        List<OutboxRepository.Claimed> later = repository.claim("me", clock.instant(), config.lease(), 10);
+        assertEquals(List.of(id), later.stream().map(OutboxRepository.Claimed::id).toList(), "claimed once the other lease is gone");
+    }
+
+    @Test
     void rows_claimed_by_a_dispatcher_that_dies_are_delivered_by_another_after_the_lease() throws Exception {
         for (int i = 0; i < 10; i++) {
             data.enqueue("orphan" + i + "@example.com", i, "orphan:" + i);
