@@ -54,13 +54,14 @@ async def main():
     ap.add_argument("--seconds", type=float, required=True)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--start", type=int, default=0, help="number of the first request")
+    ap.add_argument("--trace", help="file for one line per request: scheduled second of the run, latency ms, status, wall clock")
     a = ap.parse_args()
     paths = open(a.paths).read().split() if a.paths else None
     total = int(a.rate * a.seconds)
     if paths is not None:
         total = min(total, len(paths) - a.start)
     queue = asyncio.Queue()
-    latencies, statuses = [], {}
+    latencies, statuses, trace = [], {}, []
     begin = time.perf_counter() + 0.2
 
     async def worker():
@@ -80,6 +81,8 @@ async def main():
                 writer.close()
                 reader, writer = await asyncio.open_connection(a.host, a.port)
             latencies.append((time.perf_counter() - due) * 1000)
+            if a.trace:
+                trace.append((due - begin, latencies[-1], status, time.time()))
             statuses[status] = statuses.get(status, 0) + 1
 
     workers = [asyncio.create_task(worker()) for _ in range(a.connections)]
@@ -96,6 +99,9 @@ async def main():
     except asyncio.TimeoutError:
         pass
     elapsed = time.perf_counter() - begin
+    if a.trace:
+        with open(a.trace, "w") as f:
+            f.writelines(f"{d:.4f} {ms:.1f} {st} {wall:.3f}\n" for d, ms, st, wall in sorted(trace))
     latencies.sort()
     pct = lambda p: round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 1) if latencies else None
     print(json.dumps({"sent": total, "done": len(latencies), "status": statuses, "rate": round(len(latencies) / elapsed, 1),

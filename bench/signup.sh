@@ -14,6 +14,7 @@
 #
 #   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
+# TRACE=DIR keeps each fixed-rate phase's requests in DIR/fixed-<rate>.txt (bench/rate.py --trace).
 # TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
 # SIGNUP_PGBENCH naming the pgbench script that matches that build's statements; scripts from
 # before 2026-12-03's fifth session need PGBENCH_MODE=simple, as prepared mode needs their casts).
@@ -60,7 +61,7 @@ queued() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIR
 # fixed RATE [SECONDS] [TAG]: sign-ups at a fixed rate, each for a new address (fixed-TAG-n, TAG the rate by default)
 fixed() {
     python3 bench/rate.py --port "$HTTP_PORT" --rate "$1" --seconds "${2:-$SECS}" --connections 32 --path /api/v1/subscriptions \
-        --header "Authorization: Bearer $TOKEN" \
+        --header "Authorization: Bearer $TOKEN" ${TRACE:+--trace "$TRACE/fixed-${3:-$1}.txt"} \
         --body '{"email":"fixed-'"${3:-$1}"'-{n}@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}'
 }
 # Before the warm-up, a few seconds of each client this bench uses, and of the metrics it reads: the
@@ -73,6 +74,16 @@ echo "== 0. a first few seconds of each client (wrk, the fixed-rate client, a me
 wrk -t2 -c"$CONN" -d3s -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 fixed 50 2 first >/dev/null
 curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics"
+# From here on, the metrics scraped and the readiness asked once a second, as a deployment's monitoring and
+# its orchestrator's probe do. Without them, the only requests of the warm-up were sign-ups, and the JIT compiled
+# the HTTP path for sign-ups alone: the first scrape after it (the drain's, right before a fixed-rate phase) took
+# branches that code had left out, and the compiler's work again took a core from the phase's first second
+# (docs/BENCHMARKS.md, nineteenth session).
+( while sleep 1; do
+      curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics" || true
+      curl -fs -o /dev/null "$URL/q/health/ready" || true
+  done ) &
+pids+=($!)
 
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
