@@ -63,9 +63,9 @@ vacuum_loop() {
                        OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0)
                        OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0))" 2>/dev/null |
             while read -r t action; do
-                # throttled as autovacuum is by default (a manual VACUUM is not)
                 # when each ran, to set beside a latency trace (bench/rate.py --trace)
                 echo "$(date +%s.%N) start $action $t" >>"$WORK/vacuum.log"
+                # throttled as autovacuum is by default (a manual VACUUM is not)
                 PGOPTIONS="-c vacuum_cost_delay=2 -c vacuum_cost_limit=200" \
                     psql -h 127.0.0.1 -U postgres -d postgres -qAt -c "$action $schema.$t" >/dev/null 2>&1 || true
                 echo "$(date +%s.%N) end $action $t" >>"$WORK/vacuum.log"
