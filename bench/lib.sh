@@ -31,12 +31,28 @@ prepare() {
         echo "Installing postfix for smtp-sink and smtp-source"
         apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null
     fi
+    damon_note
     echo "== building the application"
     [ -n "${SKIP_BUILD:-}" ] || ./mvnw -B -q package -DskipTests
     echo "== starting smtp-sink on $SINK"
     smtp-sink -u nobody "$SINK" 1024 &
     pids+=($!)
     sleep 1
+}
+
+# damon_note: says when the kernel watches memory with DAMON. Each time kdamond samples (every 0.5 s on
+# the machines of 2026-12-05), it takes 10-15 ms of a core and every process on the machine stalls for
+# 25-90 ms: 71-85 % of the sign-ups over 25 ms at a fixed 200/s began within such a sample, which
+# covered 18 % of the run (docs/BENCHMARKS.md, twentieth session). A latency tail measured on such a
+# machine carries that period; the note says so next to the figures.
+damon_note() {
+    local k attrs
+    for k in /sys/kernel/mm/damon/admin/kdamonds/[0-9]*; do
+        [ "$(cat "$k/state" 2>/dev/null)" = on ] || continue
+        attrs=$k/contexts/0/monitoring_attrs/intervals
+        echo "== note: the kernel's DAMON is on ($(basename "$k"): $(cat "$k/contexts/0/operations" 2>/dev/null), sampling every" \
+            "$(( $(cat "$attrs/sample_us" 2>/dev/null || echo 0) / 1000 )) ms); each sample stalls the machine for tens of ms"
+    done
 }
 
 # vacuum_loop SCHEMA: stands in for autovacuum when the server runs without it (this machine's

@@ -14,7 +14,8 @@
 #
 #   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
-# TRACE=DIR keeps each fixed-rate phase's requests in DIR/fixed-<rate>.txt (bench/rate.py --trace).
+# TRACE=DIR keeps each fixed-rate phase's requests in DIR/fixed-<rate>.txt (bench/rate.py --trace); with
+# STALLS=1 as well, each phase is sampled by perf and its slow requests matched to the kernel's kdamond.
 # TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
 # SIGNUP_PGBENCH naming the pgbench script that matches that build's statements; scripts from
 # before 2026-12-03's fifth session need PGBENCH_MODE=simple, as prepared mode needs their casts).
@@ -58,11 +59,24 @@ wrk_secs() { awk '/requests in/ {v = $4; sub(/s,?$/, "", v); print v}'; }
 wrk_pct() { awk -v p="$1" '$1 == p"%" {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; print v}'; }
 queued() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION'"; }
 
-# fixed RATE [SECONDS] [TAG]: sign-ups at a fixed rate, each for a new address (fixed-TAG-n, TAG the rate by default)
+# fixed RATE [SECONDS] [TAG]: sign-ups at a fixed rate, each for a new address (fixed-TAG-n, TAG the rate by default).
+# With TRACE and STALLS=1, perf samples the whole machine meanwhile and bench/stalls.py says (on stderr) how
+# many of the slow requests were due while the kernel's kdamond ran (lib.sh, damon_note).
 fixed() {
+    local tag=${3:-$1} perf_pid=
+    if [ -n "${TRACE:-}" ] && [ -n "${STALLS:-}" ]; then
+        perf record -q -k CLOCK_REALTIME -e cpu-clock -a -F 999 -o "$TRACE/perf-$tag.data" -- sleep $(( ${2:-$SECS} + 1 )) \
+            >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     python3 bench/rate.py --port "$HTTP_PORT" --rate "$1" --seconds "${2:-$SECS}" --connections 32 --path /api/v1/subscriptions \
-        --header "Authorization: Bearer $TOKEN" ${TRACE:+--trace "$TRACE/fixed-${3:-$1}.txt"} \
-        --body '{"email":"fixed-'"${3:-$1}"'-{n}@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}'
+        --header "Authorization: Bearer $TOKEN" ${TRACE:+--trace "$TRACE/fixed-$tag.txt"} \
+        --body '{"email":"fixed-'"$tag"'-{n}@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}'
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        perf script -i "$TRACE/perf-$tag.data" -F comm,pid,tid,time > "$TRACE/perf-$tag.txt" 2>/dev/null
+        python3 bench/stalls.py "$TRACE/perf-$tag.txt" "$TRACE/fixed-$tag.txt" >&2 || true
+    fi
 }
 # Before the warm-up, a few seconds of each client this bench uses, and of the metrics it reads: the
 # first time clients go away (wrk resets its connections when it stops) or the metrics are scraped,
@@ -78,11 +92,10 @@ curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics"
 # its orchestrator's probe do. Without them, the only requests of the warm-up were sign-ups, and the JIT compiled
 # the HTTP path for sign-ups alone: the first scrape after it (the drain's, right before a fixed-rate phase) took
 # branches that code had left out, and the compiler's work again took a core from the phase's first second
-# (docs/BENCHMARKS.md, nineteenth session).
-( while sleep 1; do
-      curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics" || true
-      curl -fs -o /dev/null "$URL/q/health/ready" || true
-  done ) &
+# (docs/BENCHMARKS.md, nineteenth session). One process on one kept-alive connection: a curl process a request
+# cost 20-30 ms of a core to start, and the requests due meanwhile waited (twentieth session).
+# stopped on exit with the rest; the time limit is a backstop
+python3 bench/monitor.py --port "$HTTP_PORT" --token "$TOKEN" --seconds 7200 &
 pids+=($!)
 
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
