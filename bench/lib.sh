@@ -15,7 +15,8 @@ PSQL_POLL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
 PSQL_POLL="${PSQL_POLL:-psql} -h 127.0.0.1 -U postgres -d postgres -qAt"
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # CONT too: a process paused (the monitor, during smtp-source) would hold SIGTERM until it runs again
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; kill -CONT "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -130,6 +131,22 @@ start_app() {
     vacuum_loop "$schema"
 }
 
+# monitor_start: from now until the bench exits, the metrics scraped and readiness asked once a second on one
+# kept-alive connection (bench/monitor.py), as a deployment's monitoring does; the last scrape's heap in use and
+# messages finished are in $WORK/metrics.now. Once per bench. Before it, the drain started a curl and two awks
+# a second for these, 20-30 ms of a core each time in the middle of the drain it measured (twentieth session).
+monitor_start() {
+    [ -z "${MONITOR:-}" ] || return 0
+    python3 bench/monitor.py --port "$HTTP_PORT" --token bench-admin-token --seconds 7200 --out "$WORK/metrics.now" &
+    MONITOR=$!
+    pids+=($MONITOR)
+    for _ in $(seq 1 100); do
+        [ -s "$WORK/metrics.now" ] && return 0
+        sleep 0.1
+    done
+    echo "the monitor wrote no metrics in 10 s"; exit 1
+}
+
 # drain SCHEMA: waits until no message is queued or sending, sampling the heap once a second; sets PEAK_HEAP.
 # Each sample (epoch seconds, messages left, heap bytes, RSS KiB) goes to $WORK/drain.tsv.
 # Progress between exact counts comes from Valjean's own counters of sent, failed and skipped messages,
@@ -138,17 +155,16 @@ start_app() {
 # a tenth of a core of the database being measured (pg_stat_statements, 2026-12-04). The outbox is
 # counted when the counters say nothing is left, every tenth sample, and at the start.
 drain() {
-    local schema=$1 heap left left0 finished finished0 metrics sample=0 deadline
+    local schema=$1 heap left left0 finished finished0 sample=0 deadline
     PEAK_HEAP=0
+    monitor_start
     deadline=$(( $(date +%s) + TIME_LIMIT ))
     exact_left() {
         $PSQL_POLL -c "SELECT (SELECT count(*) FROM $schema.outbox WHERE status = 'QUEUED') + (SELECT count(*) FROM $schema.outbox WHERE status = 'SENDING')"
     }
     left0=""
     while :; do
-        metrics=$(curl -fs -H "Authorization: Bearer bench-admin-token" "localhost:$HTTP_PORT/q/metrics" || true)
-        heap=$(awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
-        finished=$(awk '/^valjean_outbox_(sent|failed|skipped)_total\{/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
+        read -r heap finished < "$WORK/metrics.now" || { heap=0; finished=0; }
         [ "${heap:-0}" -gt "$PEAK_HEAP" ] && PEAK_HEAP=$heap
         if [ -z "$left0" ]; then
             left0=$(exact_left); finished0=$finished; left=$left0
@@ -174,10 +190,13 @@ drain() {
 source_rate() {
     local n=$1 bytes=$2 conn=$3 resume=${4:-} s0 s1 schema=${VACUUM_SCHEMA:-} looping=${VACUUM_LOOP:-}
     stop_vacuum_loop
+    # the monitoring pauses too: smtp-source is measured on a machine as quiet as it can be
+    [ -z "${MONITOR:-}" ] || kill -STOP "$MONITOR" 2>/dev/null || true
     echo "== smtp-source: $n messages of $bytes bytes over $conn connections"
     s0=$(date +%s.%N)
     smtp-source -s "$conn" -m "$n" -l "$bytes" -d -f bench@valjean.test -t reader@bench.example "$SINK"
     s1=$(date +%s.%N)
+    [ -z "${MONITOR:-}" ] || kill -CONT "$MONITOR" 2>/dev/null || true
     SOURCE_SECS=$(echo "$s1 - $s0" | bc -l)
     SOURCE_RATE=$(echo "$n / $SOURCE_SECS" | bc -l)
     if [ -n "$resume" ] && [ -n "$looping" ]; then

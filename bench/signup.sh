@@ -94,9 +94,7 @@ curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics"
 # branches that code had left out, and the compiler's work again took a core from the phase's first second
 # (docs/BENCHMARKS.md, nineteenth session). One process on one kept-alive connection: a curl process a request
 # cost 20-30 ms of a core to start, and the requests due meanwhile waited (twentieth session).
-# stopped on exit with the rest; the time limit is a backstop
-python3 bench/monitor.py --port "$HTTP_PORT" --token "$TOKEN" --seconds 7200 &
-pids+=($!)
+monitor_start
 
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
