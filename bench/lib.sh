@@ -43,7 +43,7 @@ prepare() {
 
 # damon_note: says when the kernel watches memory with DAMON. Each time kdamond samples (every 0.5 s on
 # the machines of 2026-12-05), it takes 10-15 ms of a core and every process on the machine stalls for
-# 25-90 ms: 71-85 % of the sign-ups over 25 ms at a fixed 200/s began within such a sample, which
+# 25-90 ms: 73-85 % of the sign-ups over 25 ms at a fixed 200/s began within such a sample, which
 # covered 18 % of the run (docs/BENCHMARKS.md, twentieth session). A latency tail measured on such a
 # machine carries that period; the note says so next to the figures.
 damon_note() {
