@@ -42,17 +42,17 @@ prepare() {
 }
 
 # damon_note: says when the kernel watches memory with DAMON. Each time kdamond samples (every 0.5 s on
-# the machines of 2026-12-05), it takes 10-15 ms of a core and every process on the machine stalls for
-# 25-90 ms: 73-85 % of the sign-ups over 25 ms at a fixed 200/s began within such a sample, which
-# covered 18 % of the run (docs/BENCHMARKS.md, twentieth session). A latency tail measured on such a
-# machine carries that period; the note says so next to the figures.
+# the machines of 2026-12-05), it takes 6-17 ms of a core, and requests due then waited 25-90 ms:
+# 73-85 % of the sign-ups over 25 ms at a fixed 200/s were due within such a sample, which covered
+# 18 % of the run (docs/BENCHMARKS.md, twentieth session). A latency tail measured on such a machine
+# carries that period; the note says so next to the figures.
 damon_note() {
     local k attrs
     for k in /sys/kernel/mm/damon/admin/kdamonds/[0-9]*; do
         [ "$(cat "$k/state" 2>/dev/null)" = on ] || continue
         attrs=$k/contexts/0/monitoring_attrs/intervals
         echo "== note: the kernel's DAMON is on ($(basename "$k"): $(cat "$k/contexts/0/operations" 2>/dev/null), sampling every" \
-            "$(( $(cat "$attrs/sample_us" 2>/dev/null || echo 0) / 1000 )) ms); each sample stalls the machine for tens of ms"
+            "$(( $(cat "$attrs/sample_us" 2>/dev/null || echo 0) / 1000 )) ms): latency tails here carry that period"
     done
 }
 
