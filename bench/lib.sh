@@ -8,7 +8,8 @@ HEAP=${HEAP:-256m}
 # parallel collector. JVM_GC=-XX:+UseG1GC measures the JVM's own choice on this machine.
 JVM_GC=${JVM_GC:--XX:+UseParallelGC}
 TIME_LIMIT=${TIME_LIMIT:-900}
-WORK=$(mktemp -d)
+# KEEP_WORK=DIR: the run's files (app.log, the monitor's last scrape) go to DIR rather than to a new temporary directory
+WORK=${KEEP_WORK:-$(mktemp -d)}
 # The polls during a run call PostgreSQL's psql itself: Debian's psql is a Perl wrapper, and at two
 # polls a second the wrapper alone took a few per cent of the two cores from the run being measured.
 PSQL_POLL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
