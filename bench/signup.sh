@@ -169,9 +169,9 @@ PUBLIC_RATE=$(echo "$made / $(echo "$out" | wrk_secs)" | bc -l); PUBLIC_P99=$(ec
 echo "   sign-ups made: $made of $PUBLIC_N prepared"
 echo "   refused proofs in the run: $(grep -c 'CHALLENGE_FAILED' "$WORK/app.log" || true)"
 
-# Enough for 9,000 a second: a tenth warms up, wrk has half of the rest and pgbench the other half. At 8,000 a
-# second (until 2026-12-05) a faster machine used up wrk's tokens before the phase ended, and the rate counted
-# only the subscriptions there were to end.
+# Enough for 9,000 a second: a tenth warms up, wrk has half of the rest and pgbench the other half. Until
+# 2026-12-05 it made seconds x 8,000, wrk's share enough for 3,600 a second: a faster machine used them up
+# before the phase ended, and the rate counted only the subscriptions there were to end.
 UNSUB_N=$(( SECS * 20000 ))
 echo "== 4. one-click unsubscribe: $UNSUB_N confirmed subscriptions made for it"
 $PSQL <<SQL
