@@ -1,7 +1,10 @@
 package dev.valjean.delivery;
 
-import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -17,6 +20,8 @@ public final class MimeEncoder {
     static final int MAX_LINE = 998;
     private static final int FOLD_AT = 78;
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    /** Eight bytes of an array read or written as one long (an unaligned load or store once compiled). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private MimeEncoder() {
     }
@@ -37,11 +42,12 @@ public final class MimeEncoder {
         header(head, "Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
         head.append("\r\n");
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream(head.length() + 2 * (length(mail.text()) + length(mail.html())) + 512);
-        write(out, head);
+        // A 7bit part grows by a CR per line; a quoted-printable one is made room for when it is written.
+        Bytes out = new Bytes(head.length() + length(mail.text()) + length(mail.html()) + 512);
+        out.utf8(head);
         part(out, boundary, "text/plain", mail.text() == null ? "" : mail.text());
         part(out, boundary, "text/html", mail.html() == null ? "" : mail.html());
-        write(out, "--" + boundary + "--\r\n");
+        out.utf8("--" + boundary + "--\r\n");
         return out.toByteArray();
     }
 
@@ -55,75 +61,103 @@ public final class MimeEncoder {
 
     /**
      * One part from the text's UTF-8 bytes as they are: every line break (CR, LF or CRLF) is
-     * written as CRLF by the same pass that copies or encodes the line, so the text is read twice
-     * at most (the 7-bit test, which stops at the first byte outside it, then the copy or the
-     * encoding), not four times.
+     * written as CRLF by the pass that copies or encodes the line. The part is first written as
+     * 7bit; the copy stops at the first byte or line 7bit cannot hold, and then the part is taken
+     * back and written again as quoted-printable.
      */
-    private static void part(ByteArrayOutputStream out, String boundary, String type, String content) {
+    private static void part(Bytes out, String boundary, String type, String content) {
         byte[] text = content.getBytes(StandardCharsets.UTF_8);
-        boolean plain = isSevenBit(text);
-        write(out, "--" + boundary + "\r\nContent-Type: " + type + "; charset=utf-8\r\nContent-Transfer-Encoding: "
-                + (plain ? "7bit" : "quoted-printable") + "\r\n\r\n");
-        if (plain) {
-            crlf(out, text);
-        } else {
+        String head = "--" + boundary + "\r\nContent-Type: " + type + "; charset=utf-8\r\nContent-Transfer-Encoding: ";
+        int mark = out.n;
+        out.utf8(head + "7bit\r\n\r\n");
+        if (!sevenBit(out, text)) {
+            out.n = mark;
+            out.utf8(head + "quoted-printable\r\n\r\n");
             quotedPrintable(out, text);
         }
         int n = text.length;
         if (n == 0 || text[n - 1] != '\r' && text[n - 1] != '\n') {
-            write(out, "\r\n");
+            out.crlf();
         }
     }
 
     /**
-     * Copies the text with every line break (CR, LF or CRLF) written as CRLF. Works on the UTF-8
-     * bytes, where CR and LF never occur inside a character.
+     * Copies the text with every line break (CR, LF or CRLF) written as CRLF, as long as it is
+     * ASCII without control characters other than tab and line breaks, with no line over 998
+     * characters; returns false at the first byte or line that is not, having written part of it.
+     * Works on the UTF-8 bytes, where CR and LF never occur inside a character.
      */
-    static void crlf(ByteArrayOutputStream out, byte[] s) {
-        int start = 0;
-        for (int i = 0; i < s.length; i++) {
-            byte b = s[i];
-            if (b == '\r' || b == '\n') {
-                out.write(s, start, i - start);
-                out.write('\r');
-                out.write('\n');
-                if (b == '\r' && i + 1 < s.length && s[i + 1] == '\n') {
-                    i++;
-                }
-                start = i + 1;
-            }
-        }
-        out.write(s, start, s.length - start);
-    }
-
-    /** ASCII without control characters other than tab and line breaks (CR, LF or CRLF), and no line over 998 characters. */
-    static boolean isSevenBit(byte[] text) {
-        int column = 0;
-        for (int i = 0; i < text.length; i++) {
-            int c = text[i];
-            if (c == '\r' || c == '\n') {
-                column = 0;
+    static boolean sevenBit(Bytes out, byte[] s) {
+        int n = s.length;
+        int line = 0;
+        int i = 0;
+        while (i < n) {
+            // Eight bytes at a time while they are all printable: most of any text.
+            if (i + 8 <= n && printable((long) LONGS.get(s, i))) {
+                i += 8;
                 continue;
             }
-            // A byte of a multi-byte UTF-8 character is negative here.
-            if (c >= 127 || c < 32 && c != '\t' || ++column > MAX_LINE) {
+            int b = s[i];
+            if (b == '\r' || b == '\n') {
+                if (i - line > MAX_LINE) {
+                    return false;
+                }
+                out.write(s, line, i - line);
+                out.crlf();
+                i += b == '\r' && i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+                line = i;
+            } else if (b >= 127 || b < 32 && b != '\t') { // a byte of a multi-byte UTF-8 character is negative here
                 return false;
+            } else {
+                i++;
             }
         }
+        if (n - line > MAX_LINE) {
+            return false;
+        }
+        out.write(s, line, n - line);
         return true;
+    }
+
+    /**
+     * Whether each of the eight bytes of {@code w} is printable ASCII (32 to 126). May say no when
+     * they all are, next to a byte that is not (a borrow or carry between bytes), never yes when one is not.
+     */
+    static boolean printable(long w) {
+        // A byte below 32: (w - 0x20…) borrows into its top bit where w's is clear; above 126: +1 or w itself sets it.
+        return (((w - 0x2020202020202020L) & ~w | (w + 0x0101010101010101L) | w) & 0x8080808080808080L) == 0;
+    }
+
+    /** Whether none of the eight bytes of {@code w} is '='; may say no when none is, never yes when one is. */
+    static boolean noEquals(long w) {
+        long x = w ^ 0x3D3D3D3D3D3D3D3DL;
+        return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) == 0;
     }
 
     /**
      * RFC 2045 quoted-printable of UTF-8 text; every line break (CR, LF or CRLF) becomes a CRLF
      * hard break, and encoded lines stay within 76 characters.
      */
-    static void quotedPrintable(ByteArrayOutputStream out, byte[] bytes) {
-        // At most three characters per byte, and a three-character soft break per 72 characters written.
-        byte[] qp = new byte[bytes.length * 3 + (bytes.length * 3 / 72 + 2) * 3];
-        int o = 0;
-        int column = 0;
+    static void quotedPrintable(Bytes out, byte[] bytes) {
         int n = bytes.length;
+        // At most three characters per byte, and a three-character soft break per 72 characters written.
+        out.ensure(n * 3 + (n * 3 / 72 + 2) * 3);
+        byte[] qp = out.a;
+        int o = out.n;
+        int column = 0;
         for (int i = 0; i < n; i++) {
+            // Eight printable bytes, none '=', taken as they are while no soft break can fall among them. A space
+            // is literal unless it ends a line, so the eighth may be one only when a byte other than CR or LF follows.
+            if (column <= 75 - 8 && i + 8 < n) {
+                long w = (long) LONGS.get(bytes, i);
+                if (printable(w) && noEquals(w) && (bytes[i + 7] != ' ' || bytes[i + 8] != '\r' && bytes[i + 8] != '\n')) {
+                    LONGS.set(qp, o, w);
+                    o += 8;
+                    column += 8;
+                    i += 7;
+                    continue;
+                }
+            }
             int b = bytes[i] & 0xff;
             // Most bytes: printable, not '=', and short of the column where a soft break may be due (below).
             if (b >= 33 && b <= 126 && b != '=' && column < 75) {
@@ -159,7 +193,7 @@ public final class MimeEncoder {
             }
             column += width;
         }
-        out.write(qp, 0, o);
+        out.n = o;
     }
 
     /** "Name <a@b>" with the name quoted or encoded as needed; a bare address stays bare. */
@@ -259,8 +293,43 @@ public final class MimeEncoder {
         return s == null ? 0 : s.length();
     }
 
-    private static void write(ByteArrayOutputStream out, CharSequence ascii) {
-        byte[] bytes = ascii.toString().getBytes(StandardCharsets.UTF_8);
-        out.write(bytes, 0, bytes.length);
+    /**
+     * A message's bytes as they are written: ByteArrayOutputStream without its locks, and with its
+     * length settable, so that a part can be taken back.
+     */
+    static final class Bytes {
+        byte[] a;
+        int n;
+
+        Bytes(int capacity) {
+            a = new byte[capacity];
+        }
+
+        void ensure(int more) {
+            if (n + more > a.length) {
+                a = Arrays.copyOf(a, Math.max(a.length * 2, n + more));
+            }
+        }
+
+        void write(byte[] s, int from, int length) {
+            ensure(length);
+            System.arraycopy(s, from, a, n, length);
+            n += length;
+        }
+
+        void crlf() {
+            ensure(2);
+            a[n++] = '\r';
+            a[n++] = '\n';
+        }
+
+        void utf8(CharSequence text) {
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            write(bytes, 0, bytes.length);
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(a, n);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.valjean.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -140,7 +141,7 @@ class MimeEncoderTest {
         // Pieces that meet every branch of the one pass per part: each kind of line break, characters of one to four
         // bytes, "=" and trailing white space (escaped in quoted-printable), and lines near the 76 and 998 limits.
         String[] pieces = { "a", "word ", " ", "\t", "\r", "\n", "\r\n", "\n\n", "=", ".", "é", "€", "😀", "x".repeat(75),
-            "y".repeat(997), "z".repeat(999), "Short, useful and expected. " };
+            "y".repeat(997), "z".repeat(999), "Short, useful and expected. ", "trailing  ", "a=b=c=d=e", "0123456789abcdef" };
         java.util.Random random = new java.util.Random(20261204);
         int sevenBit = 0;
         for (int round = 0; round < 400; round++) {
@@ -168,6 +169,28 @@ class MimeEncoderTest {
             assertEveryLineEndsInCrlfAndFits(java.util.Arrays.copyOfRange(raw, header + 4, raw.length), plain ? MimeEncoder.MAX_LINE : 76);
         }
         assertTrue(sevenBit > 50 && sevenBit < 350, sevenBit + " of 400 went as 7bit: both encodings must be met often");
+    }
+
+    @Test
+    void white_space_before_a_line_break_is_escaped_and_equals_signs_encoded_wherever_they_fall_among_eight_bytes() throws Exception {
+        // The encoder takes eight printable bytes at a time; a space or tab that ends a line must still be escaped, and
+        // an '=' still encoded, at every position among those eight.
+        for (int offset = 0; offset < 24; offset++) {
+            String t = "é" + "x".repeat(offset) + "abcdefg \nabcdefg\t\r\nsix=seven=eight=\nthe last one ";
+            byte[] raw = MimeEncoder.encode(mail("Offset " + offset, "news@valjean.test", t, t));
+            MimeMultipart parts = (MimeMultipart) parse(raw).getContent();
+            for (int i = 0; i < 2; i++) {
+                assertEquals("quoted-printable", parts.getBodyPart(i).getHeader("Content-Transfer-Encoding")[0]);
+                assertEquals(t.replace("\r\n", "\n"), lf((String) parts.getBodyPart(i).getContent()), "offset " + offset);
+            }
+            int header = new String(raw, StandardCharsets.UTF_8).indexOf("\r\n\r\n");
+            String body = new String(raw, header + 4, raw.length - header - 4, StandardCharsets.US_ASCII);
+            for (String line : body.split("\r\n")) {
+                assertFalse(line.endsWith(" ") || line.endsWith("\t"), "offset " + offset + ": white space ends " + line);
+            }
+            assertTrue(body.contains("abcdefg=20\r\n") && body.contains("abcdefg=09\r\n") && body.contains("six=3Dseven=3Deight=3D\r\n"),
+                    "offset " + offset + ": " + body);
+        }
     }
 
     static OutgoingMail mail(String subject, String from, String text, String html) {
