@@ -93,7 +93,7 @@ public final class MimeEncoder {
         int i = 0;
         while (i < n) {
             // Eight bytes at a time while they are all printable: most of any text.
-            if (i + 8 <= n && printable((long) LONGS.get(s, i))) {
+            if (i + 8 <= n && printable(word(s, i))) {
                 i += 8;
                 continue;
             }
@@ -128,10 +128,21 @@ public final class MimeEncoder {
         return (((w - 0x2020202020202020L) & ~w | (w + 0x0101010101010101L) | w) & 0x8080808080808080L) == 0;
     }
 
-    /** Whether none of the eight bytes of {@code w} is '='; may say no when none is, never yes when one is. */
+    /** Whether none of the eight bytes of {@code w} is '='. */
     static boolean noEquals(long w) {
-        long x = w ^ 0x3D3D3D3D3D3D3D3DL;
+        return lacks(w, 0x3D3D3D3D3D3D3D3DL);
+    }
+
+    /** Whether none of the eight bytes of {@code w} is the byte {@code repeated} holds in each of its eight. */
+    static boolean lacks(long w, long repeated) {
+        // A byte equal to the one looked for is zero in x; subtracting one from it borrows into its top bit.
+        long x = w ^ repeated;
         return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) == 0;
+    }
+
+    /** Bytes {@code i} to {@code i + 7} of {@code a} as one long, the first in its lowest byte. */
+    static long word(byte[] a, int i) {
+        return (long) LONGS.get(a, i);
     }
 
     /**
@@ -149,7 +160,7 @@ public final class MimeEncoder {
             // Eight printable bytes, none '=', taken as they are while no soft break can fall among them. A space
             // is literal unless it ends a line, so the eighth may be one only when a byte other than CR or LF follows.
             if (column <= 75 - 8 && i + 8 < n) {
-                long w = (long) LONGS.get(bytes, i);
+                long w = word(bytes, i);
                 if (printable(w) && noEquals(w) && (bytes[i + 7] != ' ' || bytes[i + 8] != '\r' && bytes[i + 8] != '\n')) {
                     LONGS.set(qp, o, w);
                     o += 8;

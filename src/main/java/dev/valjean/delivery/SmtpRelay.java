@@ -103,6 +103,7 @@ public final class SmtpRelay implements AutoCloseable {
 
     /** Sessions idle longer than this are closed rather than reused: relays drop idle clients. */
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final byte[] CRLF = { '\r', '\n' };
 
     private final String host;
     private final int port;
@@ -521,6 +522,29 @@ public final class SmtpRelay implements AutoCloseable {
         }
     }
 
+    /** The message as DATA content: a dot starting a line is doubled (RFC 5321 4.5.2); ends with CRLF. */
+    static void dotStuffed(OutputStream out, byte[] m) throws IOException {
+        int start = 0;
+        int i = 0;
+        while (i < m.length) {
+            // Eight bytes at a time while none is a dot: most of any message.
+            if (i + 8 <= m.length && MimeEncoder.lacks(MimeEncoder.word(m, i), 0x2E2E2E2E2E2E2E2EL)) {
+                i += 8;
+                continue;
+            }
+            if (m[i] == '.' && (i == 0 || i >= 2 && m[i - 1] == '\n' && m[i - 2] == '\r')) {
+                out.write(m, start, i - start);
+                out.write('.');
+                start = i;
+            }
+            i++;
+        }
+        out.write(m, start, m.length - start);
+        if (m.length < 2 || m[m.length - 2] != '\r' || m[m.length - 1] != '\n') {
+            out.write(CRLF);
+        }
+    }
+
     private static void requireAddress(String address) {
         if (address == null || address.isEmpty() || address.length() > 320) {
             throw new IllegalArgumentException("no usable address");
@@ -699,7 +723,7 @@ public final class SmtpRelay implements AutoCloseable {
                 throw new Rejected(refusal);
             }
             contentSent = true;
-            writeDotStuffed(message);
+            dotStuffed(out, message);
             if (next != null) {
                 following[0] = next.get();
             }
@@ -739,22 +763,6 @@ public final class SmtpRelay implements AutoCloseable {
                 usable = command("RSET").code == 250;
             } catch (Rejected e) {
                 usable = false;
-            }
-        }
-
-        /** The message as DATA content: a dot starting a line is doubled (RFC 5321 4.5.2); ends with CRLF. */
-        private void writeDotStuffed(byte[] m) throws IOException {
-            int start = 0;
-            for (int i = 0; i < m.length; i++) {
-                if (m[i] == '.' && (i == 0 || i >= 2 && m[i - 1] == '\n' && m[i - 2] == '\r')) {
-                    out.write(m, start, i - start);
-                    out.write('.');
-                    start = i;
-                }
-            }
-            out.write(m, start, m.length - start);
-            if (m.length < 2 || m[m.length - 2] != '\r' || m[m.length - 1] != '\n') {
-                ascii("\r\n");
             }
         }
 

@@ -67,6 +67,29 @@ class SmtpRelayTest {
     }
 
     @Test
+    void every_line_starting_with_a_dot_gets_another_wherever_it_falls_among_eight_bytes() throws Exception {
+        // The stuffing skips eight bytes at a time that hold no dot: dots and line starts at every offset of those eight.
+        String[] pieces = { ".", "..", "a", "a.b", "text without one ", "\r\n", "\r\n.", "\r\n..", "\r", "\n", "\n." };
+        java.util.Random random = new java.util.Random(20261205);
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder text = new StringBuilder();
+            for (int k = random.nextInt(30); k >= 0; k--) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String m = text.toString();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            SmtpRelay.dotStuffed(out, m.getBytes(StandardCharsets.US_ASCII));
+            // The rule as RFC 5321 4.5.2 states it, line by line (a line ends in CRLF; a bare CR or LF ends none).
+            StringBuilder expected = new StringBuilder();
+            for (String line : m.split("\r\n", -1)) {
+                expected.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
+            }
+            String want = m.endsWith("\r\n") ? expected.substring(0, expected.length() - 2) : expected.toString();
+            assertEquals(want, out.toString(StandardCharsets.US_ASCII), "round " + round + ": " + m);
+        }
+    }
+
+    @Test
     void many_messages_share_one_kept_alive_connection_with_a_pipelined_envelope() throws Exception {
         SmtpRelay relay = relay(scripted.port(), 1);
         for (int i = 0; i < 20; i++) {
