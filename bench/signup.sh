@@ -12,6 +12,8 @@
 #   4. POST /unsubscribe/{token} (RFC 8058 one-click), a distinct subscription per request, then
 #      pgbench doing its writes; the ratio.
 #
+# The warm-up is WARM seconds of wrk, 15 s at the fixed rate and 15 s more of wrk.
+#
 #   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
 # TRACE=DIR keeps each fixed-rate phase's requests in DIR/fixed-<rate>.txt (bench/rate.py --trace); with
@@ -98,6 +100,11 @@ monitor_start
 
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
+# Then a while at the fixed rate, and wrk again: the JIT compiles what it saw, and a server warmed by wrk alone
+# (every request waiting for a pooled connection) had left the paths of a server under lighter load to traps,
+# which the fixed-rate phase's first second took all at once (docs/BENCHMARKS.md, twenty-second session).
+fixed "$RATE" 15 warm >/dev/null
+wrk -t2 -c"$CONN" -d15s -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 before=$(queued)
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/signup.lua "$URL" -- run "$TOKEN")
