@@ -119,12 +119,10 @@ public final class MimeEncoder {
         return true;
     }
 
-    /**
-     * Whether each of the eight bytes of {@code w} is printable ASCII (32 to 126). May say no when
-     * they all are, next to a byte that is not (a borrow or carry between bytes), never yes when one is not.
-     */
+    /** Whether each of the eight bytes of {@code w} is printable ASCII (32 to 126). */
     static boolean printable(long w) {
         // A byte below 32: (w - 0x20…) borrows into its top bit where w's is clear; above 126: +1 or w itself sets it.
+        // When every byte is in range nothing borrows or carries across bytes, so the answer is exact either way.
         return (((w - 0x2020202020202020L) & ~w | (w + 0x0101010101010101L) | w) & 0x8080808080808080L) == 0;
     }
 
