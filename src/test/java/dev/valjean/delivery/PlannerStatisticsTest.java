@@ -30,12 +30,17 @@ class PlannerStatisticsTest {
     @Inject
     TestData data;
 
+    /** The columns of the named tables in this schema, as a FROM clause with its WHERE. */
+    static String columnsOf(String tables) {
+        return """
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN (%s) AND a.attnum > 0 AND NOT a.attisdropped"""
+                .formatted(tables);
+    }
+
     @Test
     void every_column_of_the_busiest_tables_has_a_statistics_target_of_at_most_20() throws Exception {
-        String columns = """
-                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN (%s) AND a.attnum > 0 AND NOT a.attisdropped"""
-                .formatted(SAMPLED_SMALL);
+        String columns = columnsOf(SAMPLED_SMALL);
         assertEquals(5, data.count("SELECT count(DISTINCT c.relname) " + columns), "the five tables exist in this schema");
         assertTrue(data.count("SELECT count(*) " + columns) >= 40, "their columns are all read");
         // attstattarget -1 is the default (default_statistics_target, 100)
@@ -45,9 +50,8 @@ class PlannerStatisticsTest {
 
     @Test
     void the_tables_the_console_searches_keep_the_default_sample() throws Exception {
-        assertEquals(0, data.count("""
-                SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('contact', 'subscription')
-                  AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0"""));
+        String columns = columnsOf("'contact', 'subscription'");
+        assertTrue(data.count("SELECT count(*) " + columns) >= 10, "their columns are all read");
+        assertEquals(0, data.count("SELECT count(*) " + columns + " AND a.attstattarget >= 0"));
     }
 }
