@@ -331,9 +331,7 @@ class DispatcherTest {
     @Test
     void claims_and_results_find_their_rows_by_key_whatever_the_statistics_say_and_a_leased_row_is_claimed_by_no_one_else() throws Exception {
         // A queue of 5,000, its statistics taken while nothing was being sent (as after a fan-out), then a batch in flight.
-        data.executeAsOwner("""
-                INSERT INTO contact (email, email_normalized, email_hash, created_at)
-                SELECT 'q' || i || '@example.com', 'q' || i || '@example.com', md5('q' || i), now() FROM generate_series(1, 5000) i""");
+        contacts("q", 5000);
         data.executeAsOwner("""
                 INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, subject, body_text, body_html,
                                     status, next_attempt_at, created_at, updated_at)
@@ -406,9 +404,7 @@ class DispatcherTest {
         // before the next ANALYZE.
         assertEquals(0L, data.count("SELECT count(*) FROM outbox"));
         data.executeAsOwner("ANALYZE outbox");
-        data.executeAsOwner("""
-                INSERT INTO contact (email, email_normalized, email_hash, created_at)
-                SELECT 'f' || i || '@example.com', 'f' || i || '@example.com', md5('f' || i), now() FROM generate_series(1, 2000) i""");
+        contacts("f", 2000);
         data.executeAsOwner("""
                 INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, subject, body_text, body_html,
                                     status, next_attempt_at, created_at, updated_at)
@@ -478,6 +474,13 @@ class DispatcherTest {
         assertEquals(1, repository.record("t", List.of(new OutboxRepository.Outcome(inFlight.id, OutboxStatus.SENT, null, "250 ok", null,
                 clock.instant())), clock.instant()));
         assertEquals(OutboxStatus.SENT, data.reload(inFlight.id).status);
+    }
+
+    /** {@code count} contacts, {@code <prefix><n>@example.com}, in one statement. */
+    private void contacts(String prefix, int count) throws SQLException {
+        data.executeAsOwner("INSERT INTO contact (email, email_normalized, email_hash, created_at) SELECT '" + prefix
+                + "' || i || '@example.com', '" + prefix + "' || i || '@example.com', md5('" + prefix + "' || i), now()"
+                + " FROM generate_series(1, " + count + ") i");
     }
 
     /** The statement with PostgreSQL's numbered parameters in place of JDBC's question marks. */
