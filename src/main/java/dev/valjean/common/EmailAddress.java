@@ -1,6 +1,8 @@
 package dev.valjean.common;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import com.ibm.icu.text.IDNA;
@@ -13,10 +15,21 @@ import com.ibm.icu.text.IDNA;
  * {@code bob@x} suppressed; mail still goes to the local part as typed. A local part outside ASCII
  * would need SMTPUTF8 from every relay on the way: it is refused when typed, with a clear answer,
  * rather than accepted and failed later.
+ *
+ * <p>Every message sent parses its address again, as a last guard, and so does every sign-up: the
+ * local part is checked by a table rather than a regular expression, and a domain's ASCII form is
+ * kept once computed (a list has few domains), since UTS #46 and the domain's pattern were most of
+ * a parse's cost (docs/BENCHMARKS.md, twenty-sixth session).
  */
 public record EmailAddress(String typed, String deliverable, String normalized) {
 
-    private static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}");
+    /** The characters a local part may have (RFC 5322's atext and the dot). */
+    private static final boolean[] LOCAL_CHARS = new boolean[128];
+    static {
+        for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".toCharArray()) {
+            LOCAL_CHARS[c] = true;
+        }
+    }
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9-]{2,63}");
     private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII | IDNA.USE_STD3_RULES
             | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ | IDNA.CHECK_CONTEXTO);
@@ -37,11 +50,11 @@ public record EmailAddress(String typed, String deliverable, String normalized) 
             throw invalid("An email address looks like name@example.com.");
         }
         String local = typed.substring(0, at);
-        if (local.chars().anyMatch(c -> c >= 0x80)) {
+        if (!isAscii(local)) {
             throw invalid("The part before @ must use plain letters (a-z), digits and . _ - +: addresses with other"
                     + " characters there cannot be delivered reliably.");
         }
-        if (!LOCAL.matcher(local).matches() || local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
+        if (!validLocal(local)) {
             throw invalid("The part before @ of this email address is not valid.");
         }
         String domain = asciiDomain(typed.substring(at + 1));
@@ -57,7 +70,54 @@ public record EmailAddress(String typed, String deliverable, String normalized) 
         }
     }
 
-    private static String asciiDomain(String domain) {
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 1 to 64 of {@link #LOCAL_CHARS}, not starting or ending with a dot, no two dots together. */
+    static boolean validLocal(String local) {
+        int n = local.length();
+        if (n < 1 || n > 64 || local.charAt(0) == '.' || local.charAt(n - 1) == '.') {
+            return false;
+        }
+        char previous = 0;
+        for (int i = 0; i < n; i++) {
+            char c = local.charAt(i);
+            if (c >= 128 || !LOCAL_CHARS[c] || c == '.' && previous == '.') {
+                return false;
+            }
+            previous = c;
+        }
+        return true;
+    }
+
+    /** Domains as typed, with their ASCII form; emptied when full, so hostile input only costs the work. */
+    private static final Map<String, String> ASCII_DOMAINS = new ConcurrentHashMap<>();
+    static final int ASCII_DOMAINS_KEPT = 4096;
+
+    static String asciiDomain(String domain) {
+        String known = ASCII_DOMAINS.get(domain);
+        if (known != null) {
+            return known;
+        }
+        String ascii = computeAsciiDomain(domain);
+        if (ASCII_DOMAINS.size() >= ASCII_DOMAINS_KEPT) {
+            ASCII_DOMAINS.clear();
+        }
+        ASCII_DOMAINS.put(domain, ascii);
+        return ascii;
+    }
+
+    static int asciiDomainsKept() {
+        return ASCII_DOMAINS.size();
+    }
+
+    private static String computeAsciiDomain(String domain) {
         StringBuilder ascii = new StringBuilder();
         IDNA.Info info = new IDNA.Info();
         UTS46.nameToASCII(domain, ascii, info);
