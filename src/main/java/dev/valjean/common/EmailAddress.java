@@ -30,9 +30,13 @@ public record EmailAddress(String typed, String deliverable, String normalized) 
             LOCAL_CHARS[c] = true;
         }
     }
+
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9-]{2,63}");
     private static final IDNA UTS46 = IDNA.getUTS46Instance(IDNA.NONTRANSITIONAL_TO_ASCII | IDNA.USE_STD3_RULES
             | IDNA.CHECK_BIDI | IDNA.CHECK_CONTEXTJ | IDNA.CHECK_CONTEXTO);
+    /** Domains as typed, with their ASCII form; emptied when full, so hostile input only costs the work. */
+    private static final Map<String, String> ASCII_DOMAINS = new ConcurrentHashMap<>();
+    static final int ASCII_DOMAINS_KEPT = 4096;
 
     public static EmailAddress parse(String input) {
         if (input == null) {
@@ -96,11 +100,7 @@ public record EmailAddress(String typed, String deliverable, String normalized) 
         return true;
     }
 
-    /** Domains as typed, with their ASCII form; emptied when full, so hostile input only costs the work. */
-    private static final Map<String, String> ASCII_DOMAINS = new ConcurrentHashMap<>();
-    static final int ASCII_DOMAINS_KEPT = 4096;
-
-    static String asciiDomain(String domain) {
+    private static String asciiDomain(String domain) {
         String known = ASCII_DOMAINS.get(domain);
         if (known != null) {
             return known;
