@@ -65,6 +65,9 @@ public class HostedPages {
     private final Links links;
     private final Template subscribePage;
     private final Template message;
+    /** One-click answers by the newsletter name and brand they show ({@link #leftPage}). */
+    private final java.util.Map<PreferenceService.Left, String> leftPages = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int LEFT_PAGES_KEPT = 256;
     private final Template confirmPage;
     private final Template unsubscribePage;
     private final Template preferencesPage;
@@ -202,9 +205,28 @@ public class HostedPages {
         if (left.isEmpty()) {
             return notFound();
         }
-        return page(200, message("You have left " + left.get().name(), List.of(
-                "You will not receive " + left.get().name() + " any more. Other subscriptions, if any, are unchanged."), null, null,
-                left.get().brand()));
+        return page(200, leftPage(left.get()));
+    }
+
+    /**
+     * The answer to a one-click unsubscribe, rendered once for each newsletter name and brand and
+     * kept: mailbox providers post these in waves after an issue, and the page was a tenth of the
+     * request's work (docs/BENCHMARKS.md, twenty-sixth session). Kept by the values it shows, so a
+     * renamed or rebranded newsletter gets a new page; emptied when full.
+     */
+    private String leftPage(PreferenceService.Left left) {
+        String known = leftPages.get(left);
+        if (known != null) {
+            return known;
+        }
+        String html = message("You have left " + left.name(), List.of(
+                "You will not receive " + left.name() + " any more. Other subscriptions, if any, are unchanged."), null, null,
+                left.brand());
+        if (leftPages.size() >= LEFT_PAGES_KEPT) {
+            leftPages.clear();
+        }
+        leftPages.put(left, html);
+        return html;
     }
 
     @Operation(operationId = "showPreferences", summary = "Show a person's preference centre",

@@ -91,6 +91,21 @@ class LeavingTest {
     }
 
     @Test
+    void the_one_click_answer_shows_the_newsletter_as_it_is_now_after_a_rename() throws Exception {
+        String token = links.unsubscribeToken(weekly);
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + token).then().statusCode(200).body(containsString("You have left The weekly letter"));
+        data.execute("UPDATE newsletter SET name = 'The Friday letter', brand_name = 'Friday Press' WHERE slug = 'weekly'");
+        // the answers are kept by what they show: the next one (a repeat here) is the renamed newsletter's
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + token).then().statusCode(200)
+                .body(containsString("You have left The Friday letter")).body(containsString("<span>Friday Press</span>"));
+        RestAssured.given().contentType("application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click")
+                .post("/unsubscribe/" + links.unsubscribeToken(monthly)).then().statusCode(200)
+                .body(containsString("You have left The monthly letter"));
+    }
+
+    @Test
     void the_unsubscribe_page_changes_nothing_until_its_button_is_pressed() throws Exception {
         String token = links.unsubscribeToken(weekly);
         RestAssured.given().get("/unsubscribe/" + token).then().statusCode(200)
