@@ -113,9 +113,19 @@ fi
 
 echo "== draining"
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+# Someone signs up while the issue drains: how long their confirmation waits (DECISIONS 34: not behind the issue).
+( sleep 3; curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/subscriptions \
+    -d '{"email":"during-the-drain@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}' ) &
+PROBE=$!
 drain $SCHEMA
+wait $PROBE || echo "the sign-up during the drain failed"
 cpu_line=$(cpu_per_message "$N")
 ours="content_ref = 'issue:$id'"
+probe_ms=$($PSQL -c "SELECT COALESCE(round(extract(epoch FROM o.sent_at - o.created_at) * 1000)::text, 'not sent') FROM $SCHEMA.outbox o
+    JOIN $SCHEMA.contact c ON c.id = o.contact_id WHERE c.email = 'during-the-drain@bench.example' AND o.purpose = 'CONFIRMATION'")
+probe_left=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox o JOIN $SCHEMA.contact c ON c.id = o.contact_id
+    WHERE c.email = 'during-the-drain@bench.example' AND o.purpose = 'CONFIRMATION'
+    AND o.created_at < (SELECT max(sent_at) FROM $SCHEMA.outbox WHERE $ours)")
 last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox WHERE $ours")
 counts=$($PSQL -c "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM $SCHEMA.outbox WHERE $ours GROUP BY status) s")
 sent=$($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status = 'SENT' AND $ours")
@@ -141,3 +151,5 @@ echo "$cpu_line"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 1/s)" "$((PEAK_HEAP / 1048576))"
 printf '%-34s %s\n' "memory as the queue drained" "$(memory_while_draining)"
+printf '%-34s %s ms from its commit to its result (signed up 3 s into the drain, %s)\n' "a confirmation during the drain" "$probe_ms" \
+    "$([ "$probe_left" = 1 ] && echo "before the issue's last message" || echo "after the issue's last message")"

@@ -23,7 +23,8 @@ import io.quarkus.logging.Log;
 
 /**
  * Drains the outbox one batch at a time: claim due rows under a lease (FOR UPDATE SKIP LOCKED,
- * leases on the database's clock), ask the consent gate about each right before sending, submit
+ * leases on the database's clock; mail outside issues first, and no issue's rows while this instance
+ * fans one out: {@link BulkHold}), ask the consent gate about each right before sending, submit
  * the allowed ones concurrently over pooled SMTP connections, and record each result as it comes
  * (results that finish together share one statement). A crash or a database outage can therefore
  * repeat only the submissions in flight at that moment. Several dispatchers, in one instance or
@@ -46,12 +47,13 @@ public class Dispatcher {
     private final DeliveryMetrics metrics;
     private final DeliveryConfig config;
     private final ComposeReadiness readiness;
+    private final BulkHold bulkHold;
     private final Clock clock;
     private volatile boolean stopping;
 
     public Dispatcher(OutboxRepository outbox, ConsentGate gate, MailComposer composer, SmtpSubmitter submitter,
             SendRateLimiter rateLimiter, DeliveryMetrics metrics, DeliveryConfig config, ComposeReadiness readiness,
-            Clock clock) {
+            BulkHold bulkHold, Clock clock) {
         this.outbox = outbox;
         this.gate = gate;
         this.composer = composer;
@@ -60,6 +62,7 @@ public class Dispatcher {
         this.metrics = metrics;
         this.config = config;
         this.readiness = readiness;
+        this.bulkHold = bulkHold;
         this.clock = clock;
     }
 
@@ -158,7 +161,7 @@ public class Dispatcher {
             return 0;
         }
         long claimedAt = System.nanoTime();
-        List<Claimed> rows = outbox.claim(owner, now, config.lease(), permits);
+        List<Claimed> rows = outbox.claim(owner, now, config.lease(), permits, bulkHold.bulkAllowed());
         rateLimiter.refund(permits - rows.size());
         if (rows.isEmpty()) {
             return 0;

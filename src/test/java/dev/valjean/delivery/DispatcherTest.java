@@ -64,10 +64,12 @@ class DispatcherTest {
     ComposeReadiness readiness;
     @Inject
     javax.sql.DataSource dataSource;
+    @Inject
+    BulkHold bulkHold;
 
     /** A second dispatcher of this instance's parts, which a test may stop (as SIGTERM does) or misconfigure. */
     private Dispatcher another(ComposeReadiness withReadiness) {
-        return new Dispatcher(repository, gate, composer, submitter, rateLimiter, metrics, config, withReadiness, clock);
+        return new Dispatcher(repository, gate, composer, submitter, rateLimiter, metrics, config, withReadiness, bulkHold, clock);
     }
 
     /** The same submitter code in front of another relay: the scripted one, or a port nobody listens on. */
@@ -353,10 +355,11 @@ class DispatcherTest {
             // The plan a server-prepared statement settles on: the limit unknown, guessed from the queue's size.
             s.execute("SET plan_cache_mode = force_generic_plan");
             s.execute("SET enable_seqscan = off"); // as OutboxRepository.BY_KEY does for both statements
-            s.execute("PREPARE claim_plan(timestamptz, int, text, bigint) AS " + numbered(OutboxRepository.CLAIM));
-            String claim = plan(s, "EXPLAIN EXECUTE claim_plan(now(), 200, 'x', 60000)");
+            s.execute("PREPARE claim_plan(timestamptz, int, timestamptz, int, int, text, bigint) AS " + numbered(OutboxRepository.CLAIM));
+            String claim = plan(s, "EXPLAIN EXECUTE claim_plan(now(), 200, now(), 200, 200, 'x', 60000)");
             assertTrue(claim.contains("Index Scan using outbox_pkey on outbox o") && claim.contains("Index Scan using contact_pkey")
-                    && claim.contains("Index Only Scan using outbox_lease_pkey") && claim.contains("Index Scan using outbox_due"), claim);
+                    && claim.contains("Index Only Scan using outbox_lease_pkey") && claim.contains("Index Scan using outbox_due_prompt")
+                    && claim.contains("Index Scan using outbox_due on"), claim);
             assertTrue(!claim.contains("Merge") && !claim.contains("Hash") && !claim.contains("Seq Scan"),
                     "each row, lease and contact by its key, not all of them joined:\n" + claim);
 
@@ -421,16 +424,55 @@ class DispatcherTest {
 
         try (java.sql.Connection c = TestData.owner(); java.sql.Statement s = c.createStatement()) {
             c.setAutoCommit(false);
-            s.execute(OutboxRepository.CLAIM_SETTINGS); // in the claim's transaction, as the claim sends it
-            s.execute("PREPARE stale_claim(timestamptz, int, text, bigint) AS " + numbered(OutboxRepository.CLAIM));
-            String claim = plan(s, "EXPLAIN EXECUTE stale_claim(now(), 200, 'x', 60000)");
+            s.execute("SET LOCAL jit_above_cost = 0"); // any plan would be compiled ...
+            s.execute(OutboxRepository.CLAIM_SETTINGS); // ... but the claim's, in its transaction, as the claim sends it
+            s.execute("PREPARE stale_claim(timestamptz, int, timestamptz, int, int, text, bigint) AS " + numbered(OutboxRepository.CLAIM));
+            String claim = plan(s, "EXPLAIN EXECUTE stale_claim(now(), 200, now(), 200, 200, 'x', 60000)");
             c.rollback();
-            assertTrue(claim.contains("Index Scan using outbox_due"), claim);
+            assertTrue(claim.contains("Index Scan using outbox_due_prompt") && claim.contains("Index Scan using outbox_due on"), claim);
+            assertTrue(!claim.contains("JIT"), "compiled for 0.7 s a claim with a million queued:\n" + claim);
             // Before: a bitmap of every queued row, all of them sorted for each batch (0.3-1.2 s with a million queued).
             assertTrue(!claim.contains("Sort") && !claim.contains("Bitmap"), "the due rows in the index's order, the batch's first:\n" + claim);
         }
         List<OutboxRepository.Claimed> claimed = repository.claim("t", clock.instant(), config.lease(), 200);
         assertEquals(new HashSet<>(oldest), new HashSet<>(claimed.stream().map(OutboxRepository.Claimed::id).toList()), "the oldest due rows");
+    }
+
+    @Test
+    void mail_outside_an_issue_is_claimed_before_an_issue_queued_earlier_and_no_issue_row_while_bulk_is_held() throws Exception {
+        // An issue of 50 queued a minute ago, still draining, then a confirmation and a transactional message.
+        contacts("n", 50);
+        data.executeAsOwner("""
+                INSERT INTO outbox (purpose, basis_type, basis_id, contact_id, content_ref, status, next_attempt_at, created_at, updated_at)
+                SELECT 'NEWSLETTER', 'SUBSCRIPTION', c.id, c.id, 'issue:900', 'QUEUED', '%s'::timestamptz, now(), now()
+                FROM contact c WHERE c.email LIKE 'n%%@example.com' ORDER BY c.id LIMIT 50""".formatted(clock.instant().minusSeconds(60)));
+        OutboxMessage confirmation = data.enqueue("lane-a@example.com", 1, "lane:confirmation");
+        OutboxMessage transactional = data.enqueue("lane-b@example.com", 2, "lane:transactional");
+        data.executeAsOwner("UPDATE outbox SET purpose = 'CONFIRMATION' WHERE id = " + confirmation.id);
+
+        List<OutboxRepository.Claimed> first = repository.claim("t", clock.instant(), config.lease(), 10);
+        assertEquals(10, first.size());
+        List<Long> ids = first.stream().map(OutboxRepository.Claimed::id).toList();
+        assertTrue(ids.contains(confirmation.id) && ids.contains(transactional.id), "the two ahead of the issue: " + ids);
+        assertEquals(8L, first.stream().filter(c -> c.purpose() == Purpose.NEWSLETTER).count(), "the batch filled from the issue");
+        assertEquals(first.stream().filter(c -> c.purpose() == Purpose.NEWSLETTER).map(OutboxRepository.Claimed::id).toList(),
+                ids("SELECT id FROM outbox WHERE purpose = 'NEWSLETTER' ORDER BY next_attempt_at, id LIMIT 8"),
+                "the issue's oldest rows");
+
+        // A fan-out running here holds the issue's rows back; a confirmation still goes, through the dispatcher's own claim.
+        OutboxMessage later = data.enqueue("lane-b@example.com", 3, "lane:later");
+        try (BulkHold.Hold held = bulkHold.hold()) {
+            assertTrue(!bulkHold.bulkAllowed());
+            assertEquals(1, dispatcher.dispatchBatch("held"), "only the message outside the issue, of 43 due");
+            assertEquals(OutboxStatus.SENT, data.reload(later.id).status);
+            assertEquals(0, dispatcher.dispatchBatch("held"), "nothing else is claimed while held");
+            held.close();
+            held.close(); // closed twice, released once
+        }
+        assertTrue(bulkHold.bulkAllowed());
+        assertEquals(10, repository.claim("t", clock.instant(), config.lease(), 10).size(), "the issue's rows once the fan-out ended");
+        assertEquals(32L, data.count("SELECT count(*) FROM outbox o WHERE status = 'QUEUED' AND NOT EXISTS ("
+                + OutboxRepository.LEASE_OF_O + ")"));
     }
 
     @Test
@@ -481,6 +523,17 @@ class DispatcherTest {
         data.executeAsOwner("INSERT INTO contact (email, email_normalized, email_hash, created_at) SELECT '" + prefix
                 + "' || i || '@example.com', '" + prefix + "' || i || '@example.com', md5('" + prefix + "' || i), now()"
                 + " FROM generate_series(1, " + count + ") i");
+    }
+
+    private List<Long> ids(String query) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery(query)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     /** The statement with PostgreSQL's numbered parameters in place of JDBC's question marks. */
@@ -640,8 +693,8 @@ class DispatcherTest {
                 new Class<?>[] { DeliveryConfig.class },
                 (proxy, method, args) -> method.getName().equals("rateLimit") ? 10.0 : method.invoke(config, args));
         SendRateLimiter limiter = new SendRateLimiter(dataSource, clock, tenPerSecond);
-        Dispatcher a = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, clock);
-        Dispatcher b = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, clock);
+        Dispatcher a = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, bulkHold, clock);
+        Dispatcher b = new Dispatcher(repository, gate, composer, submitter, limiter, metrics, tenPerSecond, readiness, bulkHold, clock);
 
         assertEquals(0, a.dispatchBatch("a"), "no budget before time passes");
         clock.advance(Duration.ofSeconds(1));

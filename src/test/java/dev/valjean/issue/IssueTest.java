@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,7 +37,10 @@ import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 import dev.valjean.auth.Role;
+import dev.valjean.delivery.BulkHold;
 import dev.valjean.delivery.Dispatcher;
+import dev.valjean.delivery.OutboxMessage;
+import dev.valjean.delivery.OutboxStatus;
 import dev.valjean.mail.Links;
 import dev.valjean.support.MutableClock;
 import dev.valjean.support.SmtpServers;
@@ -71,6 +75,8 @@ class IssueTest {
     IssueFanout fanout;
     @Inject
     IssueBreaker breaker;
+    @Inject
+    BulkHold bulkHold;
 
     String editor;
 
@@ -400,6 +406,45 @@ class IssueTest {
         assertEquals(2L, data.count("SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + cancelled + "'"), "its other parts never queued");
         assertEquals(0L, data.count("SELECT count(*) FROM issue_fanout WHERE done_at IS NULL"));
         given().auth().oauth2(editor).get("/api/v1/issues/" + resumed).then().statusCode(200).body("recipients", equalTo(5));
+    }
+
+    @Test
+    void while_an_issue_fans_out_here_a_confirmation_is_sent_and_none_of_the_issue_until_its_fan_out_ends() throws Exception {
+        importConfirmed("ann@example.com", "bob@example.com", "cid@example.com", "dan@example.com", "eve@example.com");
+        dispatcher.drain("t");
+        SmtpServers.greenMail.purgeEmailFromAllMailboxes();
+        long id = startedInParts("Held back");
+        String rows = "SELECT count(*) FROM outbox WHERE content_ref = 'issue:" + id + "'";
+
+        // Another instance holds the last part: this instance's fan-out queues the other two, then waits for it.
+        try (java.sql.Connection other = TestData.owner(); java.sql.Statement s = other.createStatement()) {
+            other.setAutoCommit(false);
+            s.execute("SELECT 1 FROM issue_fanout WHERE issue_id = " + id + " AND part = 2 FOR UPDATE");
+            CompletableFuture<Void> expanding = CompletableFuture.runAsync(() -> fanout.expand(id));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (data.count(rows) < 4 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(4L, data.count(rows), "two parts queued");
+            assertFalse(expanding.isDone(), "the fan-out waits for the last part");
+            assertFalse(bulkHold.bulkAllowed());
+
+            OutboxMessage confirmation = data.enqueue("new@example.com", 1, "during:fan-out");
+            dispatcher.drain("t");
+            assertEquals(OutboxStatus.SENT, data.reload(confirmation.id).status, "mail outside the issue leaves during its fan-out");
+            assertEquals(4L, data.count(rows + " AND status = 'QUEUED'"), "none of the issue's rows");
+            assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"), "nor claimed");
+            assertEquals(1, SmtpServers.greenMail.getReceivedMessages().length);
+
+            other.rollback();
+            expanding.get(15, TimeUnit.SECONDS);
+        }
+        assertTrue(bulkHold.bulkAllowed(), "released with the fan-out");
+        assertEquals(5L, data.count(rows));
+        dispatcher.drain("t");
+        for (String reader : List.of("ann@example.com", "bob@example.com", "cid@example.com", "dan@example.com", "eve@example.com")) {
+            assertEquals(1, SmtpServers.receivedBy(reader).size(), reader);
+        }
     }
 
     /** An issue started by the scheduler with its fan-out's parts recorded and none of them queued yet. */
