@@ -156,8 +156,8 @@ public class OutboxRepository {
     /**
      * Due rows, leased in one statement: the oldest rows outside an issue first (confirmations, nurture,
      * transactional mail: someone waits for them), then the oldest rows of issues for the rest of the
-     * batch, none while {@code bulk} is 0 (DECISIONS 34). Parameters: now, limit, now, bulk limit (the limit or
-     * 0), limit, owner, lease in ms.
+     * batch, none when their limit is 0 (DECISIONS 34). Parameters: now, limit, now, the issue rows' limit (the
+     * limit, or 0 to claim none), limit, owner, lease in ms.
      */
     static final String CLAIM = """
             WITH prompt AS (
@@ -177,7 +177,8 @@ public class OutboxRepository {
                 ORDER BY next_attempt_at, id
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED),
-            -- A WITH query runs only as far as it is read: the rows of bulk past the batch's remainder are not locked.
+            -- Only the batch's remainder of bulk is leased; and as a WITH query runs only as far as its reader reads
+            -- (PostgreSQL's documentation of WITH), no further row of it is locked.
             due AS (SELECT id FROM prompt UNION ALL (SELECT id FROM bulk LIMIT GREATEST(? - (SELECT count(*) FROM prompt), 0))),
             -- A claimer whose snapshot predates another's committed claim may find that claim's rows unleased
             -- and, their locks released, lock them too: the lease's key settles it, the second claimer skips them.
