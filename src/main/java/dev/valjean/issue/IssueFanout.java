@@ -102,7 +102,7 @@ public class IssueFanout {
      * once none is left (a part another instance holds is waited for). Parts of an issue that is not
      * SENDING (paused) are left for later. Meanwhile this instance's dispatcher sends no issue's rows,
      * only mail outside issues (BulkHold): on a shared machine a delivery beside the fan-out took
-     * its CPU and made it last half as long again, without ending the issue any sooner.
+     * its CPU and made it last half as long again (docs/DECISIONS.md 34, with what the hold costs).
      */
     public void expand(long issueId) {
         try (BulkHold.Hold held = bulkHold.hold()) {
