@@ -55,6 +55,19 @@ else
     PG_MODE=(); PG_PLANS=
 fi
 pg() { PGOPTIONS="-c search_path=$SCHEMA $PG_PLANS" pgbench -h 127.0.0.1 -U postgres -n "${PG_MODE[@]}" -c "$CONN" -j 2 -T "$SECS" "$@" postgres; }
+# pgbench_run ARGS: pg with ARGS; sets pgout, prints its rate and latency, then what PostgreSQL spent per
+# transaction and how much CPU Valjean (idle but for its JIT, pollers and gauges) took meanwhile: pgbench
+# shares the machine with it, as the endpoint shares it with pgbench's server.
+pgbench_run() {
+    local hz n; hz=$(getconf CLK_TCK)
+    cpu_ticks; local app0=$CPU_APP pg0=$CPU_PG
+    pgout=$(pg "$@")
+    cpu_ticks
+    echo "$pgout" | grep -E "^tps|latency average"
+    n=$(echo "$pgout" | awk '/actually processed/ {split($NF, a, "/"); print a[1]}')
+    [ -n "$n" ] && [ "$n" -gt 0 ] && printf '   CPU per transaction               PostgreSQL %d µs; Valjean meanwhile %.0f %% of a core\n' \
+        "$(( (CPU_PG - pg0) * 1000000 / hz / n ))" "$(echo "($CPU_APP - $app0) * 100 / $hz / $SECS" | bc -l)"
+}
 wrk_rate() { awk '/^Requests\/sec/ {print $2}'; }
 # the seconds wrk ran ("N requests in 30.03s, ...")
 wrk_secs() { awk '/requests in/ {v = $4; sub(/s,?$/, "", v); print v}'; }
@@ -117,9 +130,8 @@ echo "   $cpu_line (the sign-ups and the delivery of their confirmations)"
 echo "   confirmations queued in the run: $made for $done_requests requests; sent so far: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE purpose = 'CONFIRMATION' AND status = 'SENT'")"
 
 echo "== 1b. pgbench: the same writes, $CONN clients, ${SECS} s"
-pgout=$(pg -f "${SIGNUP_PGBENCH:-bench/signup.pgbench}")
+pgbench_run -f "${SIGNUP_PGBENCH:-bench/signup.pgbench}"
 PG_SIGNUP=$(echo "$pgout" | awk '/^tps/ {print $3}')
-echo "$pgout" | grep -E "^tps|latency average"
 if [ -n "${TOKEN_ONLY:-}" ]; then
     printf 'sign-up with a token: %.0f req/s, p50 %s ms, p99 %s ms; pgbench %.0f tps; ratio %.2f\n' "$SIGNUP_RATE" "$SIGNUP_P50" \
         "$SIGNUP_P99" "$PG_SIGNUP" "$(echo "$SIGNUP_RATE / $PG_SIGNUP" | bc -l)"
@@ -208,19 +220,20 @@ tokens $(( warm + 1 )) "$half" > "$WORK/unsub.txt"
 wrk -t2 -c"$CONN" -d10s -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub-warm.txt" 2 >/dev/null
 unsubscribed() { $PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'"; }
 before=$(unsubscribed)
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub.txt" 2)
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 # the rate is of subscriptions ended: a token used again (a thread that ran out of lines) changes nothing
 ended=$(( $(unsubscribed) - before ))
 UNSUB_RATE=$(echo "$ended / $(echo "$out" | wrk_secs)" | bc -l); UNSUB_P99=$(echo "$out" | wrk_pct 99)
 echo "   unsubscribed in the run: $ended of $(wc -l < "$WORK/unsub.txt") tokens"
+[ "$ended" -gt 0 ] && echo "   $(cpu_per_message "$ended" | sed 's/per message  /per one-click/')"
 if [ "$ended" -ge "$(wc -l < "$WORK/unsub.txt")" ]; then
     echo "   WARNING: every token was used before the phase ended: the rate below is a lower bound"
 fi
 echo "== 4b. pgbench: the same writes, $CONN clients, ${SECS} s, on the other half"
-pgout=$(pg -f bench/unsubscribe.pgbench -D lo=$(( half + 1 )) -D hi="$hi")
+pgbench_run -f bench/unsubscribe.pgbench -D lo=$(( half + 1 )) -D hi="$hi"
 PG_UNSUB=$(echo "$pgout" | awk '/^tps/ {print $3}')
-echo "$pgout" | grep -E "^tps|latency average"
 
 echo
 echo "== results (${SECS} s each, $CONN connections, confirmations delivered to smtp-sink meanwhile)"
