@@ -67,6 +67,7 @@ pgbench_run() {
     n=$(echo "$pgout" | awk '/actually processed/ {split($NF, a, "/"); print a[1]}')
     [ -n "$n" ] && [ "$n" -gt 0 ] && printf '   CPU per transaction               PostgreSQL %d µs; Valjean meanwhile %.0f %% of a core\n' \
         "$(( (CPU_PG - pg0) * 1000000 / hz / n ))" "$(echo "($CPU_APP - $app0) * 100 / $hz / $SECS" | bc -l)"
+    return 0
 }
 wrk_rate() { awk '/^Requests\/sec/ {print $2}'; }
 # the seconds wrk ran ("N requests in 30.03s, ...")
