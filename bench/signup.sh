@@ -14,7 +14,9 @@
 #
 # The warm-up is WARM seconds of wrk, 15 s at the fixed rate and 15 s more of wrk.
 #
-#   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] [SMTP_CONNECTIONS=4] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#
+# SMTP_CONNECTIONS: the server's connections to smtp-sink (its own default is 16).
 #
 # TRACE=DIR keeps each fixed-rate phase's requests in DIR/fixed-<rate>.txt (bench/rate.py --trace); with
 # STALLS=1 as well, each phase is sampled by perf and its slow requests matched to the kernel's kdamond.
@@ -41,7 +43,7 @@ command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteracti
 
 prepare
 # the proof of work is solved before the run, so its difficulty costs the server nothing; a low one keeps the preparation short
-start_app $SCHEMA 4 VALJEAN_HTTP_TRUSTED_PROXIES=127.0.0.1 VALJEAN_ABUSE_CHALLENGE_MAX_NUMBER=2000 VALJEAN_ABUSE_REQUESTS_PER_IP_PER_MINUTE=10
+start_app $SCHEMA "${SMTP_CONNECTIONS:-4}" VALJEAN_HTTP_TRUSTED_PROXIES=127.0.0.1 VALJEAN_ABUSE_CHALLENGE_MAX_NUMBER=2000 VALJEAN_ABUSE_REQUESTS_PER_IP_PER_MINUTE=10
 URL="http://127.0.0.1:$HTTP_PORT"
 curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
     -d '{"slug":"weekly","name":"The Weekly","cadence":"WEEKLY","senderName":"Valjean Bench","senderAddress":"bench@valjean.test","consentText":"Send me The Weekly, one short issue a week.","postalAddress":"1 Bench Street, Paris"}' \
@@ -142,7 +144,7 @@ fi
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 # A fixed rate starts with no confirmation waiting: the backlog phase 1 left (it queues faster than
 # one instance delivers while it also takes sign-ups) would otherwise be measured as latency here.
-backlog() { echo "   confirmations waiting: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status IN ('QUEUED', 'SENDING')"), delivering them first"; drain $SCHEMA; }
+backlog() { echo "   confirmations waiting: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status IN ('QUEUED', 'SENDING') AND next_attempt_at < now() + interval '1 day'"), delivering them first"; drain $SCHEMA; }
 backlog
 echo "== 2. sign-up with a token at a fixed $RATE requests/s, ${SECS} s"
 FIXED=$(fixed "$RATE")
