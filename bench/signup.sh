@@ -14,7 +14,7 @@
 #
 # The warm-up is WARM seconds of wrk, 15 s at the fixed rate and 15 s more of wrk.
 #
-#   [WARM=300] [TOKEN_ONLY=1] [PGBENCH_MODE=prepared] [SMTP_CONNECTIONS=4] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#   [WARM=300] [TOKEN_ONLY=1 | PUBLIC_ONLY=1] [PGBENCH_MODE=prepared] [SMTP_CONNECTIONS=4] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
 # SMTP_CONNECTIONS: the server's connections to smtp-sink (its own default is 16).
 #
@@ -23,6 +23,7 @@
 # TOKEN_ONLY=1 stops after phase 1 (for A/B runs: APP_DIR and SKIP_BUILD as in lib.sh, and
 # SIGNUP_PGBENCH naming the pgbench script that matches that build's statements; scripts from
 # before 2026-12-03's fifth session need PGBENCH_MODE=simple, as prepared mode needs their casts).
+# PUBLIC_ONLY=1 runs phases 1 and 3 (the public path's ratio is to phase 1's pgbench), for A/B runs of it.
 #
 # Needs the local PostgreSQL, wrk and Debian's postfix (smtp-sink; installed if missing). Uses the
 # schema valjean_signup of the database postgres, dropped and recreated on every run. Bounded:
@@ -146,6 +147,7 @@ field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
 # one instance delivers while it also takes sign-ups) would otherwise be measured as latency here.
 backlog() { echo "   confirmations waiting: $($PSQL -c "SELECT count(*) FROM $SCHEMA.outbox WHERE status IN ('QUEUED', 'SENDING') AND next_attempt_at < now() + interval '1 day'"), delivering them first"; drain $SCHEMA; }
 backlog
+if [ -z "${PUBLIC_ONLY:-}" ]; then
 echo "== 2. sign-up with a token at a fixed $RATE requests/s, ${SECS} s"
 FIXED=$(fixed "$RATE")
 echo "   $FIXED"
@@ -163,6 +165,7 @@ backlog
 echo "== 2c. the same at $RATE3 requests/s ($RATE/s scaled by this run's pgbench to the 2,882 tps of the issue's machine)"
 FIXED3=$(fixed "$RATE3" "$SECS" scaled)
 echo "   $FIXED3"
+fi
 
 echo "== 3. public sign-up: solving proofs of work for the run"
 # enough proofs for half again the token path's rate: a thread that ran out would repeat used proofs
@@ -183,6 +186,8 @@ with open(out, "w") as f:
         f.write(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}\t{body}\n")
 PY
 public_made() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox o JOIN $SCHEMA.contact c ON c.id = o.contact_id WHERE o.purpose = 'CONFIRMATION' AND c.email LIKE 'public-%'"; }
+backlog
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/public.lua "$URL" -- "$WORK/public.txt" 2)
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 # the rate is of sign-ups made (a confirmation queued), not of answers: a refusal is fast and does nothing
@@ -190,6 +195,12 @@ made=$(public_made)
 PUBLIC_RATE=$(echo "$made / $(echo "$out" | wrk_secs)" | bc -l); PUBLIC_P99=$(echo "$out" | wrk_pct 99)
 echo "   sign-ups made: $made of $PUBLIC_N prepared"
 echo "   refused proofs in the run: $(grep -c 'CHALLENGE_FAILED' "$WORK/app.log" || true)"
+[ "$made" -gt 0 ] && echo "   $(cpu_per_message "$made" | sed 's/per message  /per sign-up  /') (the public sign-ups and their confirmations)"
+if [ -n "${PUBLIC_ONLY:-}" ]; then
+    printf 'public sign-up: %.0f req/s, p99 %s ms; pgbench %.0f tps; ratio %.2f (token: %.0f req/s, ratio %.2f)\n' "$PUBLIC_RATE" \
+        "$PUBLIC_P99" "$PG_SIGNUP" "$(echo "$PUBLIC_RATE / $PG_SIGNUP" | bc -l)" "$SIGNUP_RATE" "$(echo "$SIGNUP_RATE / $PG_SIGNUP" | bc -l)"
+    exit 0
+fi
 
 # Enough for 9,000 a second: a tenth warms up, wrk has half of the rest and pgbench the other half. Until
 # 2026-12-05 it made seconds x 8,000, wrk's share enough for 3,600 a second: a faster machine used them up

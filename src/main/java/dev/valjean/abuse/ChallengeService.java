@@ -9,13 +9,13 @@ import java.util.Base64;
 import java.util.HexFormat;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.valjean.common.Signing;
+import dev.valjean.common.Sql;
 
 /**
  * A self-hosted proof-of-work challenge following the ALTCHA protocol (v1, SHA-256): the client
@@ -35,14 +35,14 @@ public class ChallengeService {
     private final Signing signing;
     private final AbuseConfig config;
     private final Clock clock;
-    private final EntityManager em;
+    private final Sql sql;
     private final ObjectMapper json;
 
-    public ChallengeService(Signing signing, AbuseConfig config, Clock clock, EntityManager em, ObjectMapper json) {
+    public ChallengeService(Signing signing, AbuseConfig config, Clock clock, Sql sql, ObjectMapper json) {
         this.signing = signing;
         this.config = config;
         this.clock = clock;
-        this.em = em;
+        this.sql = sql;
         this.json = json;
     }
 
@@ -94,15 +94,13 @@ public class ChallengeService {
     /** Records a one-time proof as used (until it expires anyway); false when it was used before. */
     @Transactional(Transactional.TxType.MANDATORY)
     boolean useOnce(String key, Instant expires) {
-        return em.createNativeQuery("INSERT INTO used_challenge (signature, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
-                .setParameter(1, key).setParameter(2, expires).executeUpdate() == 1;
+        return sql.update("INSERT INTO used_challenge (signature, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", key, expires) == 1;
     }
 
     /** Forgets redeemed challenges that have expired anyway. */
     @Transactional
     public int purgeExpired() {
-        return em.createNativeQuery("DELETE FROM used_challenge WHERE expires_at < ?1").setParameter(1, clock.instant())
-                .executeUpdate();
+        return sql.update("DELETE FROM used_challenge WHERE expires_at < ?", clock.instant());
     }
 
     static Instant expiryOf(String salt) {

@@ -6,10 +6,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import dev.valjean.common.ClientAddress;
+import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 
 /**
@@ -21,16 +21,22 @@ public class RequestLimiter {
 
     private final AbuseConfig config;
     private final Clock clock;
-    private final EntityManager em;
+    private final Sql sql;
 
-    public RequestLimiter(AbuseConfig config, Clock clock, EntityManager em) {
+    public RequestLimiter(AbuseConfig config, Clock clock, Sql sql) {
         this.config = config;
         this.clock = clock;
-        this.em = em;
+        this.sql = sql;
     }
 
-    /** Counts one request from {@code ip}; throws 429 when the minute's allowance is used up. */
-    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    /**
+     * Counts one request from {@code ip}; throws 429 when the minute's allowance is used up. The
+     * count is one statement committed on its own, outside the caller's transaction (suspended
+     * meanwhile), so that it stands whatever becomes of the request: one round trip, where a
+     * transaction of its own took two and the transaction manager's work around them
+     * (docs/BENCHMARKS.md, thirty-first session).
+     */
+    @Transactional(Transactional.TxType.NOT_SUPPORTED)
     public void admit(String ip) {
         int limit = config.requestsPerIpPerMinute();
         if (limit <= 0) {
@@ -38,12 +44,11 @@ public class RequestLimiter {
         }
         Instant now = clock.instant();
         Instant window = now.truncatedTo(ChronoUnit.MINUTES);
-        Number hits = (Number) em.createNativeQuery("""
-                INSERT INTO request_window (key, window_start, hits) VALUES (?1, ?2, 1)
+        long hits = sql.firstLong("""
+                INSERT INTO request_window (key, window_start, hits) VALUES (?, ?, 1)
                 ON CONFLICT (key, window_start) DO UPDATE SET hits = request_window.hits + 1
-                RETURNING hits""")
-                .setParameter(1, "ip:" + ClientAddress.bucketOf(ip)).setParameter(2, window).getSingleResult();
-        if (hits.intValue() > limit) {
+                RETURNING hits""", "ip:" + ClientAddress.bucketOf(ip), window).orElseThrow();
+        if (hits > limit) {
             long retryAfter = Math.max(1, Duration.between(now, window.plusSeconds(60)).toSeconds());
             throw new TooManyRequests(retryAfter);
         }
@@ -52,8 +57,7 @@ public class RequestLimiter {
     /** Drops windows older than an hour. */
     @Transactional
     public int purge() {
-        return em.createNativeQuery("DELETE FROM request_window WHERE window_start < ?1")
-                .setParameter(1, clock.instant().minus(Duration.ofHours(1))).executeUpdate();
+        return sql.update("DELETE FROM request_window WHERE window_start < ?", clock.instant().minus(Duration.ofHours(1)));
     }
 
     /** A 429 that tells the client when to come back. */
