@@ -20,6 +20,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
@@ -75,17 +76,91 @@ public class Sql {
      */
     public static final String GENERIC_PLANS = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)";
 
+    /**
+     * A write whose result nobody reads, sent in front of the current transaction's next statement
+     * run here, in that statement's round trip (the driver sends the statements as one string, and
+     * PostgreSQL runs them in order); when no statement follows, it is sent on its own before the
+     * commit. So it costs no round trip of its own where another statement follows. A failure of it
+     * fails the statement it rides with, or the commit, and so the whole transaction, as it would
+     * have on its own. Must run inside a transaction, and contain no semicolon of its own.
+     */
+    public void updateLater(String sql, Object... params) {
+        if (registry.getTransactionKey() == null) {
+            throw new IllegalStateException("a write is held for a transaction's next statement, and there is none");
+        }
+        if (sql.indexOf(';') >= 0) {
+            throw new IllegalArgumentException("a write sent with another statement cannot contain a semicolon");
+        }
+        @SuppressWarnings("unchecked")
+        List<Query> held = (List<Query>) registry.getResource(HELD_WRITES);
+        if (held == null) {
+            held = new ArrayList<>();
+            registry.putResource(HELD_WRITES, held);
+            // Before Hibernate's flush or after it: the held writes touch only tables written through this class.
+            registry.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                    sendHeld();
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                }
+            });
+        }
+        held.add(new Query(sql, params));
+    }
+
+    private static final Object HELD_WRITES = new Object();
+
+    /** What goes in front of this statement: the generic-plans setting and the held writes, each once. */
+    private List<Query> takePrefix() {
+        if (registry.getTransactionKey() == null) {
+            return List.of();
+        }
+        List<Query> prefix = new ArrayList<>(2);
+        if (takeGenericPlans()) {
+            prefix.add(new Query(GENERIC_PLANS));
+        }
+        prefix.addAll(takeHeld());
+        return prefix;
+    }
+
+    /** Sends the held writes, if any, in one round trip of their own (no statement followed them). */
+    private void sendHeld() {
+        List<Query> held = takeHeld();
+        if (held.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, List.of(), held)) {
+            s.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException(describe(e), e);
+        }
+    }
+
+    /** The held writes, taken: whoever takes them sends them. */
+    private List<Query> takeHeld() {
+        @SuppressWarnings("unchecked")
+        List<Query> held = (List<Query>) registry.getResource(HELD_WRITES);
+        if (held == null || held.isEmpty()) {
+            return List.of();
+        }
+        List<Query> taken = new ArrayList<>(held);
+        held.clear();
+        return taken;
+    }
+
     /** Runs an INSERT, UPDATE or DELETE; the number of rows it touched. */
     public int update(String sql, Object... params) {
-        boolean generic = takeGenericPlans();
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(generic ? GENERIC_PLANS + ";\n" + sql : sql)) {
-            bind(c, s, params);
-            if (!generic) {
+        List<Query> prefix = takePrefix();
+        Query statement = new Query(sql, params);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, prefix, List.of(statement))) {
+            if (prefix.isEmpty()) {
                 return s.executeUpdate();
             }
-            s.execute(); // the setting's row, then the statement's count
-            s.getMoreResults();
+            s.execute();
+            skip(s, prefix.size());
             return s.getUpdateCount();
         } catch (SQLException e) {
             throw new IllegalStateException(describe(e), e);
@@ -107,34 +182,23 @@ public class Sql {
      * of the database). Each query must return rows and contain no semicolon of its own.
      */
     public List<List<Map<String, Object>>> all(List<Query> queries) {
-        boolean generic = takeGenericPlans();
-        if (queries.size() == 1 && !generic) {
-            Query q = queries.get(0);
-            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(q.sql())) {
-                bind(c, s, q.params());
+        List<Query> prefix = takePrefix();
+        if (queries.size() > 1) {
+            for (Query q : queries) {
+                if (q.sql().indexOf(';') >= 0) {
+                    throw new IllegalArgumentException("a query sent with others cannot contain a semicolon");
+                }
+            }
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = prepare(c, prefix, queries)) {
+            if (queries.size() == 1 && prefix.isEmpty()) {
                 try (ResultSet rs = s.executeQuery()) {
                     return List.of(read(rs));
                 }
-            } catch (SQLException e) {
-                throw new IllegalStateException(describe(e), e);
             }
-        }
-        StringBuilder text = new StringBuilder(generic ? GENERIC_PLANS : "");
-        List<Object> params = new ArrayList<>();
-        for (Query q : queries) {
-            if (queries.size() > 1 && q.sql().indexOf(';') >= 0) {
-                throw new IllegalArgumentException("a query sent with others cannot contain a semicolon");
-            }
-            text.append(text.length() == 0 ? "" : ";\n").append(q.sql());
-            params.addAll(java.util.Arrays.asList(q.params()));
-        }
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(text.toString())) {
-            bind(c, s, params.toArray());
+            s.execute();
+            boolean isRows = skip(s, prefix.size());
             List<List<Map<String, Object>>> results = new ArrayList<>();
-            boolean isRows = s.execute();
-            if (generic) {
-                isRows = s.getMoreResults(); // past the setting's row
-            }
             for (int i = 0; i < queries.size(); i++) {
                 if (!isRows) {
                     throw new IllegalStateException("query " + (i + 1) + " of " + queries.size() + " returned no rows");
@@ -148,6 +212,35 @@ public class Sql {
         } catch (SQLException e) {
             throw new IllegalStateException(describe(e), e);
         }
+    }
+
+    /** The statements as one string, their parameters bound in order. */
+    private static PreparedStatement prepare(Connection c, List<Query> prefix, List<Query> queries) throws SQLException {
+        if (prefix.isEmpty() && queries.size() == 1) {
+            PreparedStatement s = c.prepareStatement(queries.get(0).sql());
+            bind(c, s, queries.get(0).params());
+            return s;
+        }
+        StringBuilder text = new StringBuilder();
+        List<Object> params = new ArrayList<>();
+        for (List<Query> part : List.of(prefix, queries)) {
+            for (Query q : part) {
+                text.append(text.length() == 0 ? "" : ";\n").append(q.sql());
+                params.addAll(java.util.Arrays.asList(q.params()));
+            }
+        }
+        PreparedStatement s = c.prepareStatement(text.toString());
+        bind(c, s, params.toArray());
+        return s;
+    }
+
+    /** Past the results of the statements in front (one each); whether the next result is rows. */
+    private static boolean skip(PreparedStatement s, int statements) throws SQLException {
+        boolean isRows = s.getResultSet() != null;
+        for (int i = 0; i < statements; i++) {
+            isRows = s.getMoreResults();
+        }
+        return isRows;
     }
 
     private static List<Map<String, Object>> read(ResultSet rs) throws SQLException {

@@ -60,20 +60,41 @@ public class ConsentLedger {
             "subscription.confirmed", "IMPORTED", "subscription.confirmed", "UNSUBSCRIBED", "subscription.unsubscribed", "EXPIRED",
             "subscription.expired");
 
+    /** The event and its evidence (kept apart so erasure can clear the evidence) in one statement; the event's id. */
+    private static final String APPEND = """
+            WITH event AS (
+                INSERT INTO consent_event (occurred_at, event, contact_id, newsletter_id, request_id, consent_text_id,
+                                           source, page, evidence_at, evidence_text, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+            evidence AS (
+                INSERT INTO consent_evidence (event_id, ip, user_agent)
+                SELECT id, ?, ? FROM event WHERE ?::text IS NOT NULL OR ?::text IS NOT NULL)
+            SELECT id FROM event""";
+
+    private Object[] params(Entry e) {
+        return new Object[] { clock.instant(), e.event(), e.contactId(), e.newsletterId(), e.requestId(), e.consentTextId(), e.source(),
+                e.page(), e.evidenceAt(), e.evidenceText(), e.detail(), e.ip(), e.userAgent(), e.ip(), e.userAgent() };
+    }
+
+    /**
+     * {@link #append} for a caller that needs no id and has another statement to run in its
+     * transaction: the event goes in that statement's round trip ({@link Sql#updateLater}), or on its
+     * own before the commit. Appended at once when the systems around Valjean want to hear of it,
+     * as their event carries its id.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void appendWithNext(Entry e) {
+        String out = EVENT_OUT.get(e.event().name());
+        if (out != null && events.wants(out)) {
+            append(e);
+            return;
+        }
+        sql.updateLater(APPEND, params(e));
+    }
+
     @Transactional(Transactional.TxType.MANDATORY)
     public long append(Entry e) {
-        // the event and its evidence (kept apart so erasure can clear the evidence) in one round trip
-        long id = sql.firstLong("""
-                WITH event AS (
-                    INSERT INTO consent_event (occurred_at, event, contact_id, newsletter_id, request_id, consent_text_id,
-                                               source, page, evidence_at, evidence_text, detail)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
-                evidence AS (
-                    INSERT INTO consent_evidence (event_id, ip, user_agent)
-                    SELECT id, ?, ? FROM event WHERE ?::text IS NOT NULL OR ?::text IS NOT NULL)
-                SELECT id FROM event""",
-                clock.instant(), e.event(), e.contactId(), e.newsletterId(), e.requestId(), e.consentTextId(), e.source(),
-                e.page(), e.evidenceAt(), e.evidenceText(), e.detail(), e.ip(), e.userAgent(), e.ip(), e.userAgent()).orElseThrow();
+        long id = sql.firstLong(APPEND, params(e)).orElseThrow();
         String out = EVENT_OUT.get(e.event().name());
         if (out != null && events.wants(out)) {
             String slug = sql.rows("SELECT slug FROM newsletter WHERE id = ?", e.newsletterId()).get(0).get("slug").toString();

@@ -196,8 +196,9 @@ public class SubscriptionService {
                 SELECT id FROM request""",
                 contact.id(), Signing.sha256(token), s.source(), request.page(), request.ip(), request.userAgent(), name, now,
                 request.expiresAt(), newsletterIds, consentTextIds, contact.id(), s.source(), now, now).orElseThrow();
+        // each event in the round trip of the confirmation's first statement (the gate's look-ups)
         for (Chosen c : wanted) {
-            ledger.append(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletterId(), s.source().name())
+            ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletterId(), s.source().name())
                     .request(requestId, c.consentTextId()).client(request.page(), request.ip(), request.userAgent()));
         }
         mail.enqueue(requestId, request, token, wanted);
@@ -254,7 +255,8 @@ public class SubscriptionService {
                             requested_at = EXCLUDED.requested_at, confirmed_at = EXCLUDED.confirmed_at,
                             unsubscribed_at = NULL, updated_at = EXCLUDED.updated_at""",
                     contact.id, newsletterId, consentTextId, request.source, request.createdAt, now, now);
-            ledger.append(ConsentLedger.Entry.of(LedgerEvent.CONFIRMED, contact.id, newsletterId, request.source.name())
+            // in the round trip of the next statement: the next item's, or the suppression's below
+            ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.CONFIRMED, contact.id, newsletterId, request.source.name())
                     .request(request.id, consentTextId).client(request.page, Text.clip(ip, 64), Text.clip(userAgent, 500)));
         }
         // A new explicit double opt-in is the one thing that lifts an opt-out or an erasure.

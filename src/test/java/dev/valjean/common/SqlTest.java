@@ -77,4 +77,85 @@ class SqlTest {
                 () -> sql.all(List.of(new Sql.Query("SELECT 1"), new Sql.Query("SELECT 2; DELETE FROM contact"))));
         assertThrows(IllegalStateException.class, () -> sql.genericPlansForThisTransaction());
     }
+
+    @Inject
+    javax.sql.DataSource dataSource;
+
+    /** Rows of the table as this transaction's connection sees them, read past Sql (so nothing held rides along). */
+    long seenDirectly(String table) throws java.sql.SQLException {
+        try (var c = dataSource.getConnection(); var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    long count(String table) {
+        return sql.firstLong("SELECT count(*) FROM " + table).orElseThrow();
+    }
+
+    @Test
+    void a_held_write_runs_in_front_of_the_next_statement_and_that_statement_still_returns_its_own_result() {
+        var seen = QuarkusTransaction.requiringNew().call(() -> {
+            sql.update("CREATE TEMP TABLE sql_held (x int) ON COMMIT DROP");
+            sql.updateLater("INSERT INTO sql_held VALUES (?)", 1);
+            sql.updateLater("INSERT INTO sql_held VALUES (?), (?)", 2, 3);
+            long before = seenDirectly("sql_held");
+            sql.genericPlansForThisTransaction();
+            int added = sql.update("INSERT INTO sql_held SELECT x + 10 FROM sql_held"); // sees the held rows: they ran first
+            sql.updateLater("DELETE FROM sql_held WHERE x = ?", 11);
+            var rows = sql.all(List.of(new Sql.Query("SELECT x FROM sql_held ORDER BY x"), new Sql.Query(MODE)));
+            return Map.of("before", before, "added", added, "rows", rows.get(0).stream().map(r -> r.get("x")).toList(), "mode",
+                    rows.get(1).get(0).get("mode"));
+        });
+        assertEquals(0L, seen.get("before"), "held until the next statement");
+        assertEquals(3, seen.get("added"));
+        assertEquals(List.of(1, 2, 3, 12, 13), seen.get("rows"));
+        assertEquals("force_generic_plan", seen.get("mode"));
+    }
+
+    static final String HELD = "INSERT INTO suppression (email_hash, reason, created_at) VALUES (?, ?, now())";
+
+    List<String> held() {
+        return sql.rows("SELECT email_hash FROM suppression WHERE email_hash LIKE 'sql-held-%' ORDER BY 1").stream()
+                .map(r -> r.get("email_hash").toString()).toList();
+    }
+
+    @Test
+    void a_held_write_with_no_statement_after_it_is_sent_before_the_commit_and_not_at_all_on_a_rollback() {
+        sql.update("DELETE FROM suppression WHERE email_hash LIKE 'sql-held-%'");
+        try {
+            QuarkusTransaction.requiringNew().run(() -> sql.updateLater(HELD, "sql-held-1", "HARD_BOUNCE"));
+            assertEquals(List.of("sql-held-1"), held(), "sent before the commit");
+
+            assertThrows(IllegalStateException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+                sql.updateLater(HELD, "sql-held-2", "HARD_BOUNCE");
+                throw new IllegalStateException("the caller fails");
+            }));
+            assertEquals(List.of("sql-held-1"), held(), "a rolled-back transaction's held write is dropped");
+
+            // a held write that fails at the commit fails the transaction, with what was written before it
+            assertThrows(RuntimeException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+                sql.update(HELD, "sql-held-3", "HARD_BOUNCE");
+                sql.updateLater(HELD, "sql-held-4", "NOT_A_REASON");
+            }));
+            assertEquals(List.of("sql-held-1"), held());
+
+            // and so does one that fails in front of the next statement
+            assertThrows(IllegalStateException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+                sql.update(HELD, "sql-held-5", "HARD_BOUNCE");
+                sql.updateLater(HELD, "sql-held-6", "NOT_A_REASON");
+                sql.rows("SELECT 1");
+            }));
+            assertEquals(List.of("sql-held-1"), held());
+        } finally {
+            sql.update("DELETE FROM suppression WHERE email_hash LIKE 'sql-held-%'");
+        }
+    }
+
+    @Test
+    void a_write_is_held_only_in_a_transaction_and_only_alone() {
+        assertThrows(IllegalStateException.class, () -> sql.updateLater("DELETE FROM contact WHERE false"));
+        assertThrows(IllegalArgumentException.class, () -> QuarkusTransaction.requiringNew()
+                .run(() -> sql.updateLater("DELETE FROM contact WHERE false; DELETE FROM contact")));
+    }
 }
