@@ -216,11 +216,6 @@ public class Sql {
 
     /** The statements as one string, their parameters bound in order. */
     private static PreparedStatement prepare(Connection c, List<Query> prefix, List<Query> queries) throws SQLException {
-        if (prefix.isEmpty() && queries.size() == 1) {
-            PreparedStatement s = c.prepareStatement(queries.get(0).sql());
-            bind(c, s, queries.get(0).params());
-            return s;
-        }
         StringBuilder text = new StringBuilder();
         List<Object> params = new ArrayList<>();
         for (List<Query> part : List.of(prefix, queries)) {
@@ -230,7 +225,12 @@ public class Sql {
             }
         }
         PreparedStatement s = c.prepareStatement(text.toString());
-        bind(c, s, params.toArray());
+        try {
+            bind(c, s, params.toArray());
+        } catch (SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
