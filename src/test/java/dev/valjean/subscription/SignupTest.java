@@ -333,6 +333,43 @@ class SignupTest {
     }
 
     @Test
+    void a_sign_up_whose_body_arrives_in_pieces_or_chunked_is_read_whole() throws Exception {
+        // The body is read on the event loop before the request reaches its worker (SignupBody): a body
+        // that comes in two writes with a pause between them, and one sent chunked without a length.
+        String json = "{\"email\":\"slow@example.com\",\"newsletters\":[\"weekly\"],\"consent\":true}";
+        byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /api/v1/subscriptions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TestData.ADMIN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body, 0, 20);
+            out.flush();
+            Thread.sleep(300);
+            out.write(body, 20, body.length - 20);
+            out.flush();
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            assertTrue(statusLine != null && statusLine.startsWith("HTTP/1.1 202"), "answered: " + statusLine);
+        }
+        // Chunked over HTTP/1.1, and over HTTP/2 (java.net.http upgrades a cleartext connection by default).
+        for (var version : List.of(java.net.http.HttpClient.Version.HTTP_1_1, java.net.http.HttpClient.Version.HTTP_2)) {
+            String email = "chunked-" + version.name().toLowerCase() + "@example.com";
+            var chunked = java.net.http.HttpClient.newBuilder().version(version).build().send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create("http://127.0.0.1:" + io.restassured.RestAssured.port + "/api/v1/subscriptions"))
+                    .header("Authorization", "Bearer " + TestData.ADMIN).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                            json.replace("slow@example.com", email).getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, chunked.statusCode(), version + ": " + chunked.body());
+        }
+        assertEquals(3L, data.count("SELECT count(*) FROM subscription s JOIN contact c ON c.id = s.contact_id "
+                + "WHERE s.status = 'PENDING' AND c.email IN ('slow@example.com', 'chunked-http_1_1@example.com', "
+                + "'chunked-http_2@example.com')"));
+    }
+
+    @Test
     void the_embedded_form_is_served_and_only_configured_origins_may_call_the_api() {
         new Visitor("203.0.113.17").request().get("/embed/weekly.js").then().statusCode(200)
                 .contentType(containsString("javascript"))
