@@ -65,7 +65,7 @@ t0=$(date +%s.%N)
 echo "   enqueued in $(echo "$t0 - $start_enqueue" | bc) s"
 
 echo "== draining"
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
 drain $SCHEMA
 cpu_line=$(cpu_per_message "$N")
 peak_heap=$PEAK_HEAP

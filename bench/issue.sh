@@ -112,7 +112,7 @@ if [ -n "${FANOUT_ONLY:-}" ]; then
 fi
 
 echo "== draining"
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
 # Someone signs up while the issue drains: how long their confirmation waits (DECISIONS 34: not behind the issue).
 ( sleep 3; curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/subscriptions \
     -d '{"email":"during-the-drain@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}' ) &

@@ -223,9 +223,19 @@ measure() {
 
 # cpu_ticks: CPU time so far (clock ticks, user + system) of Valjean ($APP) and of PostgreSQL (every
 # live postgres process, plus what its postmaster collected from backends that ended); sets
-# CPU_APP and CPU_PG. Two readings around a run give each side's CPU per message.
+# CPU_APP and CPU_PG. Two readings around a run give each side's CPU per message. CPU_JIT: the
+# part of CPU_APP in the JIT compiler's threads now running (a compiler thread the JVM stopped in
+# between takes its time out of this figure only, so it is at least what the compiler took).
 cpu_ticks() {
     CPU_APP=$(awk '{print $14 + $15}' /proc/$APP/stat)
+    CPU_JIT=0
+    local task
+    for task in /proc/$APP/task/*; do
+        case "$(cat "$task/comm" 2>/dev/null)" in
+            C1\ CompilerThre*|C2\ CompilerThre*)
+                CPU_JIT=$(( CPU_JIT + $(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0) )) ;;
+        esac
+    done
     CPU_PG=0
     local pid pm
     for pid in $(pgrep -x postgres); do
@@ -235,14 +245,16 @@ cpu_ticks() {
     [ -n "$pm" ] && CPU_PG=$(( CPU_PG + $(awk '{print $16 + $17}' /proc/$pm/stat) ))
 }
 
-# cpu_per_message N: after cpu_ticks before the run (saved in CPU_APP0, CPU_PG0), prints the
-# microseconds of CPU each side spent per message.
+# cpu_per_message N: after cpu_ticks before the run (saved in CPU_APP0, CPU_PG0 and, when set,
+# CPU_JIT0), prints the microseconds of CPU each side spent per message, and how much of
+# Valjean's was its JIT compiler still at work.
 cpu_per_message() {
-    local n=$1 hz
+    local n=$1 hz jit=""
     hz=$(getconf CLK_TCK)
     cpu_ticks
-    printf '%-34s Valjean %d µs, PostgreSQL %d µs\n' "CPU per message" \
-        "$(( (CPU_APP - CPU_APP0) * 1000000 / hz / n ))" "$(( (CPU_PG - CPU_PG0) * 1000000 / hz / n ))"
+    [ -n "${CPU_JIT0:-}" ] && jit=" (JIT compiler $(( (CPU_JIT - CPU_JIT0) * 1000000 / hz / n )))"
+    printf '%-34s Valjean %d µs%s, PostgreSQL %d µs\n' "CPU per message" \
+        "$(( (CPU_APP - CPU_APP0) * 1000000 / hz / n ))" "$jit" "$(( (CPU_PG - CPU_PG0) * 1000000 / hz / n ))"
 }
 
 # memory_while_draining: heap and RSS when the queue was 90 %, 50 % and 10 % full, from $WORK/drain.tsv.

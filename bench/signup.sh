@@ -123,7 +123,7 @@ wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev
 fixed "$RATE" 15 warm >/dev/null
 wrk -t2 -c"$CONN" -d15s -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 before=$(queued)
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/signup.lua "$URL" -- run "$TOKEN")
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 SIGNUP_RATE=$(echo "$out" | wrk_rate); SIGNUP_P50=$(echo "$out" | wrk_pct 50); SIGNUP_P99=$(echo "$out" | wrk_pct 99)
@@ -187,7 +187,7 @@ with open(out, "w") as f:
 PY
 public_made() { $PSQL -c "SELECT count(*) FROM $SCHEMA.outbox o JOIN $SCHEMA.contact c ON c.id = o.contact_id WHERE o.purpose = 'CONFIRMATION' AND c.email LIKE 'public-%'"; }
 backlog
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/public.lua "$URL" -- "$WORK/public.txt" 2)
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 # the rate is of sign-ups made (a confirmation queued), not of answers: a refusal is fast and does nothing
@@ -234,7 +234,7 @@ tokens $(( warm + 1 )) "$half" > "$WORK/unsub.txt"
 wrk -t2 -c"$CONN" -d10s -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub-warm.txt" 2 >/dev/null
 unsubscribed() { $PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'"; }
 before=$(unsubscribed)
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
 out=$(wrk -t2 -c"$CONN" -d"${SECS}s" --latency -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub.txt" 2)
 echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|requests in" || true
 # the rate is of subscriptions ended: a token used again (a thread that ran out of lines) changes nothing
