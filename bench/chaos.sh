@@ -12,7 +12,9 @@
 #   scenarios: kill (kill -9 four times), fanout (kill -9 in the middle of the issue's fan-out),
 #              term (SIGTERM twice, as deploys do),
 #              database (PostgreSQL restarted mid-send),
-#              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed)
+#              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed),
+#              signup (N sign-ups with a token from 8 clients, kill -9 twice meanwhile: every sign-up answered
+#              202 must be stored whole, with its confirmation delivered; none may be stored in part)
 #
 # Loopback only. Needs the local PostgreSQL (127.0.0.1:5432, user postgres, run as root for the
 # restart) and python3. Uses the schema valjean_chaos of the database postgres, dropped and
@@ -288,9 +290,98 @@ scenario_pair() {
     sink_stop
 }
 
+# Sign-ups with a token (recorded in shared transactions, SignupBatches) while the instance is killed twice.
+scenario_signup() {
+    echo "== signup: $N sign-ups with a token from 8 clients, kill -9 twice meanwhile"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    curl -fsS -o /dev/null -H "Authorization: Bearer chaos-admin-token" -H "Content-Type: application/json" \
+        "localhost:$PORT_A/api/v1/newsletters" -d '{"slug":"weekly","name":"The Chaos Weekly","cadence":"WEEKLY",
+        "senderName":"Chaos News","senderAddress":"news@valjean.test","consentText":"Yes, send me the Chaos Weekly."}'
+    # Each client sends its share of the addresses once, in order, and writes down those answered 202. A refused
+    # connection (the instance is down) is tried again; a request cut off by the kill is not (it may or may not
+    # be stored, as it was never answered).
+    python3 - "$PORT_A" "$N" "$TIME_LIMIT" "$WORK/answered" > "$WORK/signup-client.log" 2>&1 <<'PY' &
+import http.client, json, sys, threading, time
+port, n, limit, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+deadline = time.time() + limit
+lock = threading.Lock()
+answered = open(out, "w")
+def client(k):
+    conn = None
+    for i in range(k, n, 8):
+        email = "signup%d@chaos.example" % i
+        body = json.dumps({"email": email, "newsletters": ["weekly"], "consent": True})
+        while time.time() < deadline:
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", "/api/v1/subscriptions", body, {"Content-Type": "application/json",
+                                                                     "Authorization": "Bearer chaos-admin-token"})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                if status == 202:
+                    with lock:
+                        answered.write(email + "\n"); answered.flush()
+                break  # answered (or refused): the next address; an unanswered one is not sent again
+            except ConnectionRefusedError:
+                conn = None
+                time.sleep(0.05)
+            except (OSError, http.client.HTTPException):
+                conn = None
+                break
+threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+PY
+    local client=$! faults=""
+    pids+=($client)
+    for k in 1 2; do
+        wait_for "sign-ups answered" answered_at_least $(( N * k / 4 ))
+        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+        faults="$faults kill$k@answered=$(wc -l < "$WORK/answered")"
+        app_start A $PORT_A
+    done
+    wait "$client" 2>/dev/null || true
+    wait_done
+    local answered stored missing partial s
+    answered=$(wc -l < "$WORK/answered")
+    stored=$($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription_request")
+    # answered 202 but not stored whole: no request, no REQUESTED event, or no confirmation for it
+    missing=$($PSQL <<SQL | tail -n 1
+CREATE TEMP TABLE answered (email text);
+\copy answered FROM '$WORK/answered'
+SELECT count(*) FROM answered a WHERE NOT EXISTS (
+    SELECT 1 FROM $SCHEMA.contact c JOIN $SCHEMA.subscription_request r ON r.contact_id = c.id
+    JOIN $SCHEMA.consent_event e ON e.request_id = r.id AND e.event = 'REQUESTED'
+    JOIN $SCHEMA.outbox o ON o.basis_id = r.id AND o.purpose = 'CONFIRMATION' AND o.status = 'SENT'
+    WHERE c.email_normalized = a.email);
+SQL
+)
+    # stored in part: a request without its item, its pending subscription, its event or its confirmation
+    partial=$($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription_request r WHERE
+        NOT EXISTS (SELECT 1 FROM $SCHEMA.subscription_request_item i WHERE i.request_id = r.id)
+        OR NOT EXISTS (SELECT 1 FROM $SCHEMA.subscription s WHERE s.contact_id = r.contact_id)
+        OR NOT EXISTS (SELECT 1 FROM $SCHEMA.consent_event e WHERE e.request_id = r.id)
+        OR NOT EXISTS (SELECT 1 FROM $SCHEMA.outbox o WHERE o.basis_id = r.id AND o.purpose = 'CONFIRMATION')")
+    s=$(stats)
+    local accepted distinct
+    accepted=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['accepted'])")
+    distinct=$(echo "$s" | python3 -c "import json,sys; print(json.load(sys.stdin)['distinct'])")
+    local line
+    line=$(printf 'signup    sign-ups %d  answered 202 %d  stored %d  answered but not stored whole %d  stored in part %d  confirmations: not delivered %d, duplicates %d  faults: %s' \
+        "$N" "$answered" "$stored" "$missing" "$partial" "$((stored - distinct))" "$((accepted - distinct))" "$faults")
+    echo "$line"
+    RESULTS+=("$line")
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+answered_at_least() { [ -f "$WORK/answered" ] && [ "$(wc -l < "$WORK/answered")" -ge "$1" ]; }
+
 case "$SCENARIO" in
-    all) scenario_kill; scenario_fanout; scenario_term; scenario_database; scenario_relay; scenario_pair ;;
-    kill|fanout|term|database|relay|pair) "scenario_$SCENARIO" ;;
+    all) scenario_kill; scenario_fanout; scenario_term; scenario_database; scenario_relay; scenario_pair; scenario_signup ;;
+    kill|fanout|term|database|relay|pair|signup) "scenario_$SCENARIO" ;;
     *) echo "unknown scenario $SCENARIO"; exit 2 ;;
 esac
 reset_schema

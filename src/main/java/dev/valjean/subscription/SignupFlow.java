@@ -11,7 +11,8 @@ import dev.valjean.common.Sql;
 /**
  * The one sign-up path behind the hosted page, the embedded form and the JSON API: per-IP limit,
  * honeypot, validation, anti-abuse proof, then the pending request. Every valid request gets the
- * same answer whatever is known about the address.
+ * same answer whatever is known about the address. A sign-up with a token (or from the preference
+ * centre's signed link) has no proof to redeem, and is recorded through {@link SignupBatches}.
  */
 @ApplicationScoped
 public class SignupFlow {
@@ -23,25 +24,38 @@ public class SignupFlow {
 
     private final AbuseGuard guard;
     private final SubscriptionService subscriptions;
+    private final SignupBatches batches;
     private final Sql sql;
 
-    public SignupFlow(AbuseGuard guard, SubscriptionService subscriptions, Sql sql) {
+    public SignupFlow(AbuseGuard guard, SubscriptionService subscriptions, SignupBatches batches, Sql sql) {
         this.guard = guard;
         this.subscriptions = subscriptions;
+        this.batches = batches;
         this.sql = sql;
     }
 
     /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
-    @Transactional
     public void submit(Attempt a) {
+        if (!a.authenticated()) {
+            submitChecked(a);
+            return;
+        }
+        // No proof to redeem: validated here, then recorded in a transaction it may share with others (SignupBatches).
+        if (!guard.screen(a.proof().ip(), a.honeypot(), true)) {
+            return;
+        }
+        batches.request(a.signup(), subscriptions.validate(a.signup()));
+    }
+
+    /** An anonymous sign-up: the proof is redeemed in the transaction that records the request. */
+    @Transactional
+    void submitChecked(Attempt a) {
         sql.genericPlansForThisTransaction(); // every statement of a sign-up goes by key
-        if (!guard.screen(a.proof().ip(), a.honeypot(), a.authenticated())) {
+        if (!guard.screen(a.proof().ip(), a.honeypot(), false)) {
             return;
         }
         List<SubscriptionService.Chosen> chosen = subscriptions.validate(a.signup());
-        if (!a.authenticated()) {
-            guard.check(a.proof(), a.allowFormToken());
-        }
+        guard.check(a.proof(), a.allowFormToken());
         subscriptions.request(a.signup(), chosen);
     }
 }

@@ -21,6 +21,18 @@ public interface SubscriptionConfig {
     @WithDefault("30d")
     Duration retention();
 
+    /**
+     * Threads that run sign-ups needing no anti-abuse check (a token's, the preference centre's) in shared
+     * transactions, each taking whatever such sign-ups wait when it starts one (docs/DECISIONS.md 35); 0: each
+     * in its own transaction, on its request's thread.
+     */
+    @WithDefault("2")
+    int batchThreads();
+
+    /** The most sign-ups one shared transaction takes. */
+    @WithDefault("16")
+    int batchMax();
+
     /** How often expiry and clean-up run (a Quarkus scheduler interval such as 10m, or "off"). */
     @WithDefault("10m")
     String housekeepingEvery();
