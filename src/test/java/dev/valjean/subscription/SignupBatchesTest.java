@@ -73,10 +73,7 @@ class SignupBatchesTest {
     void sign_ups_waiting_together_are_committed_together_and_each_is_whole() throws Exception {
         post("held@example.com").get(); // the contact whose lock holds both threads
         try (Connection holder = lock("held@example.com")) {
-            // Each thread takes one sign-up for the held contact and waits for its lock.
-            List<Future<Integer>> held = List.of(post("held@example.com"), post("Held@Example.com"));
-            // The second is taken only once the first thread is busy with the first.
-            awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 2, "both threads wait for the held contact");
+            List<Future<Integer>> held = holdBothThreads("held@example.com", "Held@Example.com");
             List<Future<Integer>> queued = new ArrayList<>();
             for (String email : List.of("c@example.com", "a@example.com", "b@example.com", "a@example.com", "d@example.com")) {
                 queued.add(post(email));
@@ -111,8 +108,7 @@ class SignupBatchesTest {
         var gone = List.of(new SubscriptionService.Chosen(Long.MAX_VALUE, "Gone", good.get(0).cadence(), "x", "x@example.com",
                 good.get(0).consentTextId()));
         try (Connection holder = lock("held@example.com")) {
-            List<Future<Integer>> held = List.of(post("held@example.com"), post("held@example.com"));
-            awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 2, "both threads wait for the held contact");
+            List<Future<Integer>> held = holdBothThreads("held@example.com", "held@example.com");
             Future<?> first = callers.submit(() -> batches.request(signup("first@example.com"), good));
             awaitThat(() -> batches.waiting() == 1, "the first waits");
             // A newsletter gone between validation and recording: its foreign key fails the statement.
@@ -152,6 +148,18 @@ class SignupBatchesTest {
         return callers.submit(() -> RestAssured.given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
                 .body(Map.of("email", email, "newsletters", List.of("weekly"), "consent", true))
                 .post("/api/v1/subscriptions").statusCode());
+    }
+
+    /**
+     * Each of the two threads takes one sign-up for the held contact and waits for its lock: the second is
+     * posted once the first thread waits, so that no thread takes both into one transaction.
+     */
+    private List<Future<Integer>> holdBothThreads(String first, String second) throws InterruptedException {
+        Future<Integer> one = post(first);
+        awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 1, "one thread waits for the held contact");
+        Future<Integer> two = post(second);
+        awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 2, "both threads wait for the held contact");
+        return List.of(one, two);
     }
 
     /** A connection that holds the contact's row locked until it rolls back or closes. */
