@@ -103,7 +103,8 @@ public class SignupBatches {
     }
 
     private void run() {
-        List<Waiting> batch = new ArrayList<>(config.batchMax());
+        int most = Math.max(1, config.batchMax());
+        List<Waiting> batch = new ArrayList<>(most);
         while (true) {
             batch.clear();
             try {
@@ -118,7 +119,7 @@ public class SignupBatches {
             } catch (InterruptedException e) {
                 return;
             }
-            waiting.drainTo(batch, Math.max(1, config.batchMax()) - 1);
+            waiting.drainTo(batch, most - 1);
             if (batch.size() == 1) {
                 alone(batch.get(0));
                 continue;
