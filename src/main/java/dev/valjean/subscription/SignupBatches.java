@@ -24,8 +24,9 @@ import io.quarkus.narayana.jta.QuarkusTransactionException;
  * takes whatever such sign-ups are waiting when it starts a transaction (up to {@code batch-max}),
  * records each as {@link SubscriptionService#request} does alone, and commits once; every caller
  * returns when the commit that holds its sign-up has happened, so a 202 still means its request,
- * ledger event and confirmation are stored. The commit and its flush, the costliest part of a
- * sign-up for the database after its writes, are shared by all of them.
+ * ledger event and confirmation are stored. The commit, the costliest part of a sign-up for the
+ * database after its writes (on a busy machine mostly the wake-ups around its flush), is shared by
+ * all of them.
  * <p>
  * If any sign-up of a shared transaction fails, the transaction is rolled back and each of its
  * sign-ups runs again alone, so each caller gets the answer it would have had alone. The sign-ups
@@ -129,7 +130,9 @@ public class SignupBatches {
                 record(batch);
                 batch.forEach(w -> w.done().complete(null));
             } catch (RuntimeException | Error e) {
-                Log.infof("A shared sign-up transaction of %d failed (%s); each runs again alone", batch.size(), e.toString());
+                // the class only: a database error's message can quote an address
+                Log.infof("A shared sign-up transaction of %d failed (%s); each runs again alone", batch.size(),
+                        e.getClass().getSimpleName());
                 batch.forEach(this::alone);
             }
         }
