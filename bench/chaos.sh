@@ -14,7 +14,10 @@
 #              database (PostgreSQL restarted mid-send),
 #              relay (451 to 20 %, connection dropped after DATA for 5 %), pair (two instances, one killed),
 #              signup (N sign-ups with a token from 8 clients, kill -9 twice meanwhile: every sign-up answered
-#              202 must be stored whole, with its confirmation delivered; none may be stored in part)
+#              202 must be stored whole, with its confirmation delivered; none may be stored in part),
+#              unsubscribe (N one-click unsubscribes from 8 clients, kill -9 twice meanwhile: every one answered
+#              200 must have ended its subscription with one ledger event; none may be ended without its event;
+#              all are then posted again, which must record nothing)
 #
 # Loopback only. Needs the local PostgreSQL (127.0.0.1:5432, user postgres, run as root for the
 # restart) and python3. Uses the schema valjean_chaos of the database postgres, dropped and
@@ -379,9 +382,108 @@ SQL
 }
 answered_at_least() { [ -f "$WORK/answered" ] && [ "$(wc -l < "$WORK/answered")" -ge "$1" ]; }
 
+# One-click unsubscribes (shared transactions, PreferenceService) while the instance is killed twice.
+scenario_unsubscribe() {
+    echo "== unsubscribe: $N one-click unsubscribes from 8 clients, kill -9 twice meanwhile"
+    reset_schema; sink_start
+    app_start A $PORT_A
+    curl -fsS -o /dev/null -H "Authorization: Bearer chaos-admin-token" -H "Content-Type: application/json" \
+        "localhost:$PORT_A/api/v1/newsletters" -d '{"slug":"weekly","name":"The Chaos Weekly","cadence":"WEEKLY",
+        "senderName":"Chaos News","senderAddress":"news@valjean.test","consentText":"Yes, send me the Chaos Weekly."}'
+    $PSQL <<SQL
+BEGIN;
+INSERT INTO $SCHEMA.contact (email, email_normalized, email_hash, created_at)
+SELECT 'leaver' || i || '@chaos.example', 'leaver' || i || '@chaos.example', md5('leaver' || i) || md5(i::text), now()
+FROM generate_series(1, $N) i;
+INSERT INTO $SCHEMA.subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, confirmed_at, updated_at)
+SELECT id, (SELECT id FROM $SCHEMA.newsletter), 'CONFIRMED', (SELECT id FROM $SCHEMA.consent_text), 'API', now(), now(), now()
+FROM $SCHEMA.contact;
+COMMIT;
+SQL
+    $PSQL -c "SELECT id FROM $SCHEMA.subscription ORDER BY id" > "$WORK/subscriptions"
+    # Each client posts its share of the links once, in order, and writes down the subscriptions answered 200. A
+    # refused connection (the instance is down) is tried again; a request cut off by the kill is not.
+    local post_all
+    post_all=$(cat <<'PY'
+import base64, hashlib, hmac, http.client, sys, threading, time
+port, ids, limit, out = int(sys.argv[1]), open(sys.argv[2]).read().split(), float(sys.argv[3]), sys.argv[4]
+key = b"chaos-signing-key-0123456789abcdef-0123456789"
+sub = hmac.new(key, b"valjean:unsubscribe", hashlib.sha256).digest()
+deadline = time.time() + limit
+lock = threading.Lock()
+answered = open(out, "w")
+def link(i):
+    return "/unsubscribe/%s.%s" % (i, base64.urlsafe_b64encode(hmac.new(sub, i.encode(), hashlib.sha256).digest()[:16]).decode().rstrip("="))
+def client(k):
+    conn = None
+    for i in ids[k::8]:
+        while time.time() < deadline:
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", link(i), "List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    with lock:
+                        answered.write(i + "\n"); answered.flush()
+                break
+            except ConnectionRefusedError:
+                conn = None
+                time.sleep(0.05)
+            except (OSError, http.client.HTTPException):
+                conn = None
+                break
+threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+PY
+)
+    python3 -c "$post_all" "$PORT_A" "$WORK/subscriptions" "$TIME_LIMIT" "$WORK/answered" > "$WORK/unsubscribe-client.log" 2>&1 &
+    local client=$! faults=""
+    pids+=($client)
+    for k in 1 2; do
+        wait_for "unsubscribes answered" answered_at_least $(( N * k / 4 ))
+        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+        faults="$faults kill$k@answered=$(wc -l < "$WORK/answered")"
+        app_start A $PORT_A
+    done
+    wait "$client" 2>/dev/null || true
+    local answered ended missing partial twice again_answered again_events
+    answered=$(wc -l < "$WORK/answered")
+    ended=$($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'")
+    # answered 200 but the subscription not ended, or ended without its UNSUBSCRIBED event
+    missing=$($PSQL <<SQL | tail -n 1
+CREATE TEMP TABLE answered (id bigint);
+\copy answered FROM '$WORK/answered'
+SELECT count(*) FROM answered a JOIN $SCHEMA.subscription s ON s.id = a.id WHERE s.status <> 'UNSUBSCRIBED'
+    OR NOT EXISTS (SELECT 1 FROM $SCHEMA.consent_event e WHERE e.contact_id = s.contact_id AND e.event = 'UNSUBSCRIBED');
+SQL
+)
+    # ended in part: an ended subscription without its event, or an event without its subscription ended
+    partial=$($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription s WHERE (s.status = 'UNSUBSCRIBED') <> EXISTS (
+        SELECT 1 FROM $SCHEMA.consent_event e WHERE e.contact_id = s.contact_id AND e.event = 'UNSUBSCRIBED')")
+    twice=$($PSQL -c "SELECT count(*) FROM (SELECT contact_id FROM $SCHEMA.consent_event WHERE event = 'UNSUBSCRIBED'
+        GROUP BY contact_id HAVING count(*) > 1) t")
+    # every link posted again: each answers 200 and records nothing more
+    local events_before
+    events_before=$($PSQL -c "SELECT count(*) FROM $SCHEMA.consent_event WHERE event = 'UNSUBSCRIBED'")
+    python3 -c "$post_all" "$PORT_A" "$WORK/answered" "$TIME_LIMIT" "$WORK/answered-again" > "$WORK/unsubscribe-again.log" 2>&1
+    again_answered=$(wc -l < "$WORK/answered-again")
+    again_events=$(( $($PSQL -c "SELECT count(*) FROM $SCHEMA.consent_event WHERE event = 'UNSUBSCRIBED'") - events_before ))
+    local line
+    line=$(printf 'unsub     unsubscribes %d  answered 200 %d  ended %d  answered but not ended whole %d  ended in part %d  recorded twice %d  posted again: answered 200 %d of %d, events %d  faults: %s' \
+        "$N" "$answered" "$ended" "$missing" "$partial" "$twice" "$again_answered" "$answered" "$again_events" "$faults")
+    echo "$line"
+    RESULTS+=("$line")
+    kill "$PID_A"; wait "$PID_A" 2>/dev/null || true
+    sink_stop
+}
+
 case "$SCENARIO" in
-    all) scenario_kill; scenario_fanout; scenario_term; scenario_database; scenario_relay; scenario_pair; scenario_signup ;;
-    kill|fanout|term|database|relay|pair|signup) "scenario_$SCENARIO" ;;
+    all) scenario_kill; scenario_fanout; scenario_term; scenario_database; scenario_relay; scenario_pair; scenario_signup
+         scenario_unsubscribe ;;
+    kill|fanout|term|database|relay|pair|signup|unsubscribe) "scenario_$SCENARIO" ;;
     *) echo "unknown scenario $SCENARIO"; exit 2 ;;
 esac
 reset_schema

@@ -14,7 +14,7 @@
 #
 # The warm-up is WARM seconds of wrk, 15 s at the fixed rate and 15 s more of wrk.
 #
-#   [WARM=300] [TOKEN_ONLY=1 | PUBLIC_ONLY=1] [PGBENCH_MODE=prepared] [SMTP_CONNECTIONS=4] bench/signup.sh [seconds=20] [connections=8] [rate=500]
+#   [WARM=300] [TOKEN_ONLY=1 | PUBLIC_ONLY=1 | ONECLICK_ONLY=1] [PGBENCH_MODE=prepared] [SMTP_CONNECTIONS=4] bench/signup.sh [seconds=20] [connections=8] [rate=500]
 #
 # SMTP_CONNECTIONS: the server's connections to smtp-sink (its own default is 16).
 #
@@ -24,6 +24,7 @@
 # SIGNUP_PGBENCH naming the pgbench script that matches that build's statements; scripts from
 # before 2026-12-03's fifth session need PGBENCH_MODE=simple, as prepared mode needs their casts).
 # PUBLIC_ONLY=1 runs phases 1 and 3 (the public path's ratio is to phase 1's pgbench), for A/B runs of it.
+# ONECLICK_ONLY=1 runs phase 4 alone, after WARM seconds of one-click unsubscribes (each of its own subscription).
 #
 # Needs the local PostgreSQL, wrk and Debian's postfix (smtp-sink; installed if missing). Uses the
 # schema valjean_signup of the database postgres, dropped and recreated on every run. Bounded:
@@ -115,6 +116,7 @@ curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/q/metrics"
 # cost 20-30 ms of a core to start, and the requests due meanwhile waited (twentieth session).
 monitor_start
 
+if [ -z "${ONECLICK_ONLY:-}" ]; then
 echo "== 1. sign-up with a token: wrk, $CONN connections, ${SECS} s (after a ${WARM} s warm-up: on 2 cores the JIT compiler is still compiling after three minutes)"
 wrk -t2 -c"$CONN" -d"${WARM}s" -s bench/signup.lua "$URL" -- warm "$TOKEN" >/dev/null
 # Then a while at the fixed rate, and wrk again: the JIT compiles what it saw, and a server warmed by wrk alone
@@ -201,11 +203,14 @@ if [ -n "${PUBLIC_ONLY:-}" ]; then
         "$PUBLIC_P99" "$PG_SIGNUP" "$(echo "$PUBLIC_RATE / $PG_SIGNUP" | bc -l)" "$SIGNUP_RATE" "$(echo "$SIGNUP_RATE / $PG_SIGNUP" | bc -l)"
     exit 0
 fi
+fi
 
-# Enough for 9,000 a second: a tenth warms up, wrk has half of the rest and pgbench the other half. Until
+# Enough for 9,000 a second: after the warm-up's, wrk has half of the rest and pgbench the other half. Until
 # 2026-12-05 it made seconds x 8,000, wrk's share enough for 3,600 a second: a faster machine used them up
 # before the phase ended, and the rate counted only the subscriptions there were to end.
-UNSUB_N=$(( SECS * 20000 ))
+# The warm-up takes 4,000 a second: 10 s of it after the phases above, WARM seconds with ONECLICK_ONLY.
+UNSUB_WARM=$([ -n "${ONECLICK_ONLY:-}" ] && echo "$WARM" || echo 10)
+UNSUB_N=$(( SECS * 18000 + UNSUB_WARM * 4000 ))
 echo "== 4. one-click unsubscribe: $UNSUB_N confirmed subscriptions made for it"
 $PSQL <<SQL
 BEGIN;
@@ -217,7 +222,7 @@ SELECT id, 1, 'CONFIRMED', 1, 'API', now(), now(), now() FROM $SCHEMA.contact WH
 COMMIT;
 SQL
 read -r lo hi < <($PSQL -F ' ' -c "SELECT min(s.id), max(s.id) FROM $SCHEMA.subscription s JOIN $SCHEMA.contact c ON c.id = s.contact_id WHERE c.email LIKE '%@unsub.example'")
-warm=$(( lo + (hi - lo) / 10 ))
+warm=$(( lo + UNSUB_WARM * 4000 - 1 ))
 half=$(( warm + (hi - warm) / 2 ))
 tokens() {
 python3 - "$KEY" "$1" "$2" <<'PY'
@@ -231,7 +236,7 @@ PY
 }
 tokens "$lo" "$warm" > "$WORK/unsub-warm.txt"
 tokens $(( warm + 1 )) "$half" > "$WORK/unsub.txt"
-wrk -t2 -c"$CONN" -d10s -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub-warm.txt" 2 >/dev/null
+wrk -t2 -c"$CONN" -d"${UNSUB_WARM}s" -s bench/unsubscribe.lua "$URL" -- "$WORK/unsub-warm.txt" 2 >/dev/null
 unsubscribed() { $PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'"; }
 before=$(unsubscribed)
 cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
@@ -248,6 +253,11 @@ fi
 echo "== 4b. pgbench: the same writes, $CONN clients, ${SECS} s, on the other half"
 pgbench_run -f bench/unsubscribe.pgbench -D lo=$(( half + 1 )) -D hi="$hi"
 PG_UNSUB=$(echo "$pgout" | awk '/^tps/ {print $3}')
+if [ -n "${ONECLICK_ONLY:-}" ]; then
+    printf 'one-click unsubscribe: %.0f req/s, p99 %s ms; pgbench %.0f tps; ratio %.2f\n' "$UNSUB_RATE" "$UNSUB_P99" "$PG_UNSUB" \
+        "$(echo "$UNSUB_RATE / $PG_UNSUB" | bc -l)"
+    exit 0
+fi
 
 echo
 echo "== results (${SECS} s each, $CONN connections, confirmations delivered to smtp-sink meanwhile)"

@@ -10,11 +10,15 @@ import jakarta.ws.rs.core.Response;
  */
 public final class PersonalPage {
 
+    /** Made once: building them was 3 % of a one-click's worker time (docs/BENCHMARKS.md, thirty-seventh session). */
+    private static final MediaType HTML = MediaType.TEXT_HTML_TYPE.withCharset("UTF-8");
+    private static final CacheControl NO_STORE = noStore();
+
     private PersonalPage() {
     }
 
     public static Response of(int status, String html) {
-        return Response.status(status).entity(html).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).cacheControl(noStore())
+        return Response.status(status).entity(html).type(HTML).cacheControl(NO_STORE)
                 .header("Referrer-Policy", "no-referrer").header("X-Frame-Options", "DENY").build();
     }
 

@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
+import dev.valjean.common.SharedTransactions;
 import dev.valjean.common.Sql;
 import dev.valjean.common.Text;
 import dev.valjean.consent.ConsentLedger;
@@ -36,13 +39,38 @@ public class PreferenceService {
     private final SuppressionService suppressions;
     private final Sql sql;
     private final Clock clock;
+    private final SubscriptionConfig config;
+    private SharedTransactions<Leaving, Optional<Left>> unsubscribes;
 
-    public PreferenceService(Links links, ConsentLedger ledger, SuppressionService suppressions, Sql sql, Clock clock) {
+    public PreferenceService(Links links, ConsentLedger ledger, SuppressionService suppressions, Sql sql, Clock clock,
+            SubscriptionConfig config) {
         this.links = links;
         this.ledger = ledger;
         this.suppressions = suppressions;
         this.sql = sql;
         this.clock = clock;
+        this.config = config;
+    }
+
+    /**
+     * Unsubscribes by a link share transactions as token sign-ups do (docs/DECISIONS.md 35): mailbox
+     * providers post them in waves after an issue, and each is one small update and one ledger event,
+     * so the commit is most of what it costs the database.
+     */
+    @PostConstruct
+    void start() {
+        unsubscribes = new SharedTransactions<>("unsubscribes", config.batchThreads(), config.batchMax(), this::end,
+                java.util.Comparator.comparingLong(Leaving::subscriptionId), sql::genericPlansForThisTransaction);
+    }
+
+    @PreDestroy
+    void stop() {
+        unsubscribes.stop();
+    }
+
+    /** Unsubscribes waiting for a thread (for tests). */
+    int unsubscribesWaiting() {
+        return unsubscribes.waiting();
     }
 
     /** The newsletter an unsubscribe token leaves, or empty when the token is not genuine. */
@@ -60,16 +88,24 @@ public class PreferenceService {
     }
 
     /**
-     * Unsubscribes the token's subscription from its newsletter only. Idempotent: repeating it
-     * changes nothing and still succeeds. Empty when the token is not genuine.
+     * Unsubscribes the token's subscription from its newsletter only, and returns once that is
+     * committed. Idempotent: repeating it changes nothing and still succeeds. Empty when the token is
+     * not genuine.
      */
-    @Transactional
     public Optional<Left> unsubscribe(String unsubscribeToken, String source, String ip, String userAgent) {
         Long id = links.subscriptionOf(unsubscribeToken);
         if (id == null) {
             return Optional.empty();
         }
-        sql.genericPlansForThisTransaction(); // every statement of an unsubscribe goes by key
+        return unsubscribes.run(new Leaving(id, source, Text.clip(ip, 64), Text.clip(userAgent, 500)));
+    }
+
+    /** An unsubscribe by a genuine link, waiting for its transaction. */
+    private record Leaving(long subscriptionId, String source, String ip, String userAgent) {
+    }
+
+    /** Ends a subscription by a link, in the transaction it is given (every statement goes by key). */
+    private Optional<Left> end(Leaving l) {
         Instant now = clock.instant();
         // one round trip: ends the subscription if it is pending or confirmed, and says whose it is either way (a
         // repeat, or a concurrent unsubscribe that won the row, finds nothing to end and records nothing), with what
@@ -81,15 +117,16 @@ public class PreferenceService {
                 SELECT s.contact_id, s.newsletter_id, EXISTS (SELECT 1 FROM ended) AS ended,
                        n.slug, n.name, n.brand_name, n.accent_colour, n.logo_hash
                 FROM subscription s JOIN newsletter n ON n.id = s.newsletter_id WHERE s.id = ?""",
-                now, now, id, id);
+                now, now, l.subscriptionId(), l.subscriptionId());
         if (rows.isEmpty()) {
             return Optional.empty();
         }
         var row = rows.get(0);
         long newsletterId = ((Number) row.get("newsletter_id")).longValue();
         if ((Boolean) row.get("ended")) {
-            ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, ((Number) row.get("contact_id")).longValue(), newsletterId,
-                    source).client(null, Text.clip(ip, 64), Text.clip(userAgent, 500)));
+            // sent with the next unsubscribe's statement of a shared transaction, or before its commit
+            ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, ((Number) row.get("contact_id")).longValue(), newsletterId,
+                    l.source()).client(null, l.ip(), l.userAgent()));
         }
         String name = (String) row.get("name");
         return Optional.of(new Left(name, Brand.of((String) row.get("slug"), name, (String) row.get("brand_name"),
@@ -175,7 +212,8 @@ public class PreferenceService {
         int left = 0;
         for (Subscription s : Subscription.ofContact(contactId)) {
             if (end(s)) {
-                ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source).detail(why));
+                // sent with the next unsubscribe's statement of a shared transaction, or before its commit
+            ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source).detail(why));
                 left++;
             }
         }

@@ -334,7 +334,7 @@ class SignupTest {
 
     @Test
     void a_sign_up_whose_body_arrives_in_pieces_or_chunked_is_read_whole() throws Exception {
-        // The body is read on the event loop before the request reaches its worker (SignupBody): a body
+        // The body is read on the event loop before the request reaches its worker (EarlyBody): a body
         // that comes in two writes with a pause between them, and one sent chunked without a length.
         String json = "{\"email\":\"slow@example.com\",\"newsletters\":[\"weekly\"],\"consent\":true}";
         byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
