@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.valjean.common.Problem;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,9 +42,26 @@ public class EarlyBody {
     void route(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(limit);
         for (String path : new String[] { SIGNUP, ONE_CLICK }) {
-            router.post(path).order(Integer.MIN_VALUE).handler(ctx -> read(body, ctx));
+            router.post(path).order(Integer.MIN_VALUE).handler(ctx -> read(body, ctx)).failureHandler(EarlyBody::undecodable);
         }
     }
+
+    /**
+     * A form body Vert.x could not decode ({@code name=%}): a 400 problem, as Quarkus REST answers a
+     * form it cannot read, rather than the default failure page, which names the decoder's exception.
+     * Every other failure goes on to the handlers that had it before.
+     */
+    private static void undecodable(RoutingContext ctx) {
+        if (ctx.statusCode() != 400 || ctx.failure() == null || !ctx.failure().getClass().getName().startsWith("io.netty.")
+                || ctx.response().headWritten()) {
+            ctx.next();
+            return;
+        }
+        ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE).end(UNDECODABLE);
+    }
+
+    private static final String UNDECODABLE = "{\"type\":\"https://valjean.dev/problems/bad-request\",\"title\":\"Malformed request body\","
+            + "\"status\":400,\"detail\":\"The form body could not be decoded.\",\"code\":\"BAD_REQUEST\"}";
 
     private static void read(BodyHandler body, RoutingContext ctx) {
         if (ctx.request().version() == HttpVersion.HTTP_2) {

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 
 import jakarta.inject.Inject;
 
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.valjean.auth.Role;
 import dev.valjean.mail.Links;
+import dev.valjean.support.LockWaits;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -78,13 +77,13 @@ class SharedUnsubscribesTest {
         try (Connection holder = lock(held)) {
             // each thread takes one unsubscribe of the held subscription and waits for its row
             answers.add(unsubscribe(held));
-            awaitThat(() -> preferences.unsubscribesWaiting() == 0 && waitingForLock() == 1, "one thread waits for the held row");
+            LockWaits.awaitThat(() -> preferences.unsubscribesWaiting() == 0 && waitingForLock() == 1, "one thread waits for the held row");
             answers.add(unsubscribe(held));
-            awaitThat(() -> preferences.unsubscribesWaiting() == 0 && waitingForLock() == 2, "both threads wait for the held row");
+            LockWaits.awaitThat(() -> preferences.unsubscribesWaiting() == 0 && waitingForLock() == 2, "both threads wait for the held row");
             for (String who : List.of("c", "a", "b", "a")) {
                 answers.add(unsubscribe(subscriptionOf(who)));
             }
-            awaitThat(() -> preferences.unsubscribesWaiting() == 4, "four unsubscribes wait for a thread");
+            LockWaits.awaitThat(() -> preferences.unsubscribesWaiting() == 4, "four unsubscribes wait for a thread");
             holder.rollback();
             for (Future<String> f : answers) {
                 assertEquals("200 You have left The weekly letter", f.get());
@@ -130,21 +129,6 @@ class SharedUnsubscribesTest {
     }
 
     private long waitingForLock() {
-        try {
-            return data.count("""
-                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void awaitThat(BooleanSupplier condition, String what) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("not within 20 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        return LockWaits.waitingForLock(data);
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 
 import jakarta.inject.Inject;
 
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.valjean.auth.Role;
 import dev.valjean.common.EmailAddress;
+import dev.valjean.support.LockWaits;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -78,7 +77,7 @@ class SignupBatchesTest {
             for (String email : List.of("c@example.com", "a@example.com", "b@example.com", "a@example.com", "d@example.com")) {
                 queued.add(post(email));
             }
-            awaitThat(() -> batches.waiting() == 5, "five sign-ups wait for a thread");
+            LockWaits.awaitThat(() -> batches.waiting() == 5, "five sign-ups wait for a thread");
             holder.rollback();
             for (Future<Integer> f : held) {
                 assertEquals(202, f.get());
@@ -110,12 +109,12 @@ class SignupBatchesTest {
         try (Connection holder = lock("held@example.com")) {
             List<Future<Integer>> held = holdBothThreads("held@example.com", "held@example.com");
             Future<?> first = callers.submit(() -> batches.request(signup("first@example.com"), good));
-            awaitThat(() -> batches.waiting() == 1, "the first waits");
+            LockWaits.awaitThat(() -> batches.waiting() == 1, "the first waits");
             // A newsletter gone between validation and recording: its foreign key fails the statement.
             Future<?> failing = callers.submit(() -> batches.request(signup("gone@example.com"), gone));
-            awaitThat(() -> batches.waiting() == 2, "the failing one waits");
+            LockWaits.awaitThat(() -> batches.waiting() == 2, "the failing one waits");
             Future<?> last = callers.submit(() -> batches.request(signup("last@example.com"), good));
-            awaitThat(() -> batches.waiting() == 3, "the last waits");
+            LockWaits.awaitThat(() -> batches.waiting() == 3, "the last waits");
             holder.rollback();
             for (Future<Integer> f : held) {
                 assertEquals(202, f.get());
@@ -156,9 +155,9 @@ class SignupBatchesTest {
      */
     private List<Future<Integer>> holdBothThreads(String first, String second) throws InterruptedException {
         Future<Integer> one = post(first);
-        awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 1, "one thread waits for the held contact");
+        LockWaits.awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 1, "one thread waits for the held contact");
         Future<Integer> two = post(second);
-        awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 2, "both threads wait for the held contact");
+        LockWaits.awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 2, "both threads wait for the held contact");
         return List.of(one, two);
     }
 
@@ -173,23 +172,7 @@ class SignupBatchesTest {
         return c;
     }
 
-    /** Backends of this database waiting for a row lock. */
     private long waitingForLock() {
-        try {
-            return data.count("""
-                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void awaitThat(BooleanSupplier condition, String what) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("not within 20 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        return LockWaits.waitingForLock(data);
     }
 }
