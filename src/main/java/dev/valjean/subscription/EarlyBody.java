@@ -16,16 +16,16 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The bodies of a sign-up and of a one-click unsubscribe are read on the event loop, as they
- * arrive, before the request goes to a worker thread. Quarkus REST reads the body of a blocking endpoint from the worker thread
- * instead: the worker asks the event loop for the bytes and sleeps until they are handed over,
- * two more thread hand-offs for every sign-up, 4.5 % of the server's CPU under a burst of
- * sign-ups on two cores (docs/BENCHMARKS.md, thirty-fourth session), and a fifth of a one-click
- * worker's (thirty-seventh session: a form body is read for the form parameters the method could
- * have, though it has none). With the body read here,
- * Quarkus REST parses it from memory (it takes a body the route already holds). A body that
- * arrives slowly now waits on the event loop, which waits for many at no cost, rather than on one
- * of the workers. The limit is the server's own ({@code quarkus.http.limits.max-body-size}).
- * HTTP/1.x only: see {@link #route}.
+ * arrive, before the request goes to a worker thread. Quarkus REST reads the body of a blocking
+ * endpoint from the worker thread instead: the worker asks the event loop for the bytes and sleeps
+ * until they are handed over, two more thread hand-offs for every sign-up, 4.5 % of the server's
+ * CPU under a burst of sign-ups on two cores (docs/BENCHMARKS.md, thirty-fourth session), and a
+ * fifth of a one-click worker's (thirty-seventh session: a form's body is read for the form
+ * parameters a method could have, though this one has none). With the body read here, Quarkus
+ * REST parses it from memory (it takes a body the route already holds). A body that arrives
+ * slowly now waits on the event loop, which waits for many at no cost, rather than on one of the
+ * workers. The limit is the server's own ({@code quarkus.http.limits.max-body-size}). HTTP/1.x
+ * only: see {@link #route}.
  */
 @ApplicationScoped
 public class EarlyBody {

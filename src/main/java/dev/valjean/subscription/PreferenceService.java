@@ -59,7 +59,7 @@ public class PreferenceService {
      */
     @PostConstruct
     void start() {
-        unsubscribes = new SharedTransactions<>("unsubscribes", config.batchThreads(), config.batchMax(), this::end,
+        unsubscribes = new SharedTransactions<>("unsubscribes", config.batchThreads(), config.batchMax(), this::endByLink,
                 java.util.Comparator.comparingLong(Leaving::subscriptionId), sql::genericPlansForThisTransaction);
     }
 
@@ -105,7 +105,7 @@ public class PreferenceService {
     }
 
     /** Ends a subscription by a link, in the transaction it is given (every statement goes by key). */
-    private Optional<Left> end(Leaving l) {
+    private Optional<Left> endByLink(Leaving l) {
         Instant now = clock.instant();
         // one round trip: ends the subscription if it is pending or confirmed, and says whose it is either way (a
         // repeat, or a concurrent unsubscribe that won the row, finds nothing to end and records nothing), with what
@@ -212,8 +212,7 @@ public class PreferenceService {
         int left = 0;
         for (Subscription s : Subscription.ofContact(contactId)) {
             if (end(s)) {
-                // sent with the next unsubscribe's statement of a shared transaction, or before its commit
-            ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source).detail(why));
+                ledger.append(ConsentLedger.Entry.of(LedgerEvent.UNSUBSCRIBED, s.contactId, s.newsletterId, source).detail(why));
                 left++;
             }
         }
