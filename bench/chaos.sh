@@ -301,43 +301,14 @@ scenario_signup() {
     curl -fsS -o /dev/null -H "Authorization: Bearer chaos-admin-token" -H "Content-Type: application/json" \
         "localhost:$PORT_A/api/v1/newsletters" -d '{"slug":"weekly","name":"The Chaos Weekly","cadence":"WEEKLY",
         "senderName":"Chaos News","senderAddress":"news@valjean.test","consentText":"Yes, send me the Chaos Weekly."}'
-    # Each client sends its share of the addresses once, in order, and writes down those answered 202. A refused
-    # connection (the instance is down) is tried again; a request cut off by the kill is not (it may or may not
-    # be stored, as it was never answered).
-    python3 - "$PORT_A" "$N" "$TIME_LIMIT" "$WORK/answered" > "$WORK/signup-client.log" 2>&1 <<'PY' &
-import http.client, json, sys, threading, time
-port, n, limit, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-deadline = time.time() + limit
-lock = threading.Lock()
-answered = open(out, "w")
-def client(k):
-    conn = None
-    for i in range(k, n, 8):
-        email = "signup%d@chaos.example" % i
-        body = json.dumps({"email": email, "newsletters": ["weekly"], "consent": True})
-        while time.time() < deadline:
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", "/api/v1/subscriptions", body, {"Content-Type": "application/json",
-                                                                     "Authorization": "Bearer chaos-admin-token"})
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-                if status == 202:
-                    with lock:
-                        answered.write(email + "\n"); answered.flush()
-                break  # answered (or refused): the next address; an unanswered one is not sent again
-            except ConnectionRefusedError:
-                conn = None
-                time.sleep(0.05)
-            except (OSError, http.client.HTTPException):
-                conn = None
-                break
-threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-for t in threads: t.start()
-for t in threads: t.join()
-PY
+    # Each address posted once (bench/post_once.py); those answered 202 are written down.
+    python3 -c 'import json, sys
+for i in range(int(sys.argv[1])):
+    email = "signup%d@chaos.example" % i
+    print(email, "/api/v1/subscriptions", "application/json", json.dumps({"email": email, "newsletters": ["weekly"], "consent": True}), sep="\t")' \
+        "$N" > "$WORK/requests"
+    python3 bench/post_once.py "$PORT_A" "$WORK/requests" "$WORK/answered" 202 "$TIME_LIMIT" "Authorization: Bearer chaos-admin-token" \
+        > "$WORK/signup-client.log" 2>&1 &
     local client=$! faults=""
     pids+=($client)
     for k in 1 2; do
@@ -401,45 +372,14 @@ FROM $SCHEMA.contact;
 COMMIT;
 SQL
     $PSQL -c "SELECT id FROM $SCHEMA.subscription ORDER BY id" > "$WORK/subscriptions"
-    # Each client posts its share of the links once, in order, and writes down the subscriptions answered 200. A
-    # refused connection (the instance is down) is tried again; a request cut off by the kill is not.
-    local post_all
-    post_all=$(cat <<'PY'
-import base64, hashlib, hmac, http.client, sys, threading, time
-port, ids, limit, out = int(sys.argv[1]), open(sys.argv[2]).read().split(), float(sys.argv[3]), sys.argv[4]
-key = b"chaos-signing-key-0123456789abcdef-0123456789"
-sub = hmac.new(key, b"valjean:unsubscribe", hashlib.sha256).digest()
-deadline = time.time() + limit
-lock = threading.Lock()
-answered = open(out, "w")
-def link(i):
-    return "/unsubscribe/%s.%s" % (i, base64.urlsafe_b64encode(hmac.new(sub, i.encode(), hashlib.sha256).digest()[:16]).decode().rstrip("="))
-def client(k):
-    conn = None
-    for i in ids[k::8]:
-        while time.time() < deadline:
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", link(i), "List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    with lock:
-                        answered.write(i + "\n"); answered.flush()
-                break
-            except ConnectionRefusedError:
-                conn = None
-                time.sleep(0.05)
-            except (OSError, http.client.HTTPException):
-                conn = None
-                break
-threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-for t in threads: t.start()
-for t in threads: t.join()
-PY
-)
-    python3 -c "$post_all" "$PORT_A" "$WORK/subscriptions" "$TIME_LIMIT" "$WORK/answered" > "$WORK/unsubscribe-client.log" 2>&1 &
+    # Each subscription's RFC 8058 link posted once (bench/post_once.py); those answered 200 are written down.
+    python3 -c 'import base64, hashlib, hmac, sys
+sub = hmac.new(b"chaos-signing-key-0123456789abcdef-0123456789", b"valjean:unsubscribe", hashlib.sha256).digest()
+for i in open(sys.argv[1]).read().split():
+    mac = base64.urlsafe_b64encode(hmac.new(sub, i.encode(), hashlib.sha256).digest()[:16]).decode().rstrip("=")
+    print(i, "/unsubscribe/%s.%s" % (i, mac), "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", sep="\t")' \
+        "$WORK/subscriptions" > "$WORK/requests"
+    python3 bench/post_once.py "$PORT_A" "$WORK/requests" "$WORK/answered" 200 "$TIME_LIMIT" > "$WORK/unsubscribe-client.log" 2>&1 &
     local client=$! faults=""
     pids+=($client)
     for k in 1 2; do
@@ -468,7 +408,8 @@ SQL
     # every link posted again: each answers 200 and records nothing more
     local events_before
     events_before=$($PSQL -c "SELECT count(*) FROM $SCHEMA.consent_event WHERE event = 'UNSUBSCRIBED'")
-    python3 -c "$post_all" "$PORT_A" "$WORK/answered" "$TIME_LIMIT" "$WORK/answered-again" > "$WORK/unsubscribe-again.log" 2>&1
+    awk -F '\t' 'NR == FNR { answered[$1]; next } $1 in answered' "$WORK/answered" "$WORK/requests" > "$WORK/requests-again"
+    python3 bench/post_once.py "$PORT_A" "$WORK/requests-again" "$WORK/answered-again" 200 "$TIME_LIMIT" > "$WORK/unsubscribe-again.log" 2>&1
     again_answered=$(wc -l < "$WORK/answered-again")
     again_events=$(( $($PSQL -c "SELECT count(*) FROM $SCHEMA.consent_event WHERE event = 'UNSUBSCRIBED'") - events_before ))
     local line
