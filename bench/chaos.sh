@@ -309,15 +309,10 @@ for i in range(int(sys.argv[1])):
         "$N" > "$WORK/requests"
     python3 bench/post_once.py "$PORT_A" "$WORK/requests" "$WORK/answered" 202 "$TIME_LIMIT" "Authorization: Bearer chaos-admin-token" \
         > "$WORK/signup-client.log" 2>&1 &
-    local client=$! faults=""
+    local client=$! faults
     pids+=($client)
-    for k in 1 2; do
-        wait_for "sign-ups answered" answered_at_least $(( N * k / 4 ))
-        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
-        faults="$faults kill$k@answered=$(wc -l < "$WORK/answered")"
-        app_start A $PORT_A
-    done
-    wait "$client" 2>/dev/null || true
+    kill_twice_while_answered sign-ups "$client"
+    faults=$FAULTS
     wait_done
     local answered stored missing partial s
     answered=$(wc -l < "$WORK/answered")
@@ -353,6 +348,20 @@ SQL
 }
 answered_at_least() { [ -f "$WORK/answered" ] && [ "$(wc -l < "$WORK/answered")" -ge "$1" ]; }
 
+# kill_twice_while_answered WHAT CLIENT: kill -9 instance A once a quarter and once half of the N requests
+# are answered (restarting it each time), then waits for the client; FAULTS says when each kill came.
+kill_twice_while_answered() {
+    local what=$1 client=$2 k
+    FAULTS=""
+    for k in 1 2; do
+        wait_for "$what answered" answered_at_least $(( N * k / 4 ))
+        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+        FAULTS="$FAULTS kill$k@answered=$(wc -l < "$WORK/answered")"
+        app_start A $PORT_A
+    done
+    wait "$client" 2>/dev/null || true
+}
+
 # One-click unsubscribes (shared transactions, PreferenceService) while the instance is killed twice.
 scenario_unsubscribe() {
     echo "== unsubscribe: $N one-click unsubscribes from 8 clients, kill -9 twice meanwhile"
@@ -380,15 +389,10 @@ for i in open(sys.argv[1]).read().split():
     print(i, "/unsubscribe/%s.%s" % (i, mac), "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", sep="\t")' \
         "$WORK/subscriptions" > "$WORK/requests"
     python3 bench/post_once.py "$PORT_A" "$WORK/requests" "$WORK/answered" 200 "$TIME_LIMIT" > "$WORK/unsubscribe-client.log" 2>&1 &
-    local client=$! faults=""
+    local client=$! faults
     pids+=($client)
-    for k in 1 2; do
-        wait_for "unsubscribes answered" answered_at_least $(( N * k / 4 ))
-        kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
-        faults="$faults kill$k@answered=$(wc -l < "$WORK/answered")"
-        app_start A $PORT_A
-    done
-    wait "$client" 2>/dev/null || true
+    kill_twice_while_answered unsubscribes "$client"
+    faults=$FAULTS
     local answered ended missing partial twice again_answered again_events
     answered=$(wc -l < "$WORK/answered")
     ended=$($PSQL -c "SELECT count(*) FROM $SCHEMA.subscription WHERE status = 'UNSUBSCRIBED'")
