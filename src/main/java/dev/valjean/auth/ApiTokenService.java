@@ -39,9 +39,26 @@ public class ApiTokenService {
      * Hibernate (docs/BENCHMARKS.md); never cached, so a revocation holds from the next request.
      */
     public Optional<Verified> authenticate(String secret) {
-        return sql.rows("SELECT id, name, role, email FROM api_token WHERE token_hash = ? AND revoked_at IS NULL",
-                Signing.sha256(secret)).stream().findFirst().map(r -> new Verified(((Number) r.get("id")).longValue(),
-                        (String) r.get("name"), Role.valueOf((String) r.get("role")), (String) r.get("email")));
+        return Optional.ofNullable(active(sql.all(List.of(activeQuery(List.of(secret)))).get(0)).get(Signing.sha256(secret)));
+    }
+
+    /**
+     * The query that finds the active tokens among these secrets, for {@link #active}: a request
+     * that checks its token together with other reads (SignupBatches) sends it with them.
+     */
+    public static Sql.Query activeQuery(java.util.Collection<String> secrets) {
+        return new Sql.Query("SELECT token_hash, id, name, role, email FROM api_token WHERE token_hash = ANY(?) AND revoked_at IS NULL",
+                (Object) secrets.stream().map(Signing::sha256).distinct().toArray(String[]::new));
+    }
+
+    /** The tokens {@link #activeQuery} found, by the SHA-256 of their secrets ({@link Signing#sha256}). */
+    public static java.util.Map<String, Verified> active(List<java.util.Map<String, Object>> rows) {
+        java.util.Map<String, Verified> found = new java.util.HashMap<>();
+        for (var r : rows) {
+            found.put((String) r.get("token_hash"), new Verified(((Number) r.get("id")).longValue(), (String) r.get("name"),
+                    Role.valueOf((String) r.get("role")), (String) r.get("email")));
+        }
+        return found;
     }
 
     @Transactional

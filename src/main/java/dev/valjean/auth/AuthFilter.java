@@ -61,7 +61,11 @@ public class AuthFilter {
             // Public endpoints serve anonymous visitors; a server-to-server caller may still identify itself with a token.
             // Another scheme (a provider's webhook with basic credentials) is the endpoint's own business.
             if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                caller.authenticated(verify(header));
+                if (method.isAnnotationPresent(TokenCheckedWithTheWork.class) && header.length() > 7) {
+                    caller.presented(header.substring(7).strip());
+                } else {
+                    caller.authenticated(verify(header));
+                }
             }
             return;
         }

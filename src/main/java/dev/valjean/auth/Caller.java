@@ -9,6 +9,7 @@ public class Caller {
     private ApiTokenService.Verified token;
     private Person person;
     private Long sessionId;
+    private String presented;
 
     /** Called by {@link AuthFilter} once the token is verified (a method, so it reaches the request's instance through the proxy). */
     void authenticated(ApiTokenService.Verified verified) {
@@ -21,7 +22,21 @@ public class Caller {
         this.sessionId = session;
     }
 
+    /** Called by {@link AuthFilter} for an endpoint that checks its token itself ({@link TokenCheckedWithTheWork}). */
+    void presented(String secret) {
+        this.presented = secret;
+    }
+
+    /** The bearer token sent to an endpoint that checks it itself ({@link TokenCheckedWithTheWork}), unchecked; null when none. */
+    public String presentedToken() {
+        return presented;
+    }
+
     public boolean isAuthenticated() {
+        if (presented != null && token == null) {
+            // the endpoint said it checks its token itself: asking here would take an unchecked token for a checked one
+            throw new IllegalStateException("the bearer token of this request is checked by its endpoint, not yet verified");
+        }
         return token != null || person != null;
     }
 

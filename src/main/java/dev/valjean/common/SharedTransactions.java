@@ -24,11 +24,37 @@ import io.quarkus.narayana.jta.QuarkusTransactionException;
  * a transaction of its own, so each caller gets the answer it would have had alone. The work of one
  * transaction runs in the order of its lock key, so that two transactions locking the same rows
  * never wait for each other in a circle. A caller already in a transaction runs its work in it.
+ * <p>
+ * A {@link Screen}, when given, looks at all the units of a transaction before any of them runs, in
+ * that transaction: what each needs to read can then be read for all of them in one round trip, and
+ * a unit it answers (a refusal, a request that stores nothing) does not run at all, without
+ * touching the others.
  *
  * @param <I> what a unit of work is given
  * @param <R> what it returns to its caller
  */
 public final class SharedTransactions<I, R> {
+
+    /** What a {@link Screen} answers for a unit instead of running it: its caller gets {@code result}, or {@code failure} thrown. */
+    public record Answer<R>(R result, RuntimeException failure) {
+
+        public static <R> Answer<R> of(R result) {
+            return new Answer<>(result, null);
+        }
+
+        public static <R> Answer<R> refused(RuntimeException failure) {
+            return new Answer<>(null, java.util.Objects.requireNonNull(failure));
+        }
+    }
+
+    /**
+     * Looks at the units of one transaction, in it, before any of their work runs: for each unit, in
+     * order, null to run its work, or the answer its caller gets instead. It must store nothing.
+     */
+    @FunctionalInterface
+    public interface Screen<I, R> {
+        List<Answer<R>> screen(List<I> inputs);
+    }
 
     /** Work waiting for a transaction, and what its caller waits for. */
     private record Waiting<I, R>(I input, CompletableFuture<R> done) {
@@ -39,6 +65,7 @@ public final class SharedTransactions<I, R> {
     private final Comparator<Waiting<I, R>> lockOrder;
     private final int most;
     private final Runnable atStart;
+    private final Screen<I, R> screen;
     private final LinkedBlockingQueue<Waiting<I, R>> waiting = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
@@ -53,7 +80,16 @@ public final class SharedTransactions<I, R> {
      */
     public SharedTransactions(String name, int threads, int most, Function<I, R> work, Comparator<I> lockOrder,
             Runnable atStart) {
+        this(name, threads, most, null, work, lockOrder, atStart);
+    }
+
+    /**
+     * @param screen looks at a transaction's units before their work (null: none); see {@link Screen}
+     */
+    public SharedTransactions(String name, int threads, int most, Screen<I, R> screen, Function<I, R> work,
+            Comparator<I> lockOrder, Runnable atStart) {
         this.name = name;
+        this.screen = screen;
         this.work = work;
         this.lockOrder = Comparator.comparing(Waiting::input, lockOrder);
         this.most = Math.max(1, most);
@@ -69,7 +105,7 @@ public final class SharedTransactions<I, R> {
     /** Runs one unit of work and returns its result once committed; throws what running it alone would have thrown. */
     public R run(I input) {
         if (QuarkusTransaction.isActive()) {
-            return work.apply(input); // the caller's transaction decides
+            return answer(units(List.of(input)).get(0)); // the caller's transaction decides
         }
         Waiting<I, R> w = new Waiting<>(input, new CompletableFuture<>());
         if (threads.isEmpty() || stopping) {
@@ -123,7 +159,7 @@ public final class SharedTransactions<I, R> {
                 continue;
             }
             batch.sort(lockOrder);
-            List<R> results;
+            List<Answer<R>> results;
             try {
                 results = inTransaction(batch);
             } catch (RuntimeException | Error e) {
@@ -134,28 +170,53 @@ public final class SharedTransactions<I, R> {
                 continue;
             }
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).done().complete(results.get(i));
+                complete(batch.get(i), results.get(i));
             }
         }
     }
 
     private void alone(Waiting<I, R> w) {
         try {
-            w.done().complete(inTransaction(List.of(w)).get(0));
+            complete(w, inTransaction(List.of(w)).get(0));
         } catch (RuntimeException | Error e) {
             w.done().completeExceptionally(e);
         }
     }
 
-    private List<R> inTransaction(List<Waiting<I, R>> batch) {
+    private static <I, R> void complete(Waiting<I, R> w, Answer<R> answer) {
+        if (answer.failure() != null) {
+            w.done().completeExceptionally(answer.failure());
+        } else {
+            w.done().complete(answer.result());
+        }
+    }
+
+    private static <R> R answer(Answer<R> answer) {
+        if (answer.failure() != null) {
+            throw answer.failure();
+        }
+        return answer.result();
+    }
+
+    /** The units screened, then the work of each that the screen did not answer, in the transaction of the caller. */
+    private List<Answer<R>> units(List<I> inputs) {
+        List<Answer<R>> screened = screen == null ? null : screen.screen(inputs);
+        if (screened != null && screened.size() != inputs.size()) {
+            throw new IllegalStateException("a screen answered " + screened.size() + " of " + inputs.size() + " units");
+        }
+        List<Answer<R>> answers = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            Answer<R> given = screened == null ? null : screened.get(i);
+            answers.add(given != null ? given : Answer.of(work.apply(inputs.get(i))));
+        }
+        return answers;
+    }
+
+    private List<Answer<R>> inTransaction(List<Waiting<I, R>> batch) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 atStart.run();
-                List<R> results = new ArrayList<>(batch.size());
-                for (Waiting<I, R> w : batch) {
-                    results.add(work.apply(w.input()));
-                }
-                return results;
+                return units(batch.stream().map(Waiting::input).toList());
             });
         } catch (QuarkusTransactionException e) {
             if (e.getCause() instanceof RuntimeException r) {

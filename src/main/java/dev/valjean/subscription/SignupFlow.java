@@ -17,9 +17,18 @@ import dev.valjean.common.Sql;
 @ApplicationScoped
 public class SignupFlow {
 
-    /** A sign-up as it arrived, with its anti-abuse fields. */
+    /**
+     * A sign-up as it arrived, with its anti-abuse fields. {@code token}: an API token the caller
+     * sent and nobody has checked yet ({@link dev.valjean.auth.TokenCheckedWithTheWork}); it is
+     * checked in the transaction that records the sign-up, and an unknown or revoked one is a 401.
+     */
     public record Attempt(SubscriptionService.Signup signup, String honeypot, AbuseGuard.Proof proof, boolean authenticated,
-            boolean allowFormToken) {
+            boolean allowFormToken, String token) {
+
+        public Attempt(SubscriptionService.Signup signup, String honeypot, AbuseGuard.Proof proof, boolean authenticated,
+                boolean allowFormToken) {
+            this(signup, honeypot, proof, authenticated, allowFormToken, null);
+        }
     }
 
     private final AbuseGuard guard;
@@ -36,15 +45,13 @@ public class SignupFlow {
 
     /** Returns normally for every accepted attempt (including a bot's); throws 422 or 429 otherwise. */
     public void submit(Attempt a) {
-        if (!a.authenticated()) {
+        if (!a.authenticated() && a.token() == null) {
             submitChecked(a);
             return;
         }
-        // No proof to redeem: validated here, then recorded in a transaction it may share with others (SignupBatches).
-        if (!guard.screen(a.proof().ip(), a.honeypot(), true)) {
-            return;
-        }
-        batches.request(a.signup(), subscriptions.validate(a.signup()));
+        // No proof to redeem: the token checked, the honeypot looked at and the sign-up validated in the
+        // transaction that records it, which it may share with others (SignupBatches).
+        batches.request(a.signup(), a.honeypot(), a.token());
     }
 
     /** An anonymous sign-up: the proof is redeemed in the transaction that records the request. */

@@ -14,6 +14,7 @@ import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.auth.Caller;
 import dev.valjean.common.ClientAddress;
 import dev.valjean.auth.PublicEndpoint;
+import dev.valjean.auth.TokenCheckedWithTheWork;
 import io.vertx.core.http.HttpServerRequest;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -58,6 +59,7 @@ public class SubscriptionApiResource {
     @APIResponse(responseCode = "429", description = "TOO_MANY_REQUESTS: the IP's allowance is used up; Retry-After says when to come back")
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @TokenCheckedWithTheWork
     public Response subscribe(SubscribeRequest r, @Context HttpHeaders headers, @Context HttpServerRequest http) {
         if (r == null) {
             throw dev.valjean.common.ValjeanException.invalid("BODY_REQUIRED", "Send the sign-up as a JSON object.");
@@ -68,8 +70,8 @@ public class SubscriptionApiResource {
         String ip = ClientAddress.of(http);
         var signup = new SubscriptionService.Signup(r.email(), r.name(), r.newsletters(), r.consent(), r.consentVersion(),
                 source, page, ip, headers.getHeaderString(HttpHeaders.USER_AGENT));
-        flow.submit(new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()),
-                caller.isAuthenticated(), false));
+        flow.submit(new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()), false,
+                false, caller.presentedToken()));
         return Response.accepted(ACCEPTED).type(MediaType.APPLICATION_JSON).build();
     }
 }

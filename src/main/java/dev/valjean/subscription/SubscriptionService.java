@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,6 +85,15 @@ public class SubscriptionService {
      */
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Chosen> validate(Signup s) {
+        LinkedHashSet<String> slugs = checkFields(s);
+        return chosen(slugs, s.consentVersion(), found(sql.all(List.of(newslettersQuery(wanted(slugs, s.consentVersion())))).get(0)));
+    }
+
+    /**
+     * The checks of a sign-up that need no database: consent, address, name, how many newsletters.
+     * Throws 422 for the first that fails; returns the newsletters' slugs, each once, in order.
+     */
+    public static LinkedHashSet<String> checkFields(Signup s) {
         if (!Boolean.TRUE.equals(s.consent())) {
             throw ValjeanException.field("CONSENT_REQUIRED", "consent",
                     "Tick the box to say you want to receive it: we only subscribe people who ask.");
@@ -99,36 +110,66 @@ public class SubscriptionService {
             throw ValjeanException.invalid("TOO_MANY_NEWSLETTERS",
                     "One request can name at most " + MAX_NEWSLETTERS_PER_REQUEST + " newsletters.");
         }
-        List<Chosen> chosen = new ArrayList<>();
-        for (String slug : slugs) {
-            chosen.add(chosen(slug, s.consentVersion()));
-        }
-        return chosen;
+        return slugs;
+    }
+
+    /** A newsletter asked for by its slug, with the consent text version named (null: its current one). */
+    public record Wanted(String slug, Integer version) {
+    }
+
+    /** What one sign-up asks for, as {@link #newslettersQuery} takes it. */
+    public static List<Wanted> wanted(java.util.Collection<String> slugs, Integer version) {
+        return slugs.stream().map(slug -> new Wanted(slug, version)).toList();
     }
 
     /**
-     * A newsletter by its slug with the consent text version named (its current one when none is):
-     * one query, in SQL rather than through Hibernate, as every sign-up asks it (docs/BENCHMARKS.md).
+     * The query that finds newsletters by slug, each with the consent text version named (its
+     * current one when none is): one query for all the newsletters of one or many sign-ups, in SQL
+     * rather than through Hibernate, as every sign-up asks it (docs/BENCHMARKS.md). For {@link #found}.
      */
-    private Chosen chosen(String slug, Integer version) {
-        if (slug == null) {
-            throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter 'null'.");
+    public static Sql.Query newslettersQuery(java.util.Collection<Wanted> wanted) {
+        String[] slugs = wanted.stream().map(Wanted::slug).toArray(String[]::new);
+        String[] versions = wanted.stream().map(w -> w.version() == null ? null : w.version().toString()).toArray(String[]::new);
+        return new Sql.Query("""
+                SELECT w.slug, w.version, n.id, n.name, n.cadence, n.sender_name, n.sender_address, t.id AS consent_text_id
+                FROM unnest(?::text[], ?::int[]) AS w(slug, version)
+                JOIN newsletter n ON n.slug = w.slug
+                LEFT JOIN consent_text t ON t.newsletter_id = n.id
+                    AND t.version = coalesce(w.version, (SELECT max(c.version) FROM consent_text c WHERE c.newsletter_id = n.id))""",
+                slugs, versions);
+    }
+
+    /** The rows of {@link #newslettersQuery} by what was asked for; a newsletter not found has none. */
+    public static Map<Wanted, Map<String, Object>> found(List<Map<String, Object>> rows) {
+        Map<Wanted, Map<String, Object>> found = new HashMap<>();
+        for (Map<String, Object> row : rows) {
+            Number version = (Number) row.get("version");
+            found.put(new Wanted((String) row.get("slug"), version == null ? null : version.intValue()), row);
         }
-        List<java.util.Map<String, Object>> found = sql.rows("""
-                SELECT n.id, n.name, n.cadence, n.sender_name, n.sender_address, t.id AS consent_text_id
-                FROM newsletter n LEFT JOIN consent_text t ON t.newsletter_id = n.id
-                    AND t.version = coalesce(?::int, (SELECT max(c.version) FROM consent_text c WHERE c.newsletter_id = n.id))
-                WHERE n.slug = ?""", version, slug);
-        // a newsletter always has a consent text: none found without a version named means no newsletter
-        if (found.isEmpty() || found.get(0).get("consent_text_id") == null && version == null) {
-            throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
+        return found;
+    }
+
+    /**
+     * The newsletters of one sign-up from what {@link #newslettersQuery} found: throws 422 for the
+     * first slug that names no newsletter, or a consent text version it does not have.
+     */
+    public static List<Chosen> chosen(java.util.Collection<String> slugs, Integer version, Map<Wanted, Map<String, Object>> found) {
+        List<Chosen> chosen = new ArrayList<>(slugs.size());
+        for (String slug : slugs) {
+            Map<String, Object> row = slug == null ? null : found.get(new Wanted(slug, version));
+            // a newsletter always has a consent text: none found without a version named means no newsletter
+            if (row == null || row.get("consent_text_id") == null && version == null) {
+                throw ValjeanException.invalid("UNKNOWN_NEWSLETTER", "There is no newsletter '" + slug + "'.");
+            }
+            if (row.get("consent_text_id") == null) {
+                throw ValjeanException.invalid("UNKNOWN_CONSENT_VERSION",
+                        "Newsletter '" + slug + "' has no consent text version " + version + ".");
+            }
+            chosen.add(new Chosen(((Number) row.get("id")).longValue(), (String) row.get("name"),
+                    Cadence.valueOf((String) row.get("cadence")), (String) row.get("sender_name"), (String) row.get("sender_address"),
+                    ((Number) row.get("consent_text_id")).longValue()));
         }
-        var row = found.get(0);
-        if (row.get("consent_text_id") == null) {
-            throw ValjeanException.invalid("UNKNOWN_CONSENT_VERSION", "Newsletter '" + slug + "' has no consent text version " + version + ".");
-        }
-        return new Chosen(((Number) row.get("id")).longValue(), (String) row.get("name"), Cadence.valueOf((String) row.get("cadence")),
-                (String) row.get("sender_name"), (String) row.get("sender_address"), ((Number) row.get("consent_text_id")).longValue());
+        return chosen;
     }
 
     /**

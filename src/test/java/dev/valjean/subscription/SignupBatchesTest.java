@@ -53,7 +53,7 @@ class SignupBatchesTest {
     @Inject
     DataSource dataSource;
 
-    private final ExecutorService callers = Executors.newFixedThreadPool(8);
+    private final ExecutorService callers = Executors.newFixedThreadPool(12);
     private String token;
 
     @BeforeEach
@@ -102,41 +102,107 @@ class SignupBatchesTest {
 
     @Test
     void a_sign_up_that_fails_fails_alone_and_the_others_of_its_transaction_are_recorded() throws Exception {
+        data.newsletter("gone");
         post("held@example.com").get();
-        var good = subscriptions.validate(signup("good@example.com"));
-        var gone = List.of(new SubscriptionService.Chosen(Long.MAX_VALUE, "Gone", good.get(0).cadence(), "x", "x@example.com",
-                good.get(0).consentTextId()));
-        try (Connection holder = lock("held@example.com")) {
+        post("a-held@example.com").get();
+        try (Connection holder = lock("held@example.com"); Connection second = lock("a-held@example.com")) {
             List<Future<Integer>> held = holdBothThreads("held@example.com", "held@example.com");
-            Future<?> first = callers.submit(() -> batches.request(signup("first@example.com"), good));
-            LockWaits.awaitThat(() -> batches.waiting() == 1, "the first waits");
-            // A newsletter gone between validation and recording: its foreign key fails the statement.
-            Future<?> failing = callers.submit(() -> batches.request(signup("gone@example.com"), gone));
-            LockWaits.awaitThat(() -> batches.waiting() == 2, "the failing one waits");
-            Future<?> last = callers.submit(() -> batches.request(signup("last@example.com"), good));
-            LockWaits.awaitThat(() -> batches.waiting() == 3, "the last waits");
+            // One transaction takes these three, checks them all (each is valid), then waits for a-held's contact.
+            Future<Integer> aHeld = post("a-held@example.com");
+            LockWaits.awaitThat(() -> batches.waiting() == 1, "a-held waits");
+            Future<Integer> gone = post("gone@example.com", "gone", token);
+            LockWaits.awaitThat(() -> batches.waiting() == 2, "gone waits");
+            Future<Integer> last = post("last@example.com");
+            LockWaits.awaitThat(() -> batches.waiting() == 3, "last waits");
             holder.rollback();
             for (Future<Integer> f : held) {
                 assertEquals(202, f.get());
             }
-            first.get();
-            last.get();
-            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, failing::get);
-            assertInstanceOf(RuntimeException.class, e.getCause());
+            LockWaits.awaitThat(() -> batches.waiting() == 0 && waitingForLock() == 1, "the three wait for a-held's contact");
+            // The newsletter goes between the check and the recording: its foreign key fails the statement. (No
+            // newsletter is ever deleted, its consent texts are append-only: the owner removes it past its triggers.)
+            try (Connection c = TestData.owner(); var s = c.createStatement()) {
+                s.execute("SET session_replication_role = replica");
+                s.executeUpdate("DELETE FROM consent_text WHERE newsletter_id = (SELECT id FROM newsletter WHERE slug = 'gone')");
+                s.executeUpdate("DELETE FROM newsletter WHERE slug = 'gone'");
+            }
+            second.rollback();
+            assertEquals(202, aHeld.get());
+            assertEquals(202, last.get());
+            // Alone, it is checked again and gets what it would have had alone.
+            assertEquals(422, gone.get());
         }
-        assertEquals(1L, data.count("SELECT count(*) FROM contact WHERE email_normalized = 'first@example.com'"));
         assertEquals(1L, data.count("SELECT count(*) FROM contact WHERE email_normalized = 'last@example.com'"));
         assertEquals(0L, data.count("SELECT count(*) FROM contact WHERE email_normalized = 'gone@example.com'"));
         assertEquals(2L, data.count("""
                 SELECT count(*) FROM outbox o JOIN contact c ON c.id = o.contact_id
-                WHERE c.email_normalized IN ('first@example.com', 'last@example.com') AND o.purpose = 'CONFIRMATION'"""));
-        assertEquals(2L, data.count("""
+                WHERE c.email_normalized = 'a-held@example.com' AND o.purpose = 'CONFIRMATION'"""));
+        assertEquals(1L, data.count("""
                 SELECT count(*) FROM consent_event e JOIN contact c ON c.id = e.contact_id
-                WHERE c.email_normalized IN ('first@example.com', 'last@example.com') AND e.event = 'REQUESTED'"""));
+                WHERE c.email_normalized = 'last@example.com' AND e.event = 'REQUESTED'"""));
         // Alone after the shared transaction failed: each in a transaction of its own.
         assertEquals(2L, data.count("""
                 SELECT count(DISTINCT r.xmin::text) FROM subscription_request r JOIN contact c ON c.id = r.contact_id
-                WHERE c.email_normalized IN ('first@example.com', 'last@example.com')"""));
+                WHERE c.email_normalized = 'last@example.com' OR c.email_normalized = 'a-held@example.com'
+                    AND r.id = (SELECT max(r2.id) FROM subscription_request r2 WHERE r2.contact_id = r.contact_id)"""));
+    }
+
+    @Test
+    void each_sign_up_of_a_shared_transaction_gets_the_answer_it_would_get_alone() throws Exception {
+        String revoked = data.token(Role.EDITOR);
+        data.execute("UPDATE api_token SET revoked_at = now() WHERE id = (SELECT max(id) FROM api_token)");
+        post("held@example.com").get();
+        List<Future<io.restassured.response.Response>> answers = new ArrayList<>();
+        try (Connection holder = lock("held@example.com")) {
+            List<Future<Integer>> held = holdBothThreads("held@example.com", "held@example.com");
+            answers.add(send("a@example.com", Map.of("newsletters", List.of("weekly")), token));
+            answers.add(send("b@example.com", Map.of("newsletters", List.of("weekly")), revoked));
+            answers.add(send("c@example.com", Map.of("newsletters", List.of("weekly", "nosuch")), token));
+            answers.add(send("d@example.com", Map.of("newsletters", List.of("weekly"), "website", "http://spam.example"), token));
+            answers.add(send("e@example.com", Map.of("newsletters", List.of("weekly"), "consentVersion", 7), token));
+            answers.add(send("f@example.com", Map.of("newsletters", List.of("weekly"), "consent", false), token));
+            answers.add(send("g@example.com", Map.of("newsletters", List.of("weekly")), "vj_nosuchtoken"));
+            answers.add(send("h@example.com", Map.of("newsletters", List.of("weekly")), token));
+            LockWaits.awaitThat(() -> batches.waiting() == 8, "eight sign-ups wait for a thread");
+            holder.rollback();
+            for (Future<Integer> f : held) {
+                assertEquals(202, f.get());
+            }
+        }
+        assertAnswer(answers.get(0), 202, null);
+        assertAnswer(answers.get(1), 401, "UNAUTHORIZED");
+        assertAnswer(answers.get(2), 422, "UNKNOWN_NEWSLETTER");
+        assertAnswer(answers.get(3), 202, null); // the honeypot: accepted, nothing stored
+        assertAnswer(answers.get(4), 422, "UNKNOWN_CONSENT_VERSION");
+        assertAnswer(answers.get(5), 422, "CONSENT_REQUIRED");
+        assertAnswer(answers.get(6), 401, "UNAUTHORIZED");
+        assertAnswer(answers.get(7), 202, null);
+        // Only a and h are stored, by one transaction; the others left nothing behind.
+        assertEquals(1L, data.count("""
+                SELECT count(DISTINCT r.xmin::text) FROM subscription_request r JOIN contact c ON c.id = r.contact_id
+                WHERE c.email_normalized IN ('a@example.com', 'h@example.com')"""));
+        assertEquals(2L, data.count("""
+                SELECT count(*) FROM outbox o JOIN contact c ON c.id = o.contact_id
+                WHERE c.email_normalized IN ('a@example.com', 'h@example.com') AND o.purpose = 'CONFIRMATION'"""));
+        assertEquals(0L, data.count("""
+                SELECT count(*) FROM contact WHERE email_normalized IN ('b@example.com', 'c@example.com', 'd@example.com',
+                    'e@example.com', 'f@example.com', 'g@example.com')"""));
+    }
+
+    private Future<io.restassured.response.Response> send(String email, Map<String, Object> fields, String bearer) {
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("email", email, "consent", true));
+        body.putAll(fields);
+        return callers.submit(() -> RestAssured.given().header("Authorization", "Bearer " + bearer).contentType(ContentType.JSON)
+                .body(body).post("/api/v1/subscriptions").andReturn());
+    }
+
+    private static void assertAnswer(Future<io.restassured.response.Response> answer, int status, String code) throws Exception {
+        io.restassured.response.Response r = answer.get();
+        assertEquals(status, r.statusCode(), r.asString());
+        if (code != null) {
+            assertEquals("application/problem+json", r.contentType().split(";")[0]);
+            assertEquals(code, r.jsonPath().getString("code"));
+        }
     }
 
     private SubscriptionService.Signup signup(String email) {
@@ -144,8 +210,12 @@ class SignupBatchesTest {
     }
 
     private Future<Integer> post(String email) {
-        return callers.submit(() -> RestAssured.given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON)
-                .body(Map.of("email", email, "newsletters", List.of("weekly"), "consent", true))
+        return post(email, "weekly", token);
+    }
+
+    private Future<Integer> post(String email, String newsletter, String bearer) {
+        return callers.submit(() -> RestAssured.given().header("Authorization", "Bearer " + bearer).contentType(ContentType.JSON)
+                .body(Map.of("email", email, "newsletters", List.of(newsletter), "consent", true))
                 .post("/api/v1/subscriptions").statusCode());
     }
 
