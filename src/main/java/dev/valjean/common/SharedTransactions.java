@@ -132,6 +132,28 @@ public final class SharedTransactions<I, R> {
         }
     }
 
+    /**
+     * Queues one unit of work and returns at once: the future completes, on the thread that
+     * committed it, with what {@link #run} would return, or fails with what it would throw. For a
+     * caller that must not wait (an event loop): where {@link #run} would run the work on its
+     * caller's thread (no threads configured, or stopping), it runs on {@code elsewhere}.
+     */
+    public CompletableFuture<R> submit(I input, java.util.concurrent.Executor elsewhere) {
+        if (QuarkusTransaction.isActive()) {
+            throw new IllegalStateException("a unit submitted from inside a transaction would not run in it: call run");
+        }
+        Waiting<I, R> w = new Waiting<>(input, new CompletableFuture<>());
+        if (threads.isEmpty() || stopping) {
+            elsewhere.execute(() -> alone(w));
+        } else {
+            waiting.add(w);
+            if (stopping && waiting.remove(w)) {
+                elsewhere.execute(() -> alone(w));
+            }
+        }
+        return w.done();
+    }
+
     /** Units waiting for a thread (for tests). */
     public int waiting() {
         return waiting.size();

@@ -84,6 +84,17 @@ public class SignupBatches {
         shared.run(new Recording(signup, honeypot, token));
     }
 
+    /**
+     * {@link #request}, for a caller that must not wait (the sign-up endpoint's event loop): the
+     * future completes once the sign-up is committed, on the thread that committed it, or fails with
+     * what {@link #request} would throw. Where no thread of its own can take it, it is recorded on
+     * {@code elsewhere}.
+     */
+    public java.util.concurrent.CompletableFuture<Void> submit(SubscriptionService.Signup signup, String honeypot, String token,
+            java.util.concurrent.Executor elsewhere) {
+        return shared.submit(new Recording(signup, honeypot, token), elsewhere);
+    }
+
     /** The checks of {@link SignupFlow} for every sign-up of a transaction, what they read read at once. */
     private List<SharedTransactions.Answer<Void>> screen(List<Recording> batch) {
         List<String> secrets = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.valjean.subscription;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -52,6 +54,19 @@ public class SignupFlow {
         // No proof to redeem: the token checked, the honeypot looked at and the sign-up validated in the
         // transaction that records it, which it may share with others (SignupBatches).
         batches.request(a.signup(), a.honeypot(), a.token());
+    }
+
+    /**
+     * {@link #submit} for a caller on an event loop, which must not wait: the future completes once
+     * the attempt is answered, or fails with what {@link #submit} would throw. A sign-up with a
+     * token goes to {@link SignupBatches} without a thread of its own waiting for it; an anonymous
+     * one, whose checks read and write on the way, runs on {@code workers}.
+     */
+    public CompletableFuture<Void> submitAsync(Attempt a, Executor workers) {
+        if (!a.authenticated() && a.token() == null) {
+            return CompletableFuture.runAsync(() -> submitChecked(a), workers);
+        }
+        return batches.submit(a.signup(), a.honeypot(), a.token(), workers);
     }
 
     /** An anonymous sign-up: the proof is redeemed in the transaction that records the request. */

@@ -1,6 +1,9 @@
 package dev.valjean.subscription;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -15,6 +18,8 @@ import dev.valjean.auth.Caller;
 import dev.valjean.common.ClientAddress;
 import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.auth.TokenCheckedWithTheWork;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -60,7 +65,7 @@ public class SubscriptionApiResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @TokenCheckedWithTheWork
-    public Response subscribe(SubscribeRequest r, @Context HttpHeaders headers, @Context HttpServerRequest http) {
+    public CompletionStage<Response> subscribe(SubscribeRequest r, @Context HttpHeaders headers, @Context HttpServerRequest http) {
         if (r == null) {
             throw dev.valjean.common.ValjeanException.invalid("BODY_REQUIRED", "Send the sign-up as a JSON object.");
         }
@@ -70,8 +75,27 @@ public class SubscriptionApiResource {
         String ip = ClientAddress.of(http);
         var signup = new SubscriptionService.Signup(r.email(), r.name(), r.newsletters(), r.consent(), r.consentVersion(),
                 source, page, ip, headers.getHeaderString(HttpHeaders.USER_AGENT));
-        flow.submit(new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()), false,
-                false, caller.presentedToken()));
-        return Response.accepted(ACCEPTED).type(MediaType.APPLICATION_JSON).build();
+        var attempt = new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()), false,
+                false, caller.presentedToken());
+        // Runs on the event loop (it returns a stage): a sign-up with a token waits for its shared transaction
+        // without holding a thread; the answer is written on this request's event loop again (docs/DECISIONS.md 37).
+        io.vertx.core.Context loop = Vertx.currentContext();
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        flow.submitAsync(attempt, Infrastructure.getDefaultWorkerPool()).whenComplete((done, failure) -> {
+            Runnable reply = () -> {
+                if (failure != null) {
+                    answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure);
+                } else {
+                    answer.complete(Response.accepted(ACCEPTED).type(MediaType.APPLICATION_JSON).build());
+                }
+            };
+            if (loop == null) {
+                reply.run();
+            } else {
+                loop.runOnContext(v -> reply.run());
+            }
+        });
+        return answer;
     }
 }
