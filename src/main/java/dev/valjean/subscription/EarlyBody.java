@@ -25,7 +25,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * REST parses it from memory (it takes a body the route already holds). A body that arrives
  * slowly now waits on the event loop, which waits for many at no cost, rather than on one of the
  * workers. The limit is the server's own ({@code quarkus.http.limits.max-body-size}). HTTP/1.x
- * only: see {@link #route}.
+ * only: see {@link #route}. (The sign-up endpoint now runs on the event loop itself, DECISIONS 37,
+ * so Quarkus REST would read its body there too; read here, it is read the same way for both.)
  */
 @ApplicationScoped
 public class EarlyBody {

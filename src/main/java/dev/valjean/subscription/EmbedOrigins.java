@@ -22,7 +22,9 @@ import io.quarkus.logging.Log;
  * The origins whose pages may embed the sign-up form: those of {@code valjean.abuse.embed-origins}
  * and those added in the console. Console changes are in the database, read again every few
  * seconds by each instance (at once by the one that made them), so they take effect without a
- * restart. Refused origins are counted, so the console can show who tried.
+ * restart. Refused origins are counted, so the console can show who tried. The list is read at
+ * start and then every five seconds on a worker, so that what answers on an event loop (the
+ * sign-up endpoint, CORS preflights) finds it current without a read of its own.
  */
 @ApplicationScoped
 public class EmbedOrigins {
@@ -44,6 +46,7 @@ public class EmbedOrigins {
     private final AuditTrail audit;
     private volatile Set<String> stored = Set.of();
     private volatile long loadedAt;
+    private volatile boolean failing;
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Long> refusalRecorded = new ConcurrentHashMap<>();
 
@@ -127,7 +130,6 @@ public class EmbedOrigins {
         sql.update("INSERT INTO embed_origin (origin, added_by) VALUES (?, ?) ON CONFLICT (origin) DO NOTHING", o, addedBy);
         audit.record("embed_origin.added", "embed_origin", o, Map.of());
         stored = with(o);
-        loadedAt = 0;
         return o;
     }
 
@@ -136,7 +138,20 @@ public class EmbedOrigins {
         String o = normalize(origin == null ? "" : origin);
         sql.update("DELETE FROM embed_origin WHERE origin = ?", o);
         audit.record("embed_origin.removed", "embed_origin", o, Map.of());
-        loadedAt = 0;
+        Set<String> next = new java.util.HashSet<>(stored);
+        next.remove(o);
+        stored = Set.copyOf(next);
+    }
+
+    /** The list read at start, before the first request. */
+    void load(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent start) {
+        refresh();
+    }
+
+    /** Read again every five seconds: another instance may have changed it. */
+    @io.quarkus.scheduler.Scheduled(every = "5s", delayed = "5s", concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    void reload() {
+        refresh();
     }
 
     private Set<String> with(String origin) {
@@ -170,9 +185,13 @@ public class EmbedOrigins {
         try {
             stored = Set.copyOf(sql.rows("SELECT origin FROM embed_origin").stream().map(r -> (String) r.get("origin")).toList());
             loadedAt = System.currentTimeMillis();
+            failing = false;
         } catch (RuntimeException e) {
-            // The database is away: keep the last list rather than refuse every site.
-            Log.warnf("Embed origins not refreshed: %s", e.getMessage());
+            // The database is away: keep the last list rather than refuse every site (said once, not every five seconds).
+            if (!failing) {
+                Log.warnf("Embed origins not refreshed: %s", e.getMessage());
+            }
+            failing = true;
         } finally {
             refreshing.set(false);
         }

@@ -1,8 +1,6 @@
 package dev.valjean.subscription;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.Consumes;
@@ -16,10 +14,10 @@ import jakarta.ws.rs.core.Response;
 import dev.valjean.abuse.AbuseGuard;
 import dev.valjean.auth.Caller;
 import dev.valjean.common.ClientAddress;
+import dev.valjean.common.EventLoopAnswer;
 import dev.valjean.auth.PublicEndpoint;
 import dev.valjean.auth.TokenCheckedWithTheWork;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -78,24 +76,8 @@ public class SubscriptionApiResource {
         var attempt = new SignupFlow.Attempt(signup, r.website(), new AbuseGuard.Proof(ip, r.altcha(), null, r.captcha()), false,
                 false, caller.presentedToken());
         // Runs on the event loop (it returns a stage): a sign-up with a token waits for its shared transaction
-        // without holding a thread; the answer is written on this request's event loop again (docs/DECISIONS.md 37).
-        io.vertx.core.Context loop = Vertx.currentContext();
-        CompletableFuture<Response> answer = new CompletableFuture<>();
-        flow.submitAsync(attempt, Infrastructure.getDefaultWorkerPool()).whenComplete((done, failure) -> {
-            Runnable reply = () -> {
-                if (failure != null) {
-                    answer.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause() : failure);
-                } else {
-                    answer.complete(Response.accepted(ACCEPTED).type(MediaType.APPLICATION_JSON).build());
-                }
-            };
-            if (loop == null) {
-                reply.run();
-            } else {
-                loop.runOnContext(v -> reply.run());
-            }
-        });
-        return answer;
+        // without holding a thread (docs/DECISIONS.md 37).
+        return EventLoopAnswer.when(flow.submitAsync(attempt, Infrastructure.getDefaultWorkerPool()),
+                done -> Response.accepted(ACCEPTED).type(MediaType.APPLICATION_JSON).build());
     }
 }

@@ -50,6 +50,10 @@ class SignupTest {
     @Inject
     TestData data;
     @Inject
+    EmbedOrigins origins;
+    @Inject
+    io.vertx.core.Vertx vertx;
+    @Inject
     Dispatcher dispatcher;
     @Inject
     MutableClock clock;
@@ -393,6 +397,48 @@ class SignupTest {
                 .body("subscriptions[0].events[0].source", equalTo("EMBED"));
         data.request().header("Origin", "https://customer.example").get("/api/v1/newsletters")
                 .then().statusCode(200).header("Access-Control-Allow-Origin", nullValue());
+    }
+
+    @Test
+    void an_origin_added_or_removed_in_the_console_holds_for_the_next_sign_up_answered_on_the_event_loop() {
+        // The sign-up endpoint answers from the event loop, where the list of origins is never read from the
+        // database: it must be current there all the same, from the first request on.
+        String site = "https://partner-" + System.nanoTime() + ".example";
+        origins.add(site, "test");
+        Visitor embedded = new Visitor("203.0.113.27");
+        embedded.request().header("Origin", site).contentType(ContentType.JSON)
+                .body(Map.of("email", "partner@example.com", "newsletters", List.of("weekly"), "consent", true, "altcha",
+                        embedded.solvedChallenge()))
+                .post("/api/v1/subscriptions").then().statusCode(202).header("Access-Control-Allow-Origin", site);
+        data.request().get("/api/v1/contacts/partner@example.com/consent").then().statusCode(200)
+                .body("subscriptions[0].events[0].source", equalTo("EMBED"));
+
+        origins.remove(site);
+        Visitor after = new Visitor("203.0.113.28");
+        after.request().header("Origin", site).contentType(ContentType.JSON)
+                .body(Map.of("email", "after@example.com", "newsletters", List.of("weekly"), "consent", true, "altcha",
+                        after.solvedChallenge()))
+                .post("/api/v1/subscriptions").then().statusCode(202).header("Access-Control-Allow-Origin", nullValue());
+        data.request().get("/api/v1/contacts/after@example.com/consent").then().statusCode(200)
+                .body("subscriptions[0].events[0].source", equalTo("API"));
+    }
+
+    @Test
+    void on_an_event_loop_the_origins_are_current_without_a_read_of_their_own() throws Exception {
+        String site = "https://loop-" + System.nanoTime() + ".example";
+        origins.add(site, "test");
+        assertTrue(onEventLoop(() -> origins.allowed(site)), "allowed at once after it is added");
+        origins.remove(site);
+        assertFalse(onEventLoop(() -> origins.allowed(site)), "refused at once after it is removed");
+    }
+
+    private <T> T onEventLoop(java.util.function.Supplier<T> s) throws Exception {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> {
+            assertTrue(io.vertx.core.Context.isOnEventLoopThread());
+            f.complete(s.get());
+        });
+        return f.get(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Test
