@@ -15,18 +15,20 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The bodies of a sign-up and of a one-click unsubscribe are read on the event loop, as they
- * arrive, before the request goes to a worker thread. Quarkus REST reads the body of a blocking
- * endpoint from the worker thread instead: the worker asks the event loop for the bytes and sleeps
- * until they are handed over, two more thread hand-offs for every sign-up, 4.5 % of the server's
- * CPU under a burst of sign-ups on two cores (docs/BENCHMARKS.md, thirty-fourth session), and a
- * fifth of a one-click worker's (thirty-seventh session: a form's body is read for the form
- * parameters a method could have, though this one has none). With the body read here, Quarkus
- * REST parses it from memory (it takes a body the route already holds). A body that arrives
- * slowly now waits on the event loop, which waits for many at no cost, rather than on one of the
- * workers. The limit is the server's own ({@code quarkus.http.limits.max-body-size}). HTTP/1.x
- * only: see {@link #route}. (The sign-up endpoint now runs on the event loop itself, DECISIONS 37,
- * so Quarkus REST would read its body there too; read here, it is read the same way for both.)
+ * The body of a one-click unsubscribe is read on the event loop, as it arrives, before the request
+ * goes to a worker thread. Quarkus REST reads the body of a blocking endpoint from the worker thread
+ * instead: the worker asks the event loop for the bytes and sleeps until they are handed over, two
+ * more thread hand-offs for every request, a fifth of a one-click worker's CPU (docs/BENCHMARKS.md,
+ * thirty-seventh session: a form's body is read for the form parameters a method could have, though
+ * this one has none). With the body read here, Quarkus REST parses it from memory (it takes a body
+ * the route already holds). A body that arrives slowly now waits on the event loop, which waits for
+ * many at no cost, rather than on one of the workers. The limit is the server's own
+ * ({@code quarkus.http.limits.max-body-size}). HTTP/1.x only: see {@link #read}.
+ * <p>
+ * The sign-up's endpoint runs on the event loop itself (DECISIONS 37), so Quarkus REST reads its body
+ * there; it was read here too until then (thirty-fourth session), but Quarkus REST does not take a
+ * held body of 16 KB or more whole for a method on the event loop (it answered such a body 400). Here
+ * it only has its declared length checked against {@link #SIGNUP_LIMIT}.
  */
 @ApplicationScoped
 public class EarlyBody {
@@ -40,12 +42,40 @@ public class EarlyBody {
         this.limit = limit.asLongValue();
     }
 
+    /**
+     * The most a sign-up's body may declare: its fields fit in a few kilobytes (an address, a name,
+     * ten slugs, a page, a proof or a captcha's token). It is parsed on the event loop (DECISIONS 37),
+     * so a body of the server's whole limit would hold the loop, and every request on it, while it is
+     * parsed. A longer declared length is refused at once, before any of the body is read; a chunked
+     * body has the server's limit.
+     */
+    static final long SIGNUP_LIMIT = 64 * 1024;
+
     void route(@Observes Router router) {
+        // The sign-up's body is read by Quarkus REST itself, on the event loop, as its method runs there.
+        router.post(SIGNUP).order(Integer.MIN_VALUE).handler(EarlyBody::declaredLength);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(limit);
-        for (String path : new String[] { SIGNUP, ONE_CLICK }) {
-            router.post(path).order(Integer.MIN_VALUE).handler(ctx -> read(body, ctx)).failureHandler(EarlyBody::undecodable);
-        }
+        router.post(ONE_CLICK).order(Integer.MIN_VALUE).handler(ctx -> read(body, ctx)).failureHandler(EarlyBody::undecodable);
     }
+
+    private static void declaredLength(RoutingContext ctx) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        long declared;
+        try {
+            declared = length == null ? 0 : Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            declared = 0; // the server's own parsing answers it
+        }
+        if (declared <= SIGNUP_LIMIT) {
+            ctx.next();
+            return;
+        }
+        ctx.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .putHeader(HttpHeaders.CONNECTION, "close").end(TOO_LARGE);
+    }
+
+    private static final String TOO_LARGE = "{\"type\":\"https://valjean.dev/problems/payload-too-large\",\"title\":\"Request body too large\","
+            + "\"status\":413,\"detail\":\"A sign-up's body is at most 64 KB.\",\"code\":\"PAYLOAD_TOO_LARGE\"}";
 
     /**
      * A form body Vert.x could not decode ({@code name=%}): a 400 problem, as Quarkus REST answers a
