@@ -107,17 +107,9 @@ public final class SharedTransactions<I, R> {
         if (QuarkusTransaction.isActive()) {
             return answer(units(List.of(input)).get(0)); // the caller's transaction decides
         }
-        Waiting<I, R> w = new Waiting<>(input, new CompletableFuture<>());
-        if (threads.isEmpty() || stopping) {
-            alone(w);
-        } else {
-            waiting.add(w);
-            if (stopping && waiting.remove(w)) {
-                alone(w); // the threads may have stopped before it was queued
-            }
-        }
+        CompletableFuture<R> done = submit(input, Runnable::run); // alone on this thread where no thread of ours takes it
         try {
-            return w.done().get();
+            return done.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a shared transaction", e);
@@ -135,8 +127,8 @@ public final class SharedTransactions<I, R> {
     /**
      * Queues one unit of work and returns at once: the future completes, on the thread that
      * committed it, with what {@link #run} would return, or fails with what it would throw. For a
-     * caller that must not wait (an event loop): where {@link #run} would run the work on its
-     * caller's thread (no threads configured, or stopping), it runs on {@code elsewhere}.
+     * caller that must not wait (an event loop). Where no thread of ours takes it (none configured,
+     * or stopping), it runs alone on {@code elsewhere}.
      */
     public CompletableFuture<R> submit(I input, java.util.concurrent.Executor elsewhere) {
         if (QuarkusTransaction.isActive()) {

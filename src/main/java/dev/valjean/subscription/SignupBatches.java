@@ -99,7 +99,7 @@ public class SignupBatches {
     private List<SharedTransactions.Answer<Void>> screen(List<Recording> batch) {
         List<String> secrets = new ArrayList<>();
         List<SubscriptionService.Wanted> wanted = new ArrayList<>();
-        List<Object> fields = new ArrayList<>(batch.size()); // each sign-up's slugs, or the 422 its fields get
+        List<Fields> fields = new ArrayList<>(batch.size());
         for (Recording r : batch) {
             if (r.token != null) {
                 secrets.add(r.token);
@@ -107,9 +107,9 @@ public class SignupBatches {
             try {
                 LinkedHashSet<String> slugs = SubscriptionService.checkFields(r.signup);
                 wanted.addAll(SubscriptionService.wanted(slugs, r.signup.consentVersion()));
-                fields.add(slugs);
+                fields.add(new Fields(slugs, null));
             } catch (ValjeanException e) {
-                fields.add(e);
+                fields.add(new Fields(null, e));
             }
         }
         List<Sql.Query> reads = new ArrayList<>(2);
@@ -132,9 +132,12 @@ public class SignupBatches {
         return answers;
     }
 
+    /** A sign-up's fields checked: the newsletters it asks for, or the 422 they get. */
+    private record Fields(LinkedHashSet<String> slugs, ValjeanException refused) {
+    }
+
     /** What one sign-up gets, in the order of the checks done alone: null when it is to be recorded. */
-    @SuppressWarnings("unchecked")
-    private SharedTransactions.Answer<Void> answer(Recording r, Object fields, Map<String, ApiTokenService.Verified> tokens,
+    private SharedTransactions.Answer<Void> answer(Recording r, Fields fields, Map<String, ApiTokenService.Verified> tokens,
             Map<SubscriptionService.Wanted, Map<String, Object>> found) {
         if (r.token != null && !tokens.containsKey(Signing.sha256(r.token))) {
             return SharedTransactions.Answer.refused(ValjeanException.unauthorized("This API token is unknown or revoked."));
@@ -142,11 +145,11 @@ public class SignupBatches {
         if (!guard.screen(r.signup.ip(), r.honeypot, true)) {
             return SharedTransactions.Answer.of(null); // accepted, nothing stored
         }
-        if (fields instanceof ValjeanException e) {
-            return SharedTransactions.Answer.refused(e);
+        if (fields.refused() != null) {
+            return SharedTransactions.Answer.refused(fields.refused());
         }
         try {
-            r.chosen = SubscriptionService.chosen((LinkedHashSet<String>) fields, r.signup.consentVersion(), found);
+            r.chosen = SubscriptionService.chosen(fields.slugs(), r.signup.consentVersion(), found);
         } catch (ValjeanException e) {
             return SharedTransactions.Answer.refused(e);
         }
