@@ -101,6 +101,22 @@ public class OutboxRepository {
     }
 
     /**
+     * {@link #insert}, sent in front of the transaction's next statement ({@link Sql#updateLater}):
+     * no round trip of its own where one follows. Nothing comes back, so a used idempotency key
+     * inserts nothing, silently; only for a key no earlier row can hold.
+     */
+    void insertLater(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now) {
+        sql.updateLater("""
+                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
+                    body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?::bigint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""",
+                r.idempotencyKey(), r.purpose(), r.basisType(), r.basisId(), r.contactId(), r.sender(), r.subject(),
+                r.bodyText(), r.bodyHtml(), listIdHeader, r.unsubscribeUrl(), status, reason, now, now, now);
+    }
+
+    /**
      * One INSERT … SELECT for a fan-out: a row per {@code (basis_id, contact_id)} of the source
      * query whose contact is not erased and not suppressed for any of the {@code blocking} reasons.
      * The rows have no key, and no sender or List-Id (the content's, at send time); a subscription

@@ -61,33 +61,50 @@ public class OutboxService {
      */
     @Transactional
     public OutboxMessage enqueue(OutboxRequest request) {
-        return OutboxMessage.findById(enqueueId(request));
+        validate(request);
+        ConsentGate.Decision decision = decide(request);
+        Optional<Long> inserted = repository.insert(request, listIdHeader(request), statusOf(decision), decision.reason(),
+                clock.instant());
+        if (inserted.isEmpty()) {
+            // The key was used before (a retry, or a concurrent enqueue that won): the first one stands.
+            return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow();
+        }
+        queued(request, decision, inserted.get().toString());
+        return OutboxMessage.findById(inserted.get());
     }
 
     /**
-     * {@link #enqueue} for callers that need only the row's id: one round trip fewer (the sign-up
-     * path). The insert's ON CONFLICT finds a repeated key, so nothing is read before it.
+     * {@link #enqueue} for a caller that needs nothing back and whose idempotency key is new (a
+     * sign-up's confirmation, keyed by the request this transaction created): the gate decides at
+     * once, and the row is written in front of the transaction's next statement, or on its own before
+     * the commit ({@code Sql.updateLater}). In a shared transaction the next sign-up's first statement
+     * carries it: one round trip fewer a sign-up. A key used before would insert nothing, silently.
      */
-    @Transactional
-    public long enqueueId(OutboxRequest request) {
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void enqueueLater(OutboxRequest request) {
         validate(request);
-        ConsentGate.Decision decision = gate.decide(new ConsentGate.Candidate(0, request.purpose(), request.basisType(),
-                request.basisId(), request.contactId()));
-        Instant now = clock.instant();
-        OutboxStatus status = decision.send() ? OutboxStatus.QUEUED : OutboxStatus.SKIPPED;
-        Optional<Long> inserted = repository.insert(request, listIdHeader(request), status, decision.reason(), now);
-        if (inserted.isEmpty()) {
-            // The key was used before (a retry, or a concurrent enqueue that won): the first one stands.
-            return OutboxMessage.findByIdempotencyKey(request.idempotencyKey()).orElseThrow().id;
-        }
-        long id = inserted.get();
+        ConsentGate.Decision decision = decide(request);
+        repository.insertLater(request, listIdHeader(request), statusOf(decision), decision.reason(), clock.instant());
+        queued(request, decision, request.idempotencyKey());
+    }
+
+    private ConsentGate.Decision decide(OutboxRequest request) {
+        return gate.decide(new ConsentGate.Candidate(0, request.purpose(), request.basisType(), request.basisId(),
+                request.contactId()));
+    }
+
+    private static OutboxStatus statusOf(ConsentGate.Decision decision) {
+        return decision.send() ? OutboxStatus.QUEUED : OutboxStatus.SKIPPED;
+    }
+
+    /** Counts a new row and wakes the dispatcher once it is committed; a skipped one is logged. */
+    private void queued(OutboxRequest request, ConsentGate.Decision decision, String which) {
         if (decision.send()) {
             metrics.enqueued(request.purpose());
             queued.fire(new MessageQueued(request.purpose()));
         } else {
-            Log.infof("Outbox %d skipped at enqueue: %s", id, decision.reason());
+            Log.infof("Outbox %s skipped at enqueue: %s", which, decision.reason());
         }
-        return id;
     }
 
     /**

@@ -51,7 +51,7 @@ public class ConfirmationMail {
                 "sender", first.senderName());
         // The subject names the newsletter; the sender is the newsletter's own.
         String subject = "Please confirm your subscription to " + names;
-        outbox.enqueueId(OutboxRequest.of("confirm:" + requestId, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
+        outbox.enqueueLater(OutboxRequest.of("confirm:" + requestId, Purpose.CONFIRMATION, SubscriptionRequestBasis.TYPE,
                 requestId, request.contactId(), subject, text.render(data), html.render(data))
                 .from(first.fromHeader()));
     }

@@ -52,6 +52,8 @@ class SignupBatchesTest {
     SubscriptionService subscriptions;
     @Inject
     DataSource dataSource;
+    @Inject
+    dev.valjean.contact.ContactService contacts;
 
     private final ExecutorService callers = Executors.newFixedThreadPool(12);
     private String token;
@@ -71,6 +73,9 @@ class SignupBatchesTest {
     @Test
     void sign_ups_waiting_together_are_committed_together_and_each_is_whole() throws Exception {
         post("held@example.com").get(); // the contact whose lock holds both threads
+        // d@example.com bounced hard once: the gate refuses its confirmation at enqueue, in the shared transaction
+        data.execute("INSERT INTO suppression (email_hash, reason, created_at) VALUES ('"
+                + contacts.hashOf(EmailAddress.parse("d@example.com")) + "', 'HARD_BOUNCE', now())");
         try (Connection holder = lock("held@example.com")) {
             List<Future<Integer>> held = holdBothThreads("held@example.com", "Held@Example.com");
             List<Future<Integer>> queued = new ArrayList<>();
@@ -98,6 +103,17 @@ class SignupBatchesTest {
                 SELECT count(*) FROM subscription_request r JOIN contact c ON c.id = r.contact_id WHERE c.email_normalized = 'a@example.com'"""));
         assertEquals(8L, data.count("SELECT count(*) FROM outbox WHERE purpose = 'CONFIRMATION'"));
         assertEquals(5L, data.count("SELECT count(*) FROM subscription WHERE status = 'PENDING'"));
+        // Each confirmation was written by its sign-up's transaction (a write held for the next statement), and
+        // keyed by its request; the gate's verdict on each is the one it gives alone.
+        assertEquals(5L, data.count("""
+                SELECT count(*) FROM outbox o JOIN subscription_request r ON o.idempotency_key = 'confirm:' || r.id
+                    AND o.basis_id = r.id AND o.contact_id = r.contact_id AND o.xmin::text = r.xmin::text
+                JOIN contact c ON c.id = r.contact_id
+                WHERE c.email_normalized IN ('a@example.com', 'b@example.com', 'c@example.com', 'd@example.com')"""));
+        assertEquals("QUEUED/QUEUED/QUEUED/QUEUED/SKIPPED SUPPRESSED_HARD_BOUNCE", data.text("""
+                SELECT string_agg(o.status || coalesce(' ' || o.status_reason, ''), '/' ORDER BY c.email_normalized, o.id)
+                FROM outbox o JOIN contact c ON c.id = o.contact_id
+                WHERE c.email_normalized IN ('a@example.com', 'b@example.com', 'c@example.com', 'd@example.com')"""));
     }
 
     @Test
