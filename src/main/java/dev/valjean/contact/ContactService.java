@@ -1,6 +1,8 @@
 package dev.valjean.contact;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -38,6 +40,19 @@ public class ContactService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Locked lockOrCreate(EmailAddress address) {
+        return lockOrCreate(address, null).contact();
+    }
+
+    /** A contact locked, and the rows of the query the caller sent with the lock. */
+    public record LockedWith(Locked contact, List<Map<String, Object>> along) {
+    }
+
+    /**
+     * {@link #lockOrCreate(EmailAddress)} with a query of the caller's in the same round trip, run
+     * after the lock ({@code along}, or null for none; sent once, with the first attempt).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public LockedWith lockOrCreate(EmailAddress address, Sql.Query along) {
         // DO NOTHING without a target treats both unique indexes (hash and normalized address) as arbiters, so
         // two first inserts for one address that race past the check meet there: the later one waits for the
         // earlier and does nothing. (A DO UPDATE must name one index, and the other then fails with 23505.)
@@ -45,8 +60,9 @@ public class ContactService {
         // A row committed by a concurrent first insert after that snapshot was taken cannot be; the statement is
         // then run again, with a new snapshot.
         String hash = hashOf(address);
+        List<Map<String, Object>> alongRows = null;
         for (int attempt = 1; attempt <= LOCK_ATTEMPTS; attempt++) {
-            var rows = sql.rows("""
+            Sql.Query lock = new Sql.Query("""
                     WITH inserted AS (
                         INSERT INTO contact (email, email_normalized, email_hash, created_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT DO NOTHING RETURNING id)
@@ -56,9 +72,14 @@ public class ContactService {
                         SELECT id, email IS NULL OR erased_at IS NOT NULL AS gone FROM contact
                         WHERE email_hash = ? AND NOT EXISTS (SELECT 1 FROM inserted) FOR UPDATE) existing""",
                     address.typed(), address.normalized(), hash, clock.instant(), hash);
-            if (!rows.isEmpty()) {
-                var row = rows.get(0);
-                return new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"), (Boolean) row.get("created"));
+            var rows = sql.all(along == null || alongRows != null ? List.of(lock) : List.of(lock, along));
+            if (along != null && alongRows == null) {
+                alongRows = rows.get(1);
+            }
+            if (!rows.get(0).isEmpty()) {
+                var row = rows.get(0).get(0);
+                return new LockedWith(new Locked(((Number) row.get("id")).longValue(), (Boolean) row.get("gone"),
+                        (Boolean) row.get("created")), alongRows);
             }
         }
         // Only a contact holding this normalized address under another hash gets here: the hash key was changed.

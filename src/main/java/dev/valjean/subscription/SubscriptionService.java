@@ -62,6 +62,9 @@ public class SubscriptionService {
 
     public static final int MAX_NEWSLETTERS_PER_REQUEST = 10;
 
+    /** A new sign-up request's id, taken with its contact's lock. */
+    private static final Sql.Query NEXT_REQUEST_ID = new Sql.Query("SELECT nextval('subscription_request_id_seq') AS id");
+
     private final ContactService contacts;
     private final ConsentLedger ledger;
     private final ConfirmationMail mail;
@@ -185,7 +188,9 @@ public class SubscriptionService {
         // stranger must not rename a subscriber (the name appears in mail signed as ours).
         // One sign-up per person at a time: the contact, created if new, stays locked until the commit, so
         // concurrent requests for one address take turns (one round trip).
-        ContactService.Locked contact = contacts.lockOrCreate(address);
+        // With the lock, the request's id: its rows can then be written in front of the gate's look-ups (below).
+        ContactService.LockedWith locked = contacts.lockOrCreate(address, NEXT_REQUEST_ID);
+        ContactService.Locked contact = locked.contact();
 
         Instant now = clock.instant();
         // What the person is confirmed for already, and their confirmation emails of the last day, in one round
@@ -218,26 +223,27 @@ public class SubscriptionService {
                 Text.clip(s.userAgent(), 500), now, now.plus(config.confirmTtl()));
         List<Long> newsletterIds = wanted.stream().map(Chosen::newsletterId).toList();
         List<Long> consentTextIds = wanted.stream().map(Chosen::consentTextId).toList();
-        // the request, its items and the pending subscriptions in one round trip
-        long requestId = sql.firstLong("""
+        long requestId = ((Number) locked.along().get(0).get("id")).longValue();
+        // The request, its items, its pending subscriptions and its ledger events are written in front of the
+        // confirmation's first statement (the consent gate's look-ups), in its round trip and in this order (the
+        // events refer to the request); the confirmation itself in front of the transaction's next statement.
+        sql.updateLater("""
                 WITH request AS (
-                    INSERT INTO subscription_request (contact_id, token_hash, source, page, ip, user_agent, name, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                    INSERT INTO subscription_request (id, contact_id, token_hash, source, page, ip, user_agent, name, created_at,
+                        expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
                 wanted AS (SELECT * FROM unnest(?::bigint[], ?::bigint[]) AS w(newsletter_id, consent_text_id)),
                 item AS (
                     INSERT INTO subscription_request_item (request_id, newsletter_id, consent_text_id)
-                    SELECT request.id, w.newsletter_id, w.consent_text_id FROM request, wanted w),
-                pending AS (
-                    INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, updated_at)
-                    SELECT ?, w.newsletter_id, 'PENDING', w.consent_text_id, ?, ?, ? FROM wanted w
-                    ON CONFLICT (contact_id, newsletter_id) DO UPDATE
-                        SET status = 'PENDING', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
-                            requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at
-                        WHERE subscription.status <> 'CONFIRMED')
-                SELECT id FROM request""",
-                contact.id(), Signing.sha256(token), s.source(), request.page(), request.ip(), request.userAgent(), name, now,
-                request.expiresAt(), newsletterIds, consentTextIds, contact.id(), s.source(), now, now).orElseThrow();
-        // each event in the round trip of the confirmation's first statement (the gate's look-ups)
+                    SELECT request.id, w.newsletter_id, w.consent_text_id FROM request, wanted w)
+                INSERT INTO subscription (contact_id, newsletter_id, status, consent_text_id, source, requested_at, updated_at)
+                SELECT ?, w.newsletter_id, 'PENDING', w.consent_text_id, ?, ?, ? FROM wanted w
+                ON CONFLICT (contact_id, newsletter_id) DO UPDATE
+                    SET status = 'PENDING', consent_text_id = EXCLUDED.consent_text_id, source = EXCLUDED.source,
+                        requested_at = EXCLUDED.requested_at, updated_at = EXCLUDED.updated_at
+                    WHERE subscription.status <> 'CONFIRMED'""",
+                requestId, contact.id(), Signing.sha256(token), s.source(), request.page(), request.ip(), request.userAgent(), name,
+                now, request.expiresAt(), newsletterIds, consentTextIds, contact.id(), s.source(), now, now);
         for (Chosen c : wanted) {
             ledger.appendWithNext(ConsentLedger.Entry.of(LedgerEvent.REQUESTED, contact.id(), c.newsletterId(), s.source().name())
                     .request(requestId, c.consentTextId()).client(request.page(), request.ip(), request.userAgent()));
