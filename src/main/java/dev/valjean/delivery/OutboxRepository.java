@@ -58,19 +58,21 @@ public class OutboxRepository {
         this.sql = sql;
     }
 
+    /** One new row; a used idempotency key inserts nothing. */
+    private static final String INSERT_ONE = """
+            INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
+                body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
+                created_at, updated_at)
+            VALUES (?, ?, ?, ?::bigint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""";
+
     /**
      * Inserts a new row; empty when the idempotency key exists already. Its Message-ID is not
      * stored: the row's id gives it ({@link MessageIds}).
      */
     Optional<Long> insert(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now) {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
-                            body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
-                            created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                        RETURNING id""")) {
+                PreparedStatement s = c.prepareStatement(INSERT_ONE + " RETURNING id")) {
             OffsetDateTime at = utc(now);
             s.setString(1, r.idempotencyKey());
             s.setString(2, r.purpose().name());
@@ -106,13 +108,7 @@ public class OutboxRepository {
      * inserts nothing, silently; only for a key no earlier row can hold.
      */
     void insertLater(OutboxRequest r, String listIdHeader, OutboxStatus status, String reason, Instant now) {
-        sql.updateLater("""
-                INSERT INTO outbox (idempotency_key, purpose, basis_type, basis_id, contact_id, sender, subject,
-                    body_text, body_html, list_id, unsubscribe_url, status, status_reason, next_attempt_at,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?::bigint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""",
-                r.idempotencyKey(), r.purpose(), r.basisType(), r.basisId(), r.contactId(), r.sender(), r.subject(),
+        sql.updateLater(INSERT_ONE, r.idempotencyKey(), r.purpose(), r.basisType(), r.basisId(), r.contactId(), r.sender(), r.subject(),
                 r.bodyText(), r.bodyHtml(), listIdHeader, r.unsubscribeUrl(), status, reason, now, now, now);
     }
 
