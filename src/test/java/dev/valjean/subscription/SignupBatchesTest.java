@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.valjean.auth.Role;
 import dev.valjean.common.EmailAddress;
+import dev.valjean.contact.ContactService;
 import dev.valjean.support.LockWaits;
 import dev.valjean.support.SmtpServers;
 import dev.valjean.support.TestData;
@@ -53,7 +54,7 @@ class SignupBatchesTest {
     @Inject
     DataSource dataSource;
     @Inject
-    dev.valjean.contact.ContactService contacts;
+    ContactService contacts;
 
     private final ExecutorService callers = Executors.newFixedThreadPool(12);
     private String token;
