@@ -137,6 +137,14 @@ public class Dispatcher {
 
     /** Puts rows whose lease ran out back in the queue. */
     void requeueExpiredLeases() {
+        try {
+            int moved = outbox.moveAllResults();
+            if (moved > 0) {
+                Log.infof("Moved %d results left on their leases into the outbox", moved);
+            }
+        } catch (RuntimeException e) {
+            Log.warnf("Could not move results left on their leases: %s", e.getMessage());
+        }
         int requeued = outbox.requeueExpiredLeases(clock.instant());
         if (requeued > 0) {
             Log.warnf("Returned %d rows with expired leases to the queue", requeued);
@@ -178,9 +186,10 @@ public class Dispatcher {
                 skipped.add(new Outcome(row.id(), OutboxStatus.SKIPPED, decision.reason(), null, null, null));
             }
         }
-        lease.record(skipped);
+        lease.record(skipped, false);
         if (!allowed.isEmpty()) {
             submitAll(allowed, via, lease);
+            lease.moveResults(allowed.stream().map(Claimed::id).toList());
         }
         return rows.size();
     }
@@ -220,7 +229,7 @@ public class Dispatcher {
                 finished.add(first);
                 done.drainTo(finished);
                 List<Outcome> group = finished.stream().map(Finished::outcome).toList();
-                lease.record(group);
+                lease.record(group, true);
                 via.release((int) finished.stream().filter(Finished::reserved).count());
                 group.forEach(o -> unrecorded.remove(o.id()));
                 left -= group.size();
@@ -255,14 +264,29 @@ public class Dispatcher {
             }
         }
 
-        void record(List<Outcome> outcomes) {
+        /**
+         * Moves the batch's results from their leases into the outbox (DECISIONS 39). Once: results it leaves
+         * behind (the database gone for a moment) are moved by the next look for expired leases, here or elsewhere.
+         */
+        void moveResults(List<Long> ids) {
+            try {
+                outbox.moveResults(ids);
+            } catch (RuntimeException e) {
+                Log.warnf("%s: could not move %d results into the outbox; the next look for expired leases will: %s", owner,
+                        ids.size(), e.getMessage());
+            }
+        }
+
+        /** Records outcomes, on their leases ({@code onLease}, moved with the batch) or in the outbox at once. */
+        void record(List<Outcome> outcomes, boolean onLease) {
             if (outcomes.isEmpty()) {
                 return;
             }
             long delayMillis = 50;
             while (true) {
                 try {
-                    int recorded = outbox.record(owner, outcomes, clock.instant());
+                    Instant now = clock.instant();
+                    int recorded = onLease ? outbox.recordOnLease(owner, outcomes, now) : outbox.record(owner, outcomes, now);
                     if (recorded < outcomes.size()) {
                         Log.warnf("%d of %d results were not recorded: their lease was taken over",
                                 outcomes.size() - recorded, outcomes.size());

@@ -369,6 +369,18 @@ class DispatcherTest {
                     + "}', '{SENT,SENT}', '{NULL,NULL}', '{250 ok,250 ok}', '{NULL,NULL}', '{NULL,NULL}', '{0,0}', 'in-flight', now())");
             assertTrue(record.contains("Index Scan using outbox_pkey") && record.contains("using outbox_lease_pkey"), record);
             assertTrue(!record.contains("Seq Scan"), "each result's row and lease by its key, not every row in flight:\n" + record);
+
+            s.execute("PREPARE on_lease_plan(bigint[], text[], text[], text[], text[], text[], int[], timestamptz, text) AS "
+                    + numbered(OutboxRepository.RECORD_ON_LEASE));
+            String onLease = plan(s, "EXPLAIN EXECUTE on_lease_plan('{" + claimed.get(0).id() + "," + claimed.get(1).id()
+                    + "}', '{SENT,SENT}', '{NULL,NULL}', '{250 ok,250 ok}', '{NULL,NULL}', '{NULL,NULL}', '{0,0}', now(), 'in-flight')");
+            assertTrue(onLease.contains("using outbox_lease_pkey") && !onLease.contains("Seq Scan") && !onLease.contains("outbox_pkey"),
+                    "each result onto its lease by its key, and no outbox row touched:\n" + onLease);
+            s.execute("PREPARE move_plan(bigint[]) AS " + numbered(OutboxRepository.MOVE_RESULTS.formatted(
+                    "SELECT outbox_id FROM outbox_lease WHERE outbox_id = ANY(?) AND result IS NOT NULL FOR UPDATE SKIP LOCKED")));
+            String move = plan(s, "EXPLAIN EXECUTE move_plan('{" + claimed.get(0).id() + "," + claimed.get(1).id() + "}')");
+            assertTrue(move.contains("Index Scan using outbox_pkey") && move.contains("using outbox_lease_pkey") && !move.contains("Seq Scan"),
+                    "a batch's results moved each by its key:\n" + move);
         }
         assertEquals(2, repository.record("in-flight", List.of(
                 new OutboxRepository.Outcome(claimed.get(0).id(), OutboxStatus.SENT, null, "250 ok", null, clock.instant()),
@@ -593,30 +605,92 @@ class DispatcherTest {
         for (int i = 0; i < 50; i++) {
             data.enqueue("recorded" + i + "@example.com", i, "recorded:" + i);
         }
-        // The first two attempts to record a result fail, as during a database restart.
+        // The first two attempts to record a result on its lease fail, as during a database restart.
         data.executeAsOwner("CREATE SEQUENCE record_failures");
         data.executeAsOwner("""
                 CREATE FUNCTION fail_recording() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    IF NEW.status = 'SENT' AND nextval('record_failures') <= 2 THEN
+                    IF NEW.result = 'SENT' AND nextval('record_failures') <= 2 THEN
                         RAISE EXCEPTION 'injected: the database went away';
                     END IF;
                     RETURN NEW;
                 END $$""");
-        data.executeAsOwner("CREATE TRIGGER fail_recording BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_recording()");
+        data.executeAsOwner("CREATE TRIGGER fail_recording BEFORE UPDATE ON outbox_lease FOR EACH ROW EXECUTE FUNCTION fail_recording()");
         try {
             assertEquals(50, dispatcher.drain("t"));
         } finally {
-            data.executeAsOwner("DROP TRIGGER fail_recording ON outbox");
+            data.executeAsOwner("DROP TRIGGER fail_recording ON outbox_lease");
             data.executeAsOwner("DROP FUNCTION fail_recording()");
             data.executeAsOwner("DROP SEQUENCE record_failures");
         }
         assertEquals(50L, count("status = 'SENT'"), "every result recorded once the database is back");
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"), "and moved off its lease");
         // Whatever a lease could still return to the queue is sent by nobody.
         data.execute("UPDATE outbox_lease SET until = clock_timestamp() - interval '1 second'");
         clock.advance(Duration.ofDays(1));
         assertEquals(0, dispatcher.drain("another"));
         assertEquals(50, SmtpServers.greenMail.getReceivedMessages().length, "each message delivered once");
+    }
+
+    @Test
+    void a_result_is_written_onto_its_lease_without_a_new_index_entry_and_moved_once() throws Exception {
+        OutboxMessage queued = data.enqueue("hot@example.com", 1, "hot:1");
+        assertEquals(1, repository.claim("hot", clock.instant(), config.lease(), 10).size());
+        try (java.sql.Connection c = TestData.owner()) {
+            c.setAutoCommit(false);
+            assertEquals(1, OutboxRepository.recordOnLease(c, "hot", List.of(new OutboxRepository.Outcome(queued.id, OutboxStatus.SENT,
+                    null, "250 ok", null, clock.instant())), clock.instant()));
+            try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("""
+                    SELECT pg_stat_get_xact_tuples_updated('outbox_lease'::regclass), pg_stat_get_xact_tuples_hot_updated('outbox_lease'::regclass),
+                        pg_stat_get_xact_tuples_updated('outbox'::regclass)""")) {
+                rs.next();
+                assertEquals(1, rs.getLong(1), "the lease took the result");
+                assertEquals(1, rs.getLong(2), "in place on its page (HOT): no index entry");
+                assertEquals(0, rs.getLong(3), "the outbox row is not rewritten for it");
+            }
+            c.commit();
+        }
+        assertEquals(0, repository.recordOnLease("hot", List.of(new OutboxRepository.Outcome(queued.id, OutboxStatus.FAILED, "LATE", null,
+                null, null)), clock.instant()), "a lease takes one result");
+        assertEquals(1L, count("status = 'QUEUED'"), "not moved yet");
+        assertEquals(0, repository.claim("other", clock.instant(), config.lease(), 10).size(), "a result on its lease keeps its row from a claim");
+        data.execute("UPDATE outbox_lease SET until = clock_timestamp() - interval '1 second'");
+        assertEquals(0, repository.requeueExpiredLeases(clock.instant()), "nor does its lease run out: it is not in flight");
+
+        assertEquals(1, repository.moveResults(List.of(queued.id)));
+        assertEquals(0, repository.moveResults(List.of(queued.id)), "moved once");
+        assertEquals(1L, count("status = 'SENT' AND attempts = 1 AND last_reply = '250 ok' AND sent_at IS NOT NULL"));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+    }
+
+    @Test
+    void results_left_on_their_leases_are_moved_by_the_next_look_and_never_sent_again() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            data.enqueue("moved" + i + "@example.com", i, "moved:" + i);
+        }
+        // Moving the batch's results into the outbox fails (the database went away after they were recorded).
+        data.executeAsOwner("""
+                CREATE FUNCTION fail_move() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'injected: the database went away';
+                END $$""");
+        data.executeAsOwner("CREATE TRIGGER fail_move BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_move()");
+        try {
+            assertEquals(30, dispatcher.dispatchBatch("t"));
+        } finally {
+            data.executeAsOwner("DROP TRIGGER fail_move ON outbox");
+            data.executeAsOwner("DROP FUNCTION fail_move()");
+        }
+        assertEquals(30L, count("status = 'QUEUED'"), "the outbox rows have not taken their results");
+        assertEquals(30L, data.count("SELECT count(*) FROM outbox_lease WHERE result = 'SENT' AND owner = 't'"), "their leases hold them");
+        // Their leases run out: they are results, not messages in flight, so nothing goes back to the queue.
+        data.execute("UPDATE outbox_lease SET until = clock_timestamp() - interval '1 second'");
+        clock.advance(Duration.ofDays(1));
+
+        assertEquals(0, dispatcher.drain("another"), "nothing to send again");
+        assertEquals(30L, count("status = 'SENT' AND attempts = 1 AND sent_at IS NOT NULL"), "each result moved by the next look");
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+        assertEquals(30, SmtpServers.greenMail.getReceivedMessages().length, "each message delivered once");
     }
 
     @Test
