@@ -26,7 +26,8 @@ import io.quarkus.logging.Log;
  * leases on the database's clock; mail outside issues first, and no issue's rows while this instance
  * fans one out: {@link BulkHold}), ask the consent gate about each right before sending, submit
  * the allowed ones concurrently over pooled SMTP connections, and record each result as it comes
- * (results that finish together share one statement). A crash or a database outage can therefore
+ * (results that finish together share one statement), on its lease, moving the batch's results into
+ * the outbox once all are in (DECISIONS 39). A crash or a database outage can therefore
  * repeat only the submissions in flight at that moment. Several dispatchers, in one instance or
  * many, share the outbox without sending a row twice.
  */
@@ -188,8 +189,9 @@ public class Dispatcher {
         }
         lease.record(skipped, false);
         if (!allowed.isEmpty()) {
-            submitAll(allowed, via, lease);
-            lease.moveResults(allowed.stream().map(Claimed::id).toList());
+            if (submitAll(allowed, via, lease)) {
+                lease.moveResults(allowed.stream().map(Claimed::id).toList());
+            }
         }
         return rows.size();
     }
@@ -203,8 +205,13 @@ public class Dispatcher {
      * together share one statement), renewing the lease on the rest meanwhile. A message reaches
      * the relay only under a reservation that is released once its result is recorded, so at any
      * moment at most one message per connection is sent but unrecorded: all a crash can repeat.
+     * Results go onto their leases (DECISIONS 39), except when the first group to finish is the whole
+     * batch (a few confirmations, finished together): those go straight into the outbox, one
+     * statement rather than two.
+     *
+     * @return whether results were left on leases, for {@link Lease#moveResults}
      */
-    private void submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
+    private boolean submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
         BlockingQueue<Finished> done = new LinkedBlockingQueue<>();
         Set<Long> unrecorded = ConcurrentHashMap.newKeySet();
         for (Claimed row : allowed) {
@@ -216,6 +223,7 @@ public class Dispatcher {
         long nextRenewal = System.nanoTime() + renewEvery;
         int left = allowed.size();
         List<Finished> finished = new ArrayList<>();
+        boolean onLease = false;
         while (left > 0) {
             Finished first;
             try {
@@ -223,13 +231,15 @@ public class Dispatcher {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 Log.warnf("%s: interrupted with %d rows unrecorded; they return after the lease", lease.owner, left);
-                return;
+                return onLease;
             }
             if (first != null) {
                 finished.add(first);
                 done.drainTo(finished);
                 List<Outcome> group = finished.stream().map(Finished::outcome).toList();
-                lease.record(group, true);
+                boolean whole = !onLease && group.size() == left;
+                lease.record(group, !whole);
+                onLease |= !whole;
                 via.release((int) finished.stream().filter(Finished::reserved).count());
                 group.forEach(o -> unrecorded.remove(o.id()));
                 left -= group.size();
@@ -241,6 +251,7 @@ public class Dispatcher {
                 nextRenewal = System.nanoTime() + renewEvery;
             }
         }
+        return onLease;
     }
 
     /** One claim's lease: records results, retrying through a database outage while the lease lasts. */
