@@ -205,9 +205,9 @@ public class Dispatcher {
      * together share one statement), renewing the lease on the rest meanwhile. A message reaches
      * the relay only under a reservation that is released once its result is recorded, so at any
      * moment at most one message per connection is sent but unrecorded: all a crash can repeat.
-     * Results go onto their leases (DECISIONS 39), except when the first group to finish is the whole
-     * batch (a few confirmations, finished together): those go straight into the outbox, one
-     * statement rather than two.
+     * When the batch has more messages than the reservations, they are what holds it back: its results go
+     * onto their leases, to be moved into the outbox together (DECISIONS 39). A smaller batch (a trickle
+     * of confirmations) has its results recorded in the outbox at once, without the move's statement.
      *
      * @return whether results were left on leases, for {@link Lease#moveResults}
      */
@@ -223,7 +223,7 @@ public class Dispatcher {
         long nextRenewal = System.nanoTime() + renewEvery;
         int left = allowed.size();
         List<Finished> finished = new ArrayList<>();
-        boolean onLease = false;
+        boolean onLease = allowed.size() > via.connections();
         while (left > 0) {
             Finished first;
             try {
@@ -237,9 +237,7 @@ public class Dispatcher {
                 finished.add(first);
                 done.drainTo(finished);
                 List<Outcome> group = finished.stream().map(Finished::outcome).toList();
-                boolean whole = !onLease && group.size() == left;
-                lease.record(group, !whole);
-                onLease |= !whole;
+                lease.record(group, onLease);
                 via.release((int) finished.stream().filter(Finished::reserved).count());
                 group.forEach(o -> unrecorded.remove(o.id()));
                 left -= group.size();

@@ -64,6 +64,7 @@ public class SmtpSubmitter {
     private final ExecutorService threads;
     /** Messages handed to the relay and not yet recorded by the dispatcher: at most one per connection. */
     private final Semaphore unrecorded;
+    private final int connections;
 
     @Inject
     public SmtpSubmitter(SmtpConfig smtp, DkimConfig dkim, Clock clock) {
@@ -75,7 +76,8 @@ public class SmtpSubmitter {
         this.signer = signer;
         this.logOnly = logOnly;
         this.clock = clock;
-        this.unrecorded = new Semaphore(Math.max(1, connections));
+        this.connections = Math.max(1, connections);
+        this.unrecorded = new Semaphore(this.connections);
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(Math.max(1, connections), r -> {
             Thread t = new Thread(r, "valjean-smtp-" + n.incrementAndGet());
@@ -87,6 +89,11 @@ public class SmtpSubmitter {
     /** The DKIM signer in use, when signing is on: the operations page shows the record to publish. */
     public Optional<DkimSigner> dkim() {
         return signer;
+    }
+
+    /** How many messages may be sent and unrecorded at once: one per connection (DECISIONS 7). */
+    public int connections() {
+        return connections;
     }
 
     /** Releases {@code n} reservations whose results are recorded. */

@@ -664,6 +664,29 @@ class DispatcherTest {
     }
 
     @Test
+    void a_batch_no_larger_than_the_connections_records_its_results_in_the_outbox_at_once() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            data.enqueue("trickle" + i + "@example.com", i, "trickle:" + i);
+        }
+        // Any result written onto a lease would fail: a trickle's results go straight into the outbox, one statement.
+        data.executeAsOwner("""
+                CREATE FUNCTION no_result_on_lease() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'injected: a result written onto a lease';
+                END $$""");
+        data.executeAsOwner("CREATE TRIGGER no_result_on_lease BEFORE UPDATE OF result ON outbox_lease FOR EACH ROW"
+                + " EXECUTE FUNCTION no_result_on_lease()");
+        try {
+            assertEquals(3, dispatcher.dispatchBatch("t"));
+        } finally {
+            data.executeAsOwner("DROP TRIGGER no_result_on_lease ON outbox_lease");
+            data.executeAsOwner("DROP FUNCTION no_result_on_lease()");
+        }
+        assertEquals(3L, count("status = 'SENT' AND attempts = 1"));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+    }
+
+    @Test
     void results_left_on_their_leases_are_moved_by_the_next_look_and_never_sent_again() throws Exception {
         for (int i = 0; i < 30; i++) {
             data.enqueue("moved" + i + "@example.com", i, "moved:" + i);
