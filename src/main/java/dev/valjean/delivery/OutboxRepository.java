@@ -341,8 +341,7 @@ public class OutboxRepository {
         Columns v = new Columns(outcomes);
         // A relay's synchronous "this mailbox does not exist" (5.1.x) suppresses the address in the same
         // statement that records it, so no crash can separate the two; the common batch stays one plain UPDATE.
-        boolean hardBounces = outcomes.stream().anyMatch(o -> o.status() == OutboxStatus.FAILED && "REJECTED".equals(o.reason())
-                && isHardBounce(o.reply()));
+        boolean hardBounces = suppressesAny(outcomes);
         // By key (BY_KEY) and on its generic plan, in the same round trip (Sql.GENERIC_PLANS): planned for the values of each batch, a
         // small batch looks cheaper than the kept plan, and the planning took as long as the update (issue 15).
         String sql = Sql.GENERIC_PLANS + ", " + BY_KEY_SETTING + ";\n" + RECORD_ENDED + (hardBounces ? ",\nrec AS (" + RECORD_UPDATE + """
@@ -385,7 +384,7 @@ public class OutboxRepository {
         if (outcomes.isEmpty()) {
             return 0;
         }
-        if (outcomes.stream().anyMatch(o -> o.status() == OutboxStatus.FAILED && "REJECTED".equals(o.reason()) && isHardBounce(o.reply()))) {
+        if (suppressesAny(outcomes)) {
             return record(owner, outcomes, now);
         }
         try (Connection c = dataSource.getConnection()) {
@@ -522,6 +521,11 @@ public class OutboxRepository {
                 sent_at = v.sent_at::timestamptz, attempts = o.attempts + 1 - v.refund, updated_at = ?
             FROM ended JOIN v ON v.id = ended.outbox_id
             WHERE o.id = ended.outbox_id""";
+
+    /** Whether any outcome is a refusal that puts its address on the suppression list ({@link #isHardBounce}). */
+    private static boolean suppressesAny(List<Outcome> outcomes) {
+        return outcomes.stream().anyMatch(o -> o.status() == OutboxStatus.FAILED && "REJECTED".equals(o.reason()) && isHardBounce(o.reply()));
+    }
 
     /** A reply that says the mailbox or its domain does not exist: enhanced status 5.1.x (RFC 3463), e.g. "550 5.1.1". */
     static boolean isHardBounce(String reply) {

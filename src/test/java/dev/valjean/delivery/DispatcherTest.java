@@ -549,6 +549,22 @@ class DispatcherTest {
     }
 
     /** The statement with PostgreSQL's numbered parameters in place of JDBC's question marks. */
+    /** Runs {@code body} while every {@code event} on {@code table} fails, as if the database went away for it. */
+    private int failingUpdates(String table, String event, java.util.function.IntSupplier body) throws Exception {
+        data.executeAsOwner("""
+                CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'injected: the database went away';
+                END $$""");
+        data.executeAsOwner("CREATE TRIGGER injected_failure BEFORE " + event + " ON " + table + " FOR EACH ROW EXECUTE FUNCTION injected_failure()");
+        try {
+            return body.getAsInt();
+        } finally {
+            data.executeAsOwner("DROP TRIGGER injected_failure ON " + table);
+            data.executeAsOwner("DROP FUNCTION injected_failure()");
+        }
+    }
+
     private static String numbered(String sql) {
         StringBuilder out = new StringBuilder();
         int n = 0;
@@ -669,19 +685,7 @@ class DispatcherTest {
             data.enqueue("trickle" + i + "@example.com", i, "trickle:" + i);
         }
         // Any result written onto a lease would fail: a trickle's results go straight into the outbox, one statement.
-        data.executeAsOwner("""
-                CREATE FUNCTION no_result_on_lease() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    RAISE EXCEPTION 'injected: a result written onto a lease';
-                END $$""");
-        data.executeAsOwner("CREATE TRIGGER no_result_on_lease BEFORE UPDATE OF result ON outbox_lease FOR EACH ROW"
-                + " EXECUTE FUNCTION no_result_on_lease()");
-        try {
-            assertEquals(3, dispatcher.dispatchBatch("t"));
-        } finally {
-            data.executeAsOwner("DROP TRIGGER no_result_on_lease ON outbox_lease");
-            data.executeAsOwner("DROP FUNCTION no_result_on_lease()");
-        }
+        assertEquals(3, failingUpdates("outbox_lease", "UPDATE OF result", () -> dispatcher.dispatchBatch("t")));
         assertEquals(3L, count("status = 'SENT' AND attempts = 1"));
         assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
     }
@@ -692,18 +696,7 @@ class DispatcherTest {
             data.enqueue("moved" + i + "@example.com", i, "moved:" + i);
         }
         // Moving the batch's results into the outbox fails (the database went away after they were recorded).
-        data.executeAsOwner("""
-                CREATE FUNCTION fail_move() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    RAISE EXCEPTION 'injected: the database went away';
-                END $$""");
-        data.executeAsOwner("CREATE TRIGGER fail_move BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION fail_move()");
-        try {
-            assertEquals(30, dispatcher.dispatchBatch("t"));
-        } finally {
-            data.executeAsOwner("DROP TRIGGER fail_move ON outbox");
-            data.executeAsOwner("DROP FUNCTION fail_move()");
-        }
+        assertEquals(30, failingUpdates("outbox", "UPDATE", () -> dispatcher.dispatchBatch("t")));
         assertEquals(30L, count("status = 'QUEUED'"), "the outbox rows have not taken their results");
         assertEquals(30L, data.count("SELECT count(*) FROM outbox_lease WHERE result = 'SENT' AND owner = 't'"), "their leases hold them");
         // Their leases run out: they are results, not messages in flight, so nothing goes back to the queue.
