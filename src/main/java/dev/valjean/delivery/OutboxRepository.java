@@ -406,13 +406,17 @@ public class OutboxRepository {
         }
     }
 
-    static final String RECORD_ON_LEASE = """
-            WITH v AS (
-                SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
-                    AS v(id, status, reason, reply, next_at, sent_at, refund))
+    /** Each outcome as a row (parameters 1 to 7, the arrays of {@link Columns}), its times typed. */
+    private static final String RESULTS = """
+            SELECT id, status AS result, reason, reply, next_at::timestamptz AS next_at, sent_at::timestamptz AS sent_at, refund
+                FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
+                    AS v(id, status, reason, reply, next_at, sent_at, refund)""";
+
+    static final String RECORD_ON_LEASE = "WITH v AS (" + RESULTS + """
+            )
             UPDATE outbox_lease l
-            SET result = v.status, reason = v.reason, reply = v.reply, next_at = v.next_at::timestamptz,
-                sent_at = v.sent_at::timestamptz, refund = v.refund, recorded_at = ?
+            SET result = v.result, reason = v.reason, reply = v.reply, next_at = v.next_at, sent_at = v.sent_at, refund = v.refund,
+                recorded_at = ?
             FROM v WHERE l.outbox_id = v.id AND l.owner = ? AND l.result IS NULL""";
 
     /**
@@ -451,18 +455,14 @@ public class OutboxRepository {
         }
     }
 
-    // The leases end and their rows, each by its key, take their results. A row paused or erased while its
-    // message was in flight takes a final result (it was sent, or it was refused) but stays paused or skipped
-    // rather than return to the queue for a retry. Leases another statement is moving are skipped, not waited for.
+    // The leases end and their rows, each by its key, take their results (applyResult). Leases another statement
+    // is moving are skipped, not waited for.
     static final String MOVE_RESULTS = """
             WITH ended AS (
                 DELETE FROM outbox_lease l WHERE l.outbox_id IN (%s)
                 RETURNING l.outbox_id, l.result, l.reason, l.reply, l.next_at, l.sent_at, l.refund, l.recorded_at)
             UPDATE outbox o
-            SET status = CASE WHEN e.result = 'QUEUED' AND o.status <> 'QUEUED' THEN o.status ELSE e.result END,
-                status_reason = e.reason, last_reply = COALESCE(e.reply, o.last_reply),
-                next_attempt_at = COALESCE(e.next_at, o.next_attempt_at),
-                sent_at = e.sent_at, attempts = o.attempts + 1 - e.refund, updated_at = e.recorded_at
+            """ + applyResult("e", "e.recorded_at") + """
             FROM ended e WHERE o.id = e.outbox_id""";
 
     /** Outcomes as the arrays the recording statements unnest (parameters 1 to 7). */
@@ -503,24 +503,31 @@ public class OutboxRepository {
         }
     }
 
-    // The owner's leases on the batch's rows end, and those rows, each by its key, take their results. A row
-    // paused or erased while its message was in flight takes a final result (it was sent, or it was refused)
-    // but stays paused or skipped rather than return to the queue for a retry.
-    static final String RECORD_ENDED = """
-            WITH v AS (
-                SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])
-                    AS v(id, status, reason, reply, next_at, sent_at, refund)),
+    // The owner's leases on the batch's rows end, and those rows, each by its key, take their results (applyResult).
+    static final String RECORD_ENDED = "WITH v AS (" + RESULTS + """
+            ),
             ended AS (
                 DELETE FROM outbox_lease l USING v WHERE l.outbox_id = v.id AND l.owner = ? RETURNING l.outbox_id)""";
 
     static final String RECORD_UPDATE = """
             UPDATE outbox o
-            SET status = CASE WHEN v.status = 'QUEUED' AND o.status <> 'QUEUED' THEN o.status ELSE v.status END,
-                status_reason = v.reason, last_reply = COALESCE(v.reply, o.last_reply),
-                next_attempt_at = COALESCE(v.next_at::timestamptz, o.next_attempt_at),
-                sent_at = v.sent_at::timestamptz, attempts = o.attempts + 1 - v.refund, updated_at = ?
+            """ + applyResult("v", "?") + """
             FROM ended JOIN v ON v.id = ended.outbox_id
             WHERE o.id = ended.outbox_id""";
+
+    /**
+     * How a result changes its outbox row, from {@code src}'s columns (result, reason, reply, next_at, sent_at, refund),
+     * whether it is recorded there at once or moved from its lease. A row paused or erased while its message was in flight
+     * takes a final result but stays paused or skipped rather than return to the queue for a retry.
+     */
+    private static String applyResult(String src, String updatedAt) {
+        return """
+                SET status = CASE WHEN %1$s.result = 'QUEUED' AND o.status <> 'QUEUED' THEN o.status ELSE %1$s.result END,
+                    status_reason = %1$s.reason, last_reply = COALESCE(%1$s.reply, o.last_reply),
+                    next_attempt_at = COALESCE(%1$s.next_at, o.next_attempt_at),
+                    sent_at = %1$s.sent_at, attempts = o.attempts + 1 - %1$s.refund, updated_at = %2$s
+                """.formatted(src, updatedAt);
+    }
 
     /** Whether any outcome is a refusal that puts its address on the suppression list ({@link #isHardBounce}). */
     private static boolean suppressesAny(List<Outcome> outcomes) {
