@@ -1,6 +1,8 @@
 package dev.valjean.delivery;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Singleton;
@@ -20,6 +22,9 @@ public class DeliveryMetrics {
     private final MeterRegistry registry;
     private final Timer submitLatency;
     private final Counter retries;
+    /** Per purpose, registered once: looking a counter up by name and tags for each message cost more than counting. */
+    private final Map<Purpose, Counter> enqueued = new EnumMap<>(Purpose.class);
+    private final Map<Purpose, Counter> sent = new EnumMap<>(Purpose.class);
     final AtomicLong queued = new AtomicLong();
     final AtomicLong sending = new AtomicLong();
 
@@ -31,6 +36,10 @@ public class DeliveryMetrics {
                 .register(registry);
         this.retries = Counter.builder("valjean.outbox.retries").description("Transient failures scheduled for another attempt")
                 .register(registry);
+        for (Purpose purpose : Purpose.values()) {
+            enqueued.put(purpose, registry.counter("valjean.outbox.enqueued", "purpose", purpose.name()));
+            sent.put(purpose, registry.counter("valjean.outbox.sent", "purpose", purpose.name()));
+        }
         registry.gauge("valjean.outbox.queued", queued);
         registry.gauge("valjean.outbox.sending", sending);
     }
@@ -40,11 +49,11 @@ public class DeliveryMetrics {
     }
 
     public void enqueued(Purpose purpose, long count) {
-        registry.counter("valjean.outbox.enqueued", "purpose", purpose.name()).increment(count);
+        enqueued.get(purpose).increment(count);
     }
 
     public void sent(Purpose purpose, Duration latency) {
-        registry.counter("valjean.outbox.sent", "purpose", purpose.name()).increment();
+        sent.get(purpose).increment();
         submitLatency.record(latency);
     }
 

@@ -40,6 +40,12 @@ public class Dispatcher {
     /** How often a running dispatch loop looks for expired leases. */
     static final Duration REQUEUE_EVERY = Duration.ofSeconds(10);
 
+    /**
+     * How long a result may wait on its lease while a message of its batch is still out (DECISIONS 39). A batch
+     * at full speed ends well within it, and moves its results in one statement at its end.
+     */
+    static final long MOVE_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
+
     private final OutboxRepository outbox;
     private final ConsentGate gate;
     private final MailComposer composer;
@@ -189,9 +195,7 @@ public class Dispatcher {
         }
         lease.record(skipped, false);
         if (!allowed.isEmpty()) {
-            if (submitAll(allowed, via, lease)) {
-                lease.moveResults(allowed.stream().map(Claimed::id).toList());
-            }
+            submitAll(allowed, via, lease);
         }
         return rows.size();
     }
@@ -206,12 +210,12 @@ public class Dispatcher {
      * the relay only under a reservation that is released once its result is recorded, so at any
      * moment at most one message per connection is sent but unrecorded: all a crash can repeat.
      * When the batch has more messages than the reservations, they are what holds it back: its results go
-     * onto their leases, to be moved into the outbox together (DECISIONS 39). A smaller batch (a trickle
-     * of confirmations) has its results recorded in the outbox at once, without the move's statement.
-     *
-     * @return whether results were left on leases, for {@link Lease#moveResults}
+     * onto their leases, to be moved into the outbox together (DECISIONS 39), or, while a message of the batch
+     * is still out, those that have waited {@link #MOVE_AFTER_NANOS} (a slow relay holds back no one else's
+     * result for longer). A smaller batch (a trickle of confirmations) has its results recorded in the outbox
+     * at once, without the move's statement.
      */
-    private boolean submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
+    private void submitAll(List<Claimed> allowed, SmtpSubmitter via, Lease lease) {
         BlockingQueue<Finished> done = new LinkedBlockingQueue<>();
         Set<Long> unrecorded = ConcurrentHashMap.newKeySet();
         for (Claimed row : allowed) {
@@ -224,32 +228,54 @@ public class Dispatcher {
         int left = allowed.size();
         List<Finished> finished = new ArrayList<>();
         boolean onLease = allowed.size() > via.connections();
-        while (left > 0) {
-            Finished first;
-            try {
-                first = done.poll(Math.max(1, nextRenewal - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                Log.warnf("%s: interrupted with %d rows unrecorded; they return after the lease", lease.owner, left);
-                return onLease;
+        // Results on leases not yet moved, and when the first of them is to be.
+        List<Long> onLeases = new ArrayList<>();
+        long moveDue = Long.MAX_VALUE;
+        try {
+            while (left > 0) {
+                Finished first;
+                try {
+                    long wakeAt = Math.min(nextRenewal, moveDue);
+                    first = done.poll(Math.max(1, wakeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    Log.warnf("%s: interrupted with %d rows unrecorded; they return after the lease", lease.owner, left);
+                    return;
+                }
+                if (first != null) {
+                    finished.add(first);
+                    done.drainTo(finished);
+                    List<Outcome> group = finished.stream().map(Finished::outcome).toList();
+                    lease.record(group, onLease);
+                    via.release((int) finished.stream().filter(Finished::reserved).count());
+                    group.forEach(o -> unrecorded.remove(o.id()));
+                    left -= group.size();
+                    logSummary(lease.owner, group);
+                    finished.clear();
+                    if (onLease) {
+                        if (onLeases.isEmpty()) {
+                            moveDue = System.nanoTime() + MOVE_AFTER_NANOS;
+                        }
+                        group.forEach(o -> onLeases.add(o.id()));
+                    }
+                }
+                if (left > 0 && System.nanoTime() >= moveDue) {
+                    lease.moveResults(List.copyOf(onLeases));
+                    onLeases.clear();
+                    moveDue = Long.MAX_VALUE;
+                }
+                if (left > 0 && System.nanoTime() >= nextRenewal) {
+                    lease.renew(List.copyOf(unrecorded));
+                    nextRenewal = System.nanoTime() + renewEvery;
+                }
             }
-            if (first != null) {
-                finished.add(first);
-                done.drainTo(finished);
-                List<Outcome> group = finished.stream().map(Finished::outcome).toList();
-                lease.record(group, onLease);
-                via.release((int) finished.stream().filter(Finished::reserved).count());
-                group.forEach(o -> unrecorded.remove(o.id()));
-                left -= group.size();
-                logSummary(lease.owner, group);
-                finished.clear();
-            }
-            if (left > 0 && System.nanoTime() >= nextRenewal) {
-                lease.renew(List.copyOf(unrecorded));
-                nextRenewal = System.nanoTime() + renewEvery;
+        } finally {
+            // The batch's remaining results, or those recorded before an interruption. Left on their leases if this
+            // fails, they are moved by the next look for expired leases.
+            if (!onLeases.isEmpty()) {
+                lease.moveResults(onLeases);
             }
         }
-        return onLease;
     }
 
     /** One claim's lease: records results, retrying through a database outage while the lease lasts. */

@@ -1,6 +1,7 @@
 package dev.valjean.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 import jakarta.mail.internet.MimeMessage;
@@ -707,6 +709,42 @@ class DispatcherTest {
         assertEquals(30L, count("status = 'SENT' AND attempts = 1 AND sent_at IS NOT NULL"), "each result moved by the next look");
         assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
         assertEquals(30, SmtpServers.greenMail.getReceivedMessages().length, "each message delivered once");
+    }
+
+    @Test
+    void a_message_the_relay_holds_back_does_not_keep_the_rest_of_its_batch_from_showing_as_sent() throws Exception {
+        // Two connections, six messages: the relay holds the reply to the first for 8 s, and the others go on meanwhile.
+        SmtpServers.scripted.slowMillis = 8000;
+        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
+                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(15)));
+        OutboxMessage held = data.enqueue("slow-held@example.com", 0, "held:0");
+        for (int i = 1; i <= 5; i++) {
+            data.enqueue("quick" + i + "@example.com", i, "held:" + i);
+        }
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> batch = one.submit(() -> dispatcher.dispatchBatch("t", viaSlow));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (count("status = 'SENT'") < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            // The connection holding the slow message may have taken the next one's envelope behind it: at least
+            // three of the other five went through the second connection, and their results are in the outbox.
+            assertFalse(batch.isDone(), "the slow message is still out");
+            assertTrue(count("status = 'SENT'") >= 3, "the others' results were moved while it waits: " + count("status = 'SENT'"));
+            assertEquals(OutboxStatus.QUEUED, data.reload(held.id).status);
+            assertEquals(1L, data.count("SELECT count(*) FROM outbox_lease WHERE outbox_id = " + held.id + " AND result IS NULL"),
+                    "the slow message keeps its lease, in flight");
+
+            assertEquals(6, batch.get(30, TimeUnit.SECONDS));
+        } finally {
+            one.shutdownNow();
+        }
+        assertEquals(6L, count("status = 'SENT' AND attempts = 1 AND sent_at IS NOT NULL"));
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+        clock.advance(Duration.ofDays(1));
+        assertEquals(0, dispatcher.dispatchBatch("t", viaSlow), "nothing left to send");
+        assertEquals(6, SmtpServers.scripted.accepted.size(), "each delivered once: " + SmtpServers.scripted.accepted);
     }
 
     @Test
