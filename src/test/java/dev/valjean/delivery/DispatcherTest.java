@@ -79,6 +79,12 @@ class DispatcherTest {
         return via(SmtpRelay.Settings.plain("127.0.0.1", port, SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(15)));
     }
 
+    /** Two connections to the scripted relay: each reply within 1 s, the one after a message's content within {@code finalReply}. */
+    private SmtpSubmitter viaScripted(Duration finalReply) {
+        return via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(), SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1))
+                .withTimeouts(Duration.ofSeconds(1), finalReply));
+    }
+
     private SmtpSubmitter via(SmtpRelay.Settings settings) {
         return new SmtpSubmitter(new SmtpRelay(settings), Optional.empty(), false, clock, settings.connections());
     }
@@ -589,8 +595,7 @@ class DispatcherTest {
     @Test
     void a_relay_slow_to_answer_the_end_of_data_delivers_once_and_records_sent() throws Exception {
         // Replies to commands must come within 1 s, the reply after the content within 10 s; the relay takes 2 s.
-        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
-                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        SmtpSubmitter viaSlow = viaScripted(Duration.ofSeconds(10));
         OutboxMessage queued = data.enqueue("slow-1@example.com", 1, "slow:1");
 
         assertEquals(1, dispatcher.dispatchBatch("t", viaSlow));
@@ -606,8 +611,7 @@ class DispatcherTest {
     @Test
     void a_relay_silent_after_the_content_past_the_final_reply_timeout_is_a_transient_failure() throws Exception {
         SmtpServers.scripted.slowMillis = 3000;
-        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
-                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        SmtpSubmitter viaSlow = viaScripted(Duration.ofSeconds(1));
         OutboxMessage queued = data.enqueue("slow-2@example.com", 1, "slow:2");
 
         assertEquals(1, dispatcher.dispatchBatch("t", viaSlow));
@@ -715,8 +719,7 @@ class DispatcherTest {
     void a_message_the_relay_holds_back_does_not_keep_the_rest_of_its_batch_from_showing_as_sent() throws Exception {
         // Two connections, six messages: the relay holds the reply to the first for 8 s, and the others go on meanwhile.
         SmtpServers.scripted.slowMillis = 8000;
-        SmtpSubmitter viaSlow = via(SmtpRelay.Settings.plain("127.0.0.1", SmtpServers.scripted.port(),
-                SmtpConfig.Tls.DISABLED, 2, Duration.ofSeconds(1)).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(15)));
+        SmtpSubmitter viaSlow = viaScripted(Duration.ofSeconds(15));
         OutboxMessage held = data.enqueue("slow-held@example.com", 0, "held:0");
         for (int i = 1; i <= 5; i++) {
             data.enqueue("quick" + i + "@example.com", i, "held:" + i);
