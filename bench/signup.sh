@@ -8,7 +8,8 @@
 #   2. The same at a fixed rate (bench/rate.py, latency from each request's scheduled time), then at
 #      0.8 of phase 1's throughput, then at the fixed rate scaled to this machine (2c below).
 #   3. The public path: no token, proof of work solved ahead of the run, consent checked, per-IP
-#      limits on, every request from its own client address through a trusted proxy header.
+#      limits on, every request from its own client address through a trusted proxy header; after
+#      10 s of the same, not counted.
 #   4. POST /unsubscribe/{token} (RFC 8058 one-click), a distinct subscription per request, then
 #      pgbench doing its writes; the ratio.
 #
