@@ -502,6 +502,28 @@ public final class SmtpRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Says QUIT on the kept-alive sessions that have been idle longer than they would be reused, and
+     * closes them: a relay's connection is not held open for nothing until the relay times it out (and logs
+     * it). How many were closed.
+     */
+    public int closeIdle() {
+        return closeIdle(IDLE_NANOS);
+    }
+
+    int closeIdle(long idleNanos) {
+        long now = System.nanoTime();
+        int closed = 0;
+        for (Session s : idle) {
+            // A session a sender has just taken is no longer in the deque, and stays open.
+            if (now - s.lastUsed >= idleNanos && idle.removeFirstOccurrence(s)) {
+                s.quit();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
     private Session reusable() {
         Session s;
         while ((s = idle.pollFirst()) != null) {

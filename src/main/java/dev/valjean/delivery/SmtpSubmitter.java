@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * The only class that hands mail to SMTP. It encodes a composed message, signs it when DKIM is
@@ -297,6 +298,15 @@ public class SmtpSubmitter {
             Log.errorf(cause, "Submission failed unexpectedly");
         }
         return new Result(Kind.TRANSIENT, what + ": " + trim(String.valueOf(cause.getMessage())), latency);
+    }
+
+    /** The relay's connections kept alive and idle too long to be reused are closed, with QUIT. */
+    @Scheduled(every = "10s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void closeIdleConnections() {
+        int closed = relay.closeIdle();
+        if (closed > 0) {
+            Log.debugf("Closed %d idle relay connections", closed);
+        }
     }
 
     @PreDestroy

@@ -438,6 +438,25 @@ class SmtpRelayTest {
         }
     }
 
+    @Test
+    void a_kept_alive_connection_idle_too_long_is_closed_with_quit_and_the_next_message_opens_another() throws Exception {
+        SmtpRelay relay = relay(scripted.port(), 2);
+        assertTrue(relay.submit("news@valjean.test", "first@example.com", message()).startsWith("250"));
+
+        assertEquals(0, relay.closeIdle(java.util.concurrent.TimeUnit.MINUTES.toNanos(1)), "used a moment ago: kept");
+        assertEquals(1, relay.closeIdle(0));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!scripted.commands.contains("QUIT") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(scripted.commands.contains("QUIT"), "the relay heard QUIT: " + scripted.commands);
+        assertEquals(0, relay.closeIdle(0), "nothing left to close");
+
+        assertTrue(relay.submit("news@valjean.test", "second@example.com", message()).startsWith("250"));
+        assertEquals(List.of("first@example.com", "second@example.com"), scripted.accepted);
+        assertEquals(2, scripted.connections.get(), "the second message on a new connection");
+    }
+
     private static byte[] message() {
         return MimeEncoder.encode(MimeEncoderTest.mail("Hello", "news@valjean.test", "hello", "<p>hello</p>"));
     }
