@@ -384,11 +384,11 @@ class DispatcherTest {
                     + "}', '{SENT,SENT}', '{NULL,NULL}', '{250 ok,250 ok}', '{NULL,NULL}', '{NULL,NULL}', '{0,0}', now(), 'in-flight')");
             assertTrue(onLease.contains("using outbox_lease_pkey") && !onLease.contains("Seq Scan") && !onLease.contains("outbox_pkey"),
                     "each result onto its lease by its key, and no outbox row touched:\n" + onLease);
-            s.execute("PREPARE move_plan(bigint[]) AS " + numbered(OutboxRepository.MOVE_RESULTS.formatted(
-                    "SELECT outbox_id FROM outbox_lease WHERE outbox_id = ANY(?) AND result IS NOT NULL FOR UPDATE SKIP LOCKED")));
+            s.execute("PREPARE move_plan(bigint[]) AS " + numbered(OutboxRepository.MOVE_BATCH));
             String move = plan(s, "EXPLAIN EXECUTE move_plan('{" + claimed.get(0).id() + "," + claimed.get(1).id() + "}')");
-            assertTrue(move.contains("Index Scan using outbox_pkey") && move.contains("using outbox_lease_pkey") && !move.contains("Seq Scan"),
+            assertTrue(move.contains("Index Scan using outbox_pkey") && move.contains("outbox_lease_pkey") && !move.contains("Seq Scan"),
                     "a batch's results moved each by its key:\n" + move);
+            assertFalse(move.contains("LockRows"), "each lease deleted without a row lock of its own first:\n" + move);
         }
         assertEquals(2, repository.record("in-flight", List.of(
                 new OutboxRepository.Outcome(claimed.get(0).id(), OutboxStatus.SENT, null, "250 ok", null, clock.instant()),
@@ -683,6 +683,51 @@ class DispatcherTest {
         assertEquals(0, repository.moveResults(List.of(queued.id)), "moved once");
         assertEquals(1L, count("status = 'SENT' AND attempts = 1 AND last_reply = '250 ok' AND sent_at IS NOT NULL"));
         assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+    }
+
+    @Test
+    void a_batch_moves_its_own_results_once_when_another_statement_holds_their_leases_for_a_moment() throws Exception {
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(data.enqueue("held" + i + "@example.com", i, "held:" + i).id);
+        }
+        assertEquals(4, repository.claim("held", clock.instant(), config.lease(), 10).size());
+        List<OutboxRepository.Outcome> sent = ids.stream()
+                .map(id -> new OutboxRepository.Outcome(id, OutboxStatus.SENT, null, "250 ok", null, clock.instant())).toList();
+        assertEquals(4, repository.recordOnLease("held", sent, clock.instant()));
+        ExecutorService mover = Executors.newSingleThreadExecutor();
+        try (java.sql.Connection other = TestData.owner(); java.sql.Statement s = other.createStatement()) {
+            other.setAutoCommit(false);
+            // Another statement locks one lease and lets it go: the batch's move waits for it and moves it itself,
+            // instead of leaving it for the next look for leftovers.
+            s.execute("SELECT 1 FROM outbox_lease WHERE outbox_id = " + ids.get(1) + " FOR UPDATE");
+            Future<Integer> first = mover.submit(() -> repository.moveResults(ids.subList(0, 2)));
+            awaitLockWait();
+            assertFalse(first.isDone(), "waiting for the lease, not skipping it");
+            other.rollback();
+            assertEquals(2, first.get(10, TimeUnit.SECONDS), "both results moved by the batch's own statement");
+
+            // The look for leftovers moves the other two first: the batch's move waits, then finds them gone.
+            s.execute(OutboxRepository.MOVE_ALL);
+            Future<Integer> second = mover.submit(() -> repository.moveResults(ids.subList(2, 4)));
+            awaitLockWait();
+            assertFalse(second.isDone());
+            other.commit();
+            assertEquals(0, second.get(10, TimeUnit.SECONDS), "moved once, by the statement that held them");
+        } finally {
+            mover.shutdownNow();
+        }
+        assertEquals(4L, count("status = 'SENT' AND attempts = 1 AND last_reply = '250 ok'"), "each result applied once");
+        assertEquals(0L, data.count("SELECT count(*) FROM outbox_lease"));
+    }
+
+    /** Until a statement waits for a lock another transaction holds. */
+    private void awaitLockWait() throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (data.count("SELECT count(*) FROM pg_locks WHERE NOT granted") == 0) {
+            assertTrue(System.nanoTime() < until, "no statement came to wait for the lock");
+            Thread.sleep(10);
+        }
     }
 
     @Test
