@@ -203,11 +203,12 @@ public class OutboxRepository {
             -- prepared statement settles on (which guesses a tenth of the queue for the limit) merge-joined every
             -- contact up to the queue's position, or hashed the whole outbox, so each claim took longer than the
             -- one before. No contact (no foreign key, DECISIONS 23): the gate refuses the message.
-            -- The attempt is counted with its result (RECORD) or when its lease runs out.
-            SELECT o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id,
-                (SELECT c.email FROM contact c WHERE c.id = o.contact_id), (SELECT c.name FROM contact c WHERE c.id = o.contact_id),
+            -- The attempt is counted with its result (RECORD) or when its lease runs out. The contact's two columns in
+            -- one look-up (OFFSET 0 keeps it a look-up by key, not a join): one a column cost a fifth more.
+            SELECT o.id, o.purpose, o.basis_type, o.basis_id, o.contact_id, c.email, c.name,
                 o.sender, o.subject, o.body_text, o.body_html, o.list_id, o.unsubscribe_url, o.attempts + 1, o.message_id, o.content_ref
-            FROM outbox o WHERE o.id = ANY(ARRAY(SELECT outbox_id FROM leased))""";
+            FROM outbox o LEFT JOIN LATERAL (SELECT c.email, c.name FROM contact c WHERE c.id = o.contact_id OFFSET 0) c ON true
+            WHERE o.id = ANY(ARRAY(SELECT outbox_id FROM leased))""";
 
     /**
      * In front of the claim, in the same round trip: every table by its key (BY_KEY), and a limit on how long

@@ -370,6 +370,7 @@ class DispatcherTest {
                     && claim.contains("Index Scan using outbox_due on"), claim);
             assertTrue(!claim.contains("Merge") && !claim.contains("Hash") && !claim.contains("Seq Scan"),
                     "each row, lease and contact by its key, not all of them joined:\n" + claim);
+            assertEquals(1, claim.split("Index Scan using contact_pkey", -1).length - 1, "one look-up of the contact a row:\n" + claim);
 
             s.execute("PREPARE record_plan(bigint[], text[], text[], text[], text[], text[], int[], text, timestamptz) AS "
                     + numbered(OutboxRepository.RECORD_ENDED + "\n" + OutboxRepository.RECORD_UPDATE));
