@@ -65,9 +65,10 @@ t0=$(date +%s.%N)
 echo "   enqueued in $(echo "$t0 - $start_enqueue" | bc) s"
 
 echo "== draining"
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT; machine_mark
 drain $SCHEMA
 cpu_line=$(cpu_per_message "$N")
+drain_cpu "$N"
 peak_heap=$PEAK_HEAP
 BENCH_ROWS="idempotency_key LIKE 'bench:%'"
 last_sent=$($PSQL -c "SELECT extract(epoch FROM max(sent_at)) FROM $SCHEMA.outbox WHERE $BENCH_ROWS")
@@ -87,5 +88,6 @@ printf '%-34s %.1f s, %.0f msg/s\n' "Valjean (-Xmx$HEAP, DKIM $DKIM)" "$valjean_
 printf '%-34s %.0f msg/s (before %.0f, after %.0f)\n' "smtp-source, mean" "$source_rate" "$source_before" "$source_after"
 printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $source_rate" | bc -l)"
 echo "$cpu_line"
+cpu_budget "$valjean_rate" "$source_rate" "$sent" "$valjean_secs"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 1/s)" "$((peak_heap / 1048576))"

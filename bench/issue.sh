@@ -119,7 +119,7 @@ if [ -n "${FANOUT_ONLY:-}" ]; then
 fi
 
 echo "== draining"
-cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT
+cpu_ticks; CPU_APP0=$CPU_APP; CPU_PG0=$CPU_PG; CPU_JIT0=$CPU_JIT; machine_mark
 # Someone signs up while the issue drains: how long their confirmation waits (DECISIONS 34: not behind the issue).
 ( sleep 3; curl "${API[@]}" -o /dev/null localhost:$HTTP_PORT/api/v1/subscriptions \
     -d '{"email":"during-the-drain@bench.example","newsletters":["weekly"],"consent":true,"consentVersion":1}' ) &
@@ -127,6 +127,7 @@ PROBE=$!
 drain $SCHEMA
 wait $PROBE || echo "the sign-up during the drain failed"
 cpu_line=$(cpu_per_message "$N")
+drain_cpu "$N"
 ours="content_ref = 'issue:$id'"
 probe_ms=$($PSQL -c "SELECT COALESCE(round(extract(epoch FROM o.sent_at - o.created_at) * 1000)::text, 'not sent') FROM $SCHEMA.outbox o
     JOIN $SCHEMA.contact c ON c.id = o.contact_id WHERE c.email = 'during-the-drain@bench.example' AND o.purpose = 'CONFIRMATION'")
@@ -155,6 +156,7 @@ printf '%-34s %.1f s, %.0f msg/s\n' "whole issue (send to last message)" "$whole
 printf '%-34s %.0f msg/s (before %.0f, after %.0f; %d bytes each)\n' "smtp-source, mean" "$source_rate" "$source_before" "$source_after" "$msg_bytes"
 printf '%-34s %.2f\n' "ratio Valjean / smtp-source" "$(echo "$valjean_rate / $source_rate" | bc -l)"
 echo "$cpu_line"
+cpu_budget "$valjean_rate" "$source_rate" "$sent_after" "$valjean_secs"
 printf '%-34s %d MiB\n' "peak RSS (VmHWM)" "$((rss_kb / 1024))"
 printf '%-34s %d MiB\n' "peak heap used (sampled 1/s)" "$((PEAK_HEAP / 1048576))"
 printf '%-34s %s\n' "memory as the queue drained" "$(memory_while_draining)"

@@ -15,6 +15,7 @@ WORK=${KEEP_WORK:-$(mktemp -d)}
 PSQL_POLL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)
 PSQL_POLL="${PSQL_POLL:-psql} -h 127.0.0.1 -U postgres -d postgres -qAt"
 pids=()
+SOURCE_CPU_RUNS=()
 cleanup() {
     # CONT too: a process paused (the monitor, during smtp-source) would hold SIGTERM until it runs again
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; kill -CONT "$pid" 2>/dev/null || true; done
@@ -38,7 +39,8 @@ prepare() {
     [ -n "${SKIP_BUILD:-}" ] || ./mvnw -B -q package -DskipTests
     echo "== starting smtp-sink on $SINK"
     smtp-sink -u nobody "$SINK" 1024 &
-    pids+=($!)
+    SINK_PID=$!
+    pids+=($SINK_PID)
     sleep 1
 }
 
@@ -195,9 +197,12 @@ source_rate() {
     # the monitoring pauses too: smtp-source is measured on a machine as quiet as it can be
     [ -z "${MONITOR:-}" ] || kill -STOP "$MONITOR" 2>/dev/null || true
     echo "== smtp-source: $n messages of $bytes bytes over $conn connections"
+    machine_mark
     s0=$(date +%s.%N)
     smtp-source -s "$conn" -m "$n" -l "$bytes" -d -f bench@valjean.test -t reader@bench.example "$SINK"
     s1=$(date +%s.%N)
+    machine_per_message "$n"
+    SOURCE_CPU_RUNS+=("$MACHINE_US $MACHINE_IDLE_PCT")
     [ -z "${MONITOR:-}" ] || kill -CONT "$MONITOR" 2>/dev/null || true
     SOURCE_SECS=$(echo "$s1 - $s0" | bc -l)
     SOURCE_RATE=$(echo "$n / $SOURCE_SECS" | bc -l)
@@ -243,6 +248,53 @@ cpu_ticks() {
     done
     pm=$(pgrep -xo postgres)
     [ -n "$pm" ] && CPU_PG=$(( CPU_PG + $(awk '{print $16 + $17}' /proc/$pm/stat) ))
+}
+
+# machine_mark, then machine_per_message N: the whole machine's CPU per message in between (MACHINE_US: every
+# process, kernel work included, from /proc/stat), the share of it smtp-sink took (SINK_US), and how much of
+# the time the cores were idle (MACHINE_IDLE_PCT). Time the hypervisor took (steal) counts as neither.
+machine_ticks() {
+    read -r MACHINE_BUSY MACHINE_IDLE MACHINE_STEAL < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6, $9}' /proc/stat)
+    SINK_TICKS=$(awk '{print $14 + $15}' "/proc/${SINK_PID:-0}/stat" 2>/dev/null || echo 0)
+}
+machine_mark() {
+    machine_ticks
+    MACHINE_BUSY0=$MACHINE_BUSY; MACHINE_IDLE0=$MACHINE_IDLE; MACHINE_STEAL0=$MACHINE_STEAL; SINK_TICKS0=$SINK_TICKS
+}
+machine_per_message() {
+    local n=$1 hz busy idle steal
+    hz=$(getconf CLK_TCK)
+    machine_ticks
+    busy=$((MACHINE_BUSY - MACHINE_BUSY0)); idle=$((MACHINE_IDLE - MACHINE_IDLE0)); steal=$((MACHINE_STEAL - MACHINE_STEAL0))
+    MACHINE_US=$((busy * 1000000 / hz / n))
+    SINK_US=$(((SINK_TICKS - SINK_TICKS0) * 1000000 / hz / n))
+    MACHINE_IDLE_PCT=$((idle * 100 / (busy + idle + steal > 0 ? busy + idle + steal : 1)))
+}
+# drain_cpu N: machine_per_message N for Valjean's drain, kept apart from smtp-source's runs that follow
+drain_cpu() {
+    machine_per_message "$1"
+    DRAIN_US=$MACHINE_US; DRAIN_SINK_US=$SINK_US
+}
+
+# cpu_budget VALJEAN_RATE SOURCE_RATE N SECS: after drain_cpu over Valjean's drain of N messages, delivered in SECS,
+# and smtp-source's runs (SOURCE_CPU_RUNS), prints the machine's CPU per message for each, and the rate Valjean
+# would reach with every core busy at the drain's CPU per message: how far a change that only used the idle
+# time could take the ratio. The cores' idle share is taken over the SECS of delivery (the drain's window ends up
+# to a second after the last message, with little to do).
+cpu_budget() {
+    local ours=$1 theirs=$2 n=$3 secs=$4 cores src_us=0 src_idle=0 k=0 run ceiling idle
+    cores=$(nproc)
+    for run in "${SOURCE_CPU_RUNS[@]}"; do
+        src_us=$((src_us + ${run% *})); src_idle=$((src_idle + ${run#* })); k=$((k + 1))
+    done
+    [ "$k" -gt 0 ] && { src_us=$((src_us / k)); src_idle=$((src_idle / k)); }
+    [ "$DRAIN_US" -gt 0 ] || return 0
+    idle=$(echo "i = 100 - $DRAIN_US * $n / 10000 / ($cores * $secs); if (i < 0) 0 else i" | bc -l)
+    printf '%-34s delivery %d µs (smtp-sink %d of it; cores idle %.0f %%), smtp-source %d µs (idle %d %%)\n' \
+        "machine CPU per message" "$DRAIN_US" "$DRAIN_SINK_US" "$idle" "$src_us" "$src_idle"
+    ceiling=$(echo "$cores * 1000000 / $DRAIN_US" | bc -l)
+    printf '%-34s %d cores / %d µs = %.0f msg/s, ratio %.2f (%.2f now)\n' "with every core busy" "$cores" "$DRAIN_US" \
+        "$ceiling" "$(echo "$ceiling / $theirs" | bc -l)" "$(echo "$ours / $theirs" | bc -l)"
 }
 
 # cpu_per_message N: after cpu_ticks before the run (saved in CPU_APP0, CPU_PG0 and, when set,
