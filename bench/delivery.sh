@@ -2,7 +2,8 @@
 # Delivery benchmark: Valjean (-Xmx256m) drains N queued messages of about 10 KB into Postfix's
 # smtp-sink; in the same run, right before and right after, smtp-source sends N messages of the same
 # size over the same number of connections to the same sink. Prints Valjean's rate, smtp-source's two
-# and their mean, the ratio to the mean, peak RSS and peak heap.
+# and their mean, the ratio to the mean, peak RSS and peak heap, the CPU per message of each side and of
+# the whole machine, and the rate with every core busy (lib.sh, cpu_budget).
 #
 #   [WARM=20000] bench/delivery.sh [messages=100000] [connections=16]
 #

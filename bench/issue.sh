@@ -3,7 +3,9 @@
 # set-based INSERT of N outbox rows when the issue is sent), then delivery into Postfix's smtp-sink
 # with per-reader rendering at send time; in the same run, right before and right after, smtp-source
 # sends N messages of the same size over the same number of connections. Prints fan-out seconds,
-# Valjean's rate, smtp-source's two and their mean, the ratio to the mean, peak RSS and peak heap.
+# Valjean's rate, smtp-source's two and their mean, the ratio to the mean, peak RSS and peak heap,
+# the CPU per message of each side and of the whole machine, and the rate with every core busy
+# (lib.sh, cpu_budget).
 #
 #   [WARM=20000] [WARM_ISSUES=2] bench/issue.sh [subscribers=100000] [connections=16]
 #   FANOUT_ONLY=1 bench/issue.sh 1000000     stops after the fan-out
