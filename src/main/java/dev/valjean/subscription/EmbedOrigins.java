@@ -17,6 +17,7 @@ import dev.valjean.auth.AuditTrail;
 import dev.valjean.common.Sql;
 import dev.valjean.common.ValjeanException;
 import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * The origins whose pages may embed the sign-up form: those of {@code valjean.abuse.embed-origins}
@@ -119,28 +120,51 @@ public class EmbedOrigins {
                 .toList();
     }
 
-    /** Allows an origin (scheme, host and port, as a browser sends it); 422 EMBED_ORIGIN_INVALID beside the field otherwise. */
-    @Transactional
+    /**
+     * Allows an origin (scheme, host and port, as a browser sends it); 422 EMBED_ORIGIN_INVALID beside the field otherwise.
+     * In a transaction of its own, and the list read again once it is committed: see {@link #committed}.
+     */
     public String add(String origin, String addedBy) {
         String o = origin == null ? "" : normalize(origin);
         if (!ORIGIN.matcher(o).matches()) {
             throw ValjeanException.field("EMBED_ORIGIN_INVALID", "origin",
                     "Write the site's origin as the browser sends it: https://www.example.com (scheme, host and port if any; no path).");
         }
-        sql.update("INSERT INTO embed_origin (origin, added_by) VALUES (?, ?) ON CONFLICT (origin) DO NOTHING", o, addedBy);
-        audit.record("embed_origin.added", "embed_origin", o, Map.of());
-        stored = with(o);
+        QuarkusTransaction.requiringNew().run(() -> {
+            sql.update("INSERT INTO embed_origin (origin, added_by) VALUES (?, ?) ON CONFLICT (origin) DO NOTHING", o, addedBy);
+            audit.record("embed_origin.added", "embed_origin", o, Map.of());
+        });
+        committed(o, true);
         return o;
     }
 
-    @Transactional
+    /** Removes an origin added in the console, in a transaction of its own; the list is read again once it is committed. */
     public void remove(String origin) {
         String o = normalize(origin == null ? "" : origin);
-        sql.update("DELETE FROM embed_origin WHERE origin = ?", o);
-        audit.record("embed_origin.removed", "embed_origin", o, Map.of());
-        Set<String> next = new java.util.HashSet<>(stored);
-        next.remove(o);
-        stored = Set.copyOf(next);
+        QuarkusTransaction.requiringNew().run(() -> {
+            sql.update("DELETE FROM embed_origin WHERE origin = ?", o);
+            audit.record("embed_origin.removed", "embed_origin", o, Map.of());
+        });
+        committed(o, false);
+    }
+
+    /**
+     * After a committed change, the list as the database now holds it. A reload that read the table before the commit
+     * holds the lock of {@link #refresh} until it has set its (older) list, so this read comes after it and wins; setting
+     * the change into the list before the commit, as this did, could be overwritten by such a reload for five seconds.
+     * If the database cannot be read just now, the change is applied to the list as it is.
+     */
+    private synchronized void committed(String origin, boolean added) {
+        refresh();
+        if (failing) {
+            Set<String> next = new java.util.HashSet<>(stored);
+            if (added) {
+                next.add(origin);
+            } else {
+                next.remove(origin);
+            }
+            stored = Set.copyOf(next);
+        }
     }
 
     /** The list read at start, before the first request. */
@@ -152,12 +176,6 @@ public class EmbedOrigins {
     @io.quarkus.scheduler.Scheduled(every = "5s", delayed = "5s", concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
     void reload() {
         refresh();
-    }
-
-    private Set<String> with(String origin) {
-        Set<String> next = new java.util.HashSet<>(stored);
-        next.add(origin);
-        return Set.copyOf(next);
     }
 
     private Set<String> allAllowed() {
@@ -181,7 +199,8 @@ public class EmbedOrigins {
         return stored;
     }
 
-    private void refresh() {
+    /** Reads the list; one read at a time, so that a read made after a change is the last to set it. */
+    private synchronized void refresh() {
         try {
             stored = Set.copyOf(sql.rows("SELECT origin FROM embed_origin").stream().map(r -> (String) r.get("origin")).toList());
             loadedAt = System.currentTimeMillis();
